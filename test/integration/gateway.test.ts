@@ -1,0 +1,233 @@
+// The Worker in workerd, against the Bedrock emulator and a real Postgres: the hot path end to end over HTTP.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseSSE } from "../support/fixtures.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+
+let stack: Stack;
+let key: string;
+let url: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  url = stack.gateway.url;
+  key = await stack.createKey({ alias: "alice" });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(() => stack.emulator.reset());
+
+const HELLO = { model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "Hello" }] };
+
+function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": key, "anthropic-version": "2023-06-01", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+async function expectAnthropicError(res: Response, status: number, type: string, message?: RegExp) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/application\/json/);
+  const body = (await res.json()) as { type: string; error: { type: string; message: string }; request_id?: string };
+  expect(body.type).toBe("error");
+  expect(body.error.type).toBe(type);
+  if (message) expect(body.error.message).toMatch(message);
+  expect(body.error.message).not.toMatch(/at \w+ \(|\.ts:\d+/); // no stack traces
+  return body;
+}
+
+describe("edge basics", () => {
+  it("answers /health without a key and without revealing a version", async () => {
+    const res = await fetch(`${url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    expect(res.headers.get("server") ?? "").not.toMatch(/\d/);
+    expect(res.headers.get("strict-transport-security")).toMatch(/max-age/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("request-id")).toMatch(/^req_/);
+  });
+
+  it("404s unknown paths and 405s wrong methods, in JSON, before any key check", async () => {
+    await expectAnthropicError(await fetch(`${url}/v1/complete`, { method: "POST" }), 404, "not_found_error");
+    await expectAnthropicError(await fetch(`${url}/health/readiness`), 404, "not_found_error");
+    const res = await fetch(`${url}/v1/messages`);
+    await expectAnthropicError(res, 405, "invalid_request_error");
+    expect(res.headers.get("allow")).toBe("POST");
+  });
+});
+
+describe("virtual keys", () => {
+  it("accepts x-api-key and Authorization: Bearer", async () => {
+    expect((await post("/v1/messages", HELLO)).status).toBe(200);
+    const res = await post("/v1/messages", HELLO, { "x-api-key": "", authorization: `Bearer ${key}` });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses missing, unknown, blocked and expired keys with 401", async () => {
+    await expectAnthropicError(await post("/v1/messages", HELLO, { "x-api-key": "" }), 401, "authentication_error", /Missing API key/);
+    await expectAnthropicError(await post("/v1/messages", HELLO, { "x-api-key": "sk-bw-not-a-real-key" }), 401, "authentication_error");
+    const blocked = await stack.createKey({ blocked: true });
+    await expectAnthropicError(await post("/v1/messages", HELLO, { "x-api-key": blocked }), 401, "authentication_error", /blocked/);
+    const expired = await stack.createKey({ expires: new Date(Date.now() - 1000) });
+    await expectAnthropicError(await post("/v1/messages", HELLO, { "x-api-key": expired }), 401, "authentication_error", /expired/);
+  });
+
+  it("refuses a model outside the key's list with 403, and lists only its models", async () => {
+    const limited = await stack.createKey({ models: ["claude-haiku-4-5"] });
+    await expectAnthropicError(await post("/v1/messages", HELLO, { "x-api-key": limited }), 403, "permission_error", /claude-sonnet-4-6/);
+    const ok = await post("/v1/messages", { ...HELLO, model: "claude-haiku-4-5" }, { "x-api-key": limited });
+    expect(ok.status).toBe(200);
+    const models = (await (await fetch(`${url}/v1/models`, { headers: { "x-api-key": limited } })).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toEqual(["claude-haiku-4-5"]);
+  });
+
+  it("serves a warm key from the isolate cache, with no database round trip", async () => {
+    const k = await stack.createKey();
+    const get = () => fetch(`${url}/v1/models`, { headers: { "x-api-key": k } });
+    expect((await get()).status).toBe(200); // cold: one lookup
+    const before = stack.dbRequests();
+    for (let i = 0; i < 5; i++) expect((await get()).status).toBe(200);
+    expect(stack.dbRequests()).toBe(before);
+  });
+});
+
+describe("POST /v1/messages, non-streaming", () => {
+  it("relays to InvokeModel with the Bedrock body rewrite and returns the requested model name", async () => {
+    const res = await post("/v1/messages?beta=true", { ...HELLO, stream: false, metadata: { user_id: "u1" } }, {
+      "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14",
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("request-id")).toMatch(/^req_bw_/);
+    const msg = (await res.json()) as { model: string; content: { type: string; text: string }[]; usage: Record<string, number> };
+    expect(msg.model).toBe("claude-sonnet-4-6");
+    expect(msg.content[0]?.text).toBe("Hello from the Bedrock emulator.");
+
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen.operation).toMatch(/^InvokeModel$/);
+    expect(seen.modelId).toBe("us.anthropic.claude-sonnet-4-6");
+    expect(seen.signatureValid).toBe(true);
+    const body = seen.body as Record<string, unknown>;
+    expect(body.anthropic_version).toBe("bedrock-2023-05-31");
+    expect(body).not.toHaveProperty("model");
+    expect(body).not.toHaveProperty("stream");
+    expect(body.anthropic_beta).toEqual(["interleaved-thinking-2025-05-14"]);
+    expect(seen.headers["x-api-key"]).toBeUndefined();
+    expect(seen.headers["authorization"]).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEMULATOR\/\d{8}\/us-east-1\/bedrock\/aws4_request/);
+  });
+
+  it("writes one spend row with exact tokens and cost, and adds it to the key's total", async () => {
+    const k = await stack.createKey({ alias: "spender" });
+    const before = (await stack.spendRows()).length;
+    const res = await post("/v1/messages", HELLO, { "x-api-key": k });
+    const msg = (await res.json()) as { usage: { input_tokens: number; output_tokens: number } };
+    const rows = (await stack.waitForSpendRows(before + 1)).filter((r) => r.keyAlias === "spender");
+    expect(rows).toHaveLength(1);
+    const row = rows[0]!;
+    expect(row.requestId).toBe(res.headers.get("request-id"));
+    expect(row.model).toBe("claude-sonnet-4-6");
+    expect(row.bedrockModel).toBe("us.anthropic.claude-sonnet-4-6");
+    expect(row.inputTokens).toBe(msg.usage.input_tokens);
+    expect(row.outputTokens).toBe(msg.usage.output_tokens);
+    expect(row.status).toBe(200);
+    const expected = (msg.usage.input_tokens * 3 + msg.usage.output_tokens * 15) / 1e6;
+    expect(Number(row.cost)).toBeCloseTo(expected, 10);
+    expect(await stack.keySpend(k)).toBeCloseTo(expected, 10);
+  });
+});
+
+describe("POST /v1/messages, streaming", () => {
+  it("emits Anthropic SSE decoded from the event stream, with the requested model name, and bills it", async () => {
+    const k = await stack.createKey({ alias: "streamer" });
+    stack.emulator.script({ text: "Grüße — «Paris» ☀️ and more words to make several deltas" });
+    const res = await post("/v1/messages", { ...HELLO, stream: true }, { "x-api-key": k });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const events = parseSSE(await res.text());
+    const types = events.map((e) => e.event);
+    expect(types[0]).toBe("message_start");
+    expect(types.at(-1)).toBe("message_stop");
+    expect(types).toContain("content_block_delta");
+    for (const e of events) expect(e.data.type).toBe(e.event);
+    expect(events[0]!.data.message.model).toBe("claude-sonnet-4-6");
+    const text = events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta.text).join("");
+    expect(text).toBe("Grüße — «Paris» ☀️ and more words to make several deltas");
+    expect(JSON.stringify(events.at(-1)!.data)).not.toContain("invocationMetrics");
+
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen.operation).toBe("InvokeModelWithResponseStream");
+    const delta = events.find((e) => e.event === "message_delta")!.data;
+    await expect.poll(async () => (await stack.spendRows()).filter((r) => r.keyAlias === "streamer").length).toBe(1);
+    const row = (await stack.spendRows()).find((r) => r.keyAlias === "streamer")!;
+    expect(row.stream).toBe(true);
+    expect(row.outputTokens).toBe(delta.usage.output_tokens);
+    expect(row.inputTokens).toBe(events[0]!.data.message.usage.input_tokens);
+  });
+
+  it("turns a mid-stream exception frame into an SSE error event with Bedrock's message", async () => {
+    stack.emulator.script({ streamException: { type: "throttlingException", message: "Too many tokens, please wait before trying again.", afterEvents: 3 } });
+    const res = await post("/v1/messages", { ...HELLO, stream: true });
+    expect(res.status).toBe(200);
+    const events = parseSSE(await res.text());
+    const last = events.at(-1)!;
+    expect(last.event).toBe("error");
+    expect(last.data).toEqual({ type: "error", error: { type: "rate_limit_error", message: "Too many tokens, please wait before trying again." } });
+  });
+});
+
+describe("Bedrock HTTP errors map to Anthropic errors, keeping Bedrock's message", () => {
+  it.each([
+    [429, "ThrottlingException", "Too many requests, please wait before trying again.", 429, "rate_limit_error"],
+    [400, "ValidationException", "messages.0.content: text content blocks must be non-empty", 400, "invalid_request_error"],
+    [500, "InternalServerException", "The server encountered an internal error.", 500, "api_error"],
+    [503, "ServiceUnavailableException", "Bedrock is unable to process your request.", 529, "overloaded_error"],
+  ])("%i %s → %i %s", async (status, errorType, message, want, type) => {
+    stack.emulator.script({ http: { status, errorType, message } });
+    const res = await post("/v1/messages", HELLO);
+    const body = await expectAnthropicError(res, want, type);
+    expect(body.error.message).toBe(message);
+  });
+});
+
+describe("count_tokens", () => {
+  it("uses Bedrock CountTokens on the base model id and records no spend", async () => {
+    const k = await stack.createKey({ alias: "counter" });
+    const res = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] }, { "x-api-key": k });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { input_tokens: number };
+    expect(body.input_tokens).toBeGreaterThan(0);
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen.operation).toBe("CountTokens");
+    expect(seen.modelId).toBe("anthropic.claude-sonnet-4-6");
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await stack.spendRows()).filter((r) => r.keyAlias === "counter")).toHaveLength(0);
+  });
+});
+
+describe("bad input gets a 4xx in Anthropic error JSON and no spend row", () => {
+  it.each([
+    ["malformed JSON", "{\"model\": ", {}, 400, /not valid JSON/],
+    ["wrong content type", JSON.stringify(HELLO), { "content-type": "text/plain" }, 415, /application\/json/],
+    ["missing model", JSON.stringify({ ...HELLO, model: undefined }), {}, 400, /model/],
+    ["unknown model", JSON.stringify({ ...HELLO, model: "claude-nonexistent-9" }), {}, 404, /Available models: .*claude-sonnet-4-6/],
+    ["empty messages", JSON.stringify({ ...HELLO, messages: [] }), {}, 400, /messages/],
+    ["missing max_tokens", JSON.stringify({ ...HELLO, max_tokens: undefined }), {}, 400, /max_tokens/],
+    ["a JSON array", "[]", {}, 400, /JSON object/],
+    ["an empty body", "", {}, 400, /empty/],
+  ])("%s", async (_name, body, headers, status, message) => {
+    const k = await stack.createKey({ alias: `bad-${_name}` });
+    const before = stack.emulator.requests.length;
+    const res = await post("/v1/messages", body, { "x-api-key": k, ...(headers as Record<string, string>) });
+    await expectAnthropicError(res, status, status === 404 ? "not_found_error" : "invalid_request_error", message);
+    expect(stack.emulator.requests.length).toBe(before); // never reached Bedrock
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await stack.spendRows()).filter((r) => r.keyAlias === `bad-${_name}`)).toHaveLength(0);
+  });
+
+  it("oversized body → 413 request_too_large without reading it all", async () => {
+    const huge = JSON.stringify({ ...HELLO, messages: [{ role: "user", content: "x".repeat(21 * 1024 * 1024) }] });
+    const res = await post("/v1/messages", huge);
+    await expectAnthropicError(res, 413, "request_too_large", /20 MB/);
+  });
+});

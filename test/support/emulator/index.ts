@@ -1,0 +1,78 @@
+// Public entry of the Bedrock Runtime emulator: a local, byte-faithful stand-in for bedrock-runtime used by the
+// integration tests, `npm run dev` and the benchmark (standalone: `tsx scripts/emulator.ts`).
+//
+//   const emu = await startEmulator();            // http://127.0.0.1:<port>, keys AKIDEMULATOR / emulator-secret
+//   emu.script({ http: { status: 429, errorType: "ThrottlingException", message: "Too many tokens, …" } });
+//   emu.script({ match: { operation: "ConverseStream" }, toolUse: { name: "get_weather", input: { city: "Paris" } } });
+//   … emu.requests[0].rawPath, .signatureValid …;  emu.reset();  await emu.stop();
+//
+// Other processes script it over HTTP: POST /__emulator/script (a Scenario or a list), POST /__emulator/reset,
+// GET /__emulator/requests. Callers that can only send prompts use magic markers (magic.ts): [[emu:tool NAME JSON]],
+// [[emu:text …]], [[emu:words N]]. Without either, the answer is DEFAULT_TEXT. Token usage follows the formula in
+// tokens.ts. Files: server.ts (HTTP, order of checks), sigv4.ts, routes.ts + models.ts (paths, model ids),
+// claude.ts / converse.ts / count-tokens.ts (per-operation validation and answers), plan.ts (what to answer),
+// scenarios.ts (script queue), frames.ts + stream.ts (event-stream encoding and writing), errors.ts.
+//
+// Deliberate differences from the letter of a naive spec, each following what AWS does: no Authorization header at
+// all → 403 MissingAuthenticationTokenException; a malformed SigV4 header → 403 IncompleteSignatureException; a bad
+// bearer token → 403 AccessDeniedException with a capitalised "Message" field.
+import type { AddressInfo } from "node:net";
+import { DEFAULT_KNOWN_BETAS } from "./claude.ts";
+import { ScenarioQueue } from "./scenarios.ts";
+import { createEmulatorServer, resetState, type EmulatorState } from "./server.ts";
+import { PromptCache } from "./tokens.ts";
+import type { Emulator, EmulatorOptions } from "./types.ts";
+
+export type {
+  Emulator, EmulatorOptions, HttpFailure, Operation, RecordedRequest, Scenario, ScenarioMatch, StreamExceptionType, Usage,
+} from "./types.ts";
+export { DEFAULT_KNOWN_BETAS } from "./claude.ts";
+export { DEFAULT_TEXT } from "./plan.ts";
+export { generateWords } from "./magic.ts";
+export { decodeFrames } from "./frames.ts";
+
+export const DEFAULT_ACCESS_KEY_ID = "AKIDEMULATOR";
+export const DEFAULT_SECRET_ACCESS_KEY = "emulator-secret";
+export const DEFAULT_REGION = "us-east-1";
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache() };
+  const server = createEmulatorServer(
+    {
+      accessKeyId: opts.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
+      secretAccessKey: opts.secretAccessKey ?? DEFAULT_SECRET_ACCESS_KEY,
+      region: opts.region ?? DEFAULT_REGION,
+      ...(opts.bearerToken !== undefined ? { bearerToken: opts.bearerToken } : {}),
+      latencyMs: opts.latencyMs ?? 0,
+      knownBetas: new Set(opts.knownBetas ?? DEFAULT_KNOWN_BETAS),
+      splitFrames: opts.splitFrames ?? false,
+    },
+    state,
+  );
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  let stopped: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    requests: state.requests,
+    script: (s) => state.scenarios.add(s),
+    reset: () => resetState(state),
+    stop: () => {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets (the AWS SDK pools them) would otherwise hold close() open.
+        server.closeAllConnections();
+      });
+      return stopped;
+    },
+  };
+}

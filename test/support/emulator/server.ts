@@ -1,0 +1,254 @@
+// The HTTP front: control endpoints, request recording, auth, routing, and dispatch to the per-protocol answerers.
+// Order of checks follows AWS: auth → route/model → body validation → scripted behaviour → answer.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import { AwsError, BEDROCK_NS, CORAL_NS, validation, writeAwsError } from "./errors.ts";
+import { classifyModelId, anthropicModelName, type ModelInfo } from "./models.ts";
+import { modelIdFromPath, parseRoute, STREAMING_OPERATIONS, type Route } from "./routes.ts";
+import { ScenarioQueue } from "./scenarios.ts";
+import { verifyAuth, type AuthConfig } from "./sigv4.ts";
+import { applyUsageOverride, PromptCache, type UsageNumbers } from "./tokens.ts";
+import { planAnswer } from "./plan.ts";
+import {
+  claudeConversationView, claudeMessage, claudeSegments, claudeStreamFrames, newClaudeAnswer, validateBetas, validateClaudeBody,
+  type ClaudeRequest, type StreamTiming,
+} from "./claude.ts";
+import {
+  converseConversationView, converseResponse, converseSegments, converseStreamFrames, newConverseAnswer, validateConverseBody,
+  type ConverseRequest,
+} from "./converse.ts";
+import { countTokens } from "./count-tokens.ts";
+import { faultFromScenario, sleep, writeEventStream } from "./stream.ts";
+import type { RecordedRequest, Scenario } from "./types.ts";
+
+/** Bedrock's request limit is 25,000,000 bytes of model input; a little slack covers the JSON envelope. */
+const MAX_BODY_BYTES = 26 * 1024 * 1024;
+export const CONTROL_PREFIX = "/__emulator/";
+
+export interface EmulatorConfig extends AuthConfig {
+  latencyMs: number;
+  knownBetas: ReadonlySet<string>;
+  splitFrames: boolean;
+}
+
+export interface EmulatorState {
+  requests: RecordedRequest[];
+  scenarios: ScenarioQueue;
+  cache: PromptCache;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
+  if (buf.length === 0) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(buf.toString("utf8")) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+export function createEmulatorServer(config: EmulatorConfig, state: EmulatorState): Server {
+  return createServer((req, res) => {
+    handle(req, res, config, state).catch((err: unknown) => {
+      // Validators throw AwsError; anything else is an emulator bug, reported as Bedrock would report its own.
+      if (err instanceof AwsError) return writeAwsError(res, err);
+      const message = err instanceof Error ? err.message : String(err);
+      writeAwsError(res, new AwsError(500, "InternalServerException", `Internal emulator error: ${message}`, BEDROCK_NS));
+    });
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, config: EmulatorConfig, state: EmulatorState): Promise<void> {
+  const rawUrl = req.url ?? "/";
+  const method = req.method ?? "GET";
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      writeAwsError(res, validation(`Input is too long for requested model.`));
+      return;
+    }
+    throw err;
+  }
+  if (rawUrl.startsWith(CONTROL_PREFIX)) {
+    handleControl(method, rawUrl, body, res, state);
+    return;
+  }
+
+  const route = parseRoute(method, rawUrl);
+  const parsed = parseJson(body);
+  const auth = verifyAuth({ method, rawUrl, headers: req.headers, body }, config);
+  state.requests.push({
+    method,
+    rawPath: rawUrl,
+    operation: route?.operation ?? "Unknown",
+    modelId: route?.modelId ?? modelIdFromPath(rawUrl),
+    headers: { ...req.headers },
+    body: parsed.ok ? parsed.value : null,
+    signatureValid: auth.signatureValid,
+    auth: auth.auth,
+  });
+
+  if (!route) {
+    writeAwsError(res, new AwsError(404, "UnknownOperationException", "Unknown operation", CORAL_NS));
+    return;
+  }
+  if (auth.error) {
+    writeAwsError(res, auth.error);
+    return;
+  }
+  const model = classifyModelId(route.modelId);
+  if (!model) {
+    writeAwsError(res, new AwsError(404, "ResourceNotFoundException", "Could not resolve the foundation model from the provided model identifier."));
+    return;
+  }
+  if (!parsed.ok) {
+    writeAwsError(res, validation("Malformed input request, please reformat your input and try again."));
+    return;
+  }
+  await answer(route, model, parsed.value, res, config, state);
+}
+
+function handleControl(method: string, rawUrl: string, body: Buffer, res: ServerResponse, state: EmulatorState): void {
+  const path = rawUrl.split("?")[0];
+  if (method === "POST" && path === `${CONTROL_PREFIX}script`) {
+    const parsed = parseJson(body);
+    if (!parsed.ok) return sendJson(res, 400, { message: "body must be a JSON scenario or a list of them" });
+    const list = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+    try {
+      for (const s of list) state.scenarios.add(s as Scenario);
+    } catch (err) {
+      return sendJson(res, 400, { message: err instanceof Error ? err.message : String(err) });
+    }
+    return sendJson(res, 200, { ok: true, queued: state.scenarios.size });
+  }
+  if (method === "POST" && path === `${CONTROL_PREFIX}reset`) {
+    resetState(state);
+    return sendJson(res, 200, { ok: true });
+  }
+  if (method === "GET" && path === `${CONTROL_PREFIX}requests`) return sendJson(res, 200, state.requests);
+  return sendJson(res, 404, { message: `unknown control endpoint ${method} ${path}` });
+}
+
+export function resetState(state: EmulatorState): void {
+  state.requests.length = 0; // same array: callers may hold a reference to emulator.requests
+  state.scenarios.clear();
+  state.cache.clear();
+}
+
+async function answer(route: Route, model: ModelInfo, body: unknown, res: ServerResponse, config: EmulatorConfig, state: EmulatorState): Promise<void> {
+  const { operation, modelId } = route;
+  const timing: StreamTiming = { startedAt: Date.now(), firstByteAt: null };
+  const requestId = randomUUID();
+  const modelKey = model.baseId ?? modelId;
+
+  if (operation === "CountTokens") {
+    const result = countTokens(body, model, config.knownBetas);
+    const scenario = state.scenarios.take(operation, modelId);
+    await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
+    if (scenario?.http) return writeScripted(res, scenario, requestId);
+    return sendJson(res, 200, result, { "x-amzn-RequestId": requestId });
+  }
+
+  const isClaudeInvoke = operation === "InvokeModel" || operation === "InvokeModelWithResponseStream";
+  let claudeBody: ClaudeRequest | null = null;
+  let converseBody: ConverseRequest | null = null;
+  if (isClaudeInvoke) {
+    if (model.family !== "claude") {
+      throw validation(
+        `Malformed input request: the Bedrock emulator models only Anthropic Claude bodies on InvokeModel; use Converse for ${modelId}, please reformat your input and try again.`,
+      );
+    }
+    validateClaudeBody(body, config.knownBetas);
+    claudeBody = body;
+  } else {
+    validateConverseBody(body);
+    const extra = body.additionalModelRequestFields;
+    if (model.family === "claude" && typeof extra === "object" && extra !== null && "anthropic_beta" in extra) {
+      validateBetas((extra as Record<string, unknown>).anthropic_beta, config.knownBetas);
+    }
+    converseBody = body;
+  }
+
+  const scenario = state.scenarios.take(operation, modelId);
+  await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
+  if (res.destroyed) return;
+  if (scenario?.http) return writeScripted(res, scenario, requestId);
+
+  const streaming = STREAMING_OPERATIONS.has(operation);
+  let frames: Array<() => Uint8Array>;
+  if (claudeBody) {
+    const plan = planAnswer(scenario, claudeConversationView(claudeBody), claudeBody.max_tokens);
+    const usage = usageFor(state.cache.account(modelKey, claudeSegments(claudeBody)), plan.outputTokens, scenario);
+    const claude = newClaudeAnswer(plan, usage, anthropicModelName(model));
+    if (!streaming) {
+      return sendJson(res, 200, claudeMessage(claude), {
+        "x-amzn-RequestId": requestId,
+        "X-Amzn-Bedrock-Invocation-Latency": String(Date.now() - timing.startedAt),
+        "X-Amzn-Bedrock-Input-Token-Count": String(usage.inputTokens),
+        "X-Amzn-Bedrock-Output-Token-Count": String(usage.outputTokens),
+        "X-Amzn-Bedrock-Cache-Read-Input-Token-Count": String(usage.cacheReadTokens),
+        "X-Amzn-Bedrock-Cache-Write-Input-Token-Count": String(usage.cacheWriteTokens),
+      });
+    }
+    frames = claudeStreamFrames(claude, timing);
+  } else if (converseBody) {
+    const plan = planAnswer(scenario, converseConversationView(converseBody), converseBody.inferenceConfig?.maxTokens);
+    const usage = usageFor(state.cache.account(modelKey, converseSegments(converseBody)), plan.outputTokens, scenario);
+    const converse = newConverseAnswer(plan, usage);
+    if (!streaming) {
+      return sendJson(res, 200, converseResponse(converse, Date.now() - timing.startedAt), { "x-amzn-RequestId": requestId });
+    }
+    frames = converseStreamFrames(converse, timing);
+  } else {
+    return;
+  }
+
+  res.writeHead(200, {
+    "Content-Type": "application/vnd.amazon.eventstream",
+    "x-amzn-RequestId": requestId,
+    ...(isClaudeInvoke ? { "X-Amzn-Bedrock-Content-Type": "application/json" } : {}),
+  });
+  await writeEventStream(res, frames, {
+    delayMs: scenario?.delayMs ?? 0,
+    splitFrames: config.splitFrames,
+    fault: faultFromScenario(scenario),
+    timing,
+  });
+}
+
+function usageFor(input: Omit<UsageNumbers, "outputTokens">, outputTokens: number, scenario: Scenario | undefined): UsageNumbers {
+  return applyUsageOverride({ ...input, outputTokens }, scenario?.usage);
+}
+
+function writeScripted(res: ServerResponse, scenario: Scenario, requestId: string): void {
+  const http = scenario.http;
+  if (!http) return;
+  writeAwsError(res, new AwsError(http.status, http.errorType, http.message, BEDROCK_NS, "message", http.headers ?? {}), requestId);
+}

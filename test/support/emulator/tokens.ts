@@ -1,0 +1,83 @@
+// Deterministic token accounting, so tests can predict usage and spend exactly.
+//
+// Input:  a request is cut into segments — each tool definition, each system block, each message content block
+//         (a string `content` or `system` is one segment). tokens(segments) = ceil(sum of JSON.stringify lengths / 4).
+// Output: 1 + for each generated text/thinking block its whitespace-separated word count, for each tool call
+//         ceil(JSON.stringify(input).length / 4).
+// Cache:  the prefix is every segment up to and including the last one carrying a breakpoint (`cache_control` on
+//         Claude, a `cachePoint` block on Converse). The first request with a given prefix (per base model) writes
+//         it: cache_creation = tokens(prefix); later requests with the same prefix read it: cache_read =
+//         tokens(prefix). input_tokens is the rest, as on Anthropic's API: total − cache_creation − cache_read.
+//         No minimum-size rule and no expiry: simple, but repeatable.
+import { createHash } from "node:crypto";
+import type { Usage } from "./types.ts";
+
+export type CacheTtl = "5m" | "1h";
+
+export interface Segment {
+  json: string;
+  /** Set when this segment ends a cacheable prefix. */
+  breakpoint?: CacheTtl;
+}
+
+export interface UsageNumbers {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWriteTtl: CacheTtl;
+}
+
+export const tokensForChars = (chars: number): number => Math.ceil(chars / 4);
+
+export function totalInputTokens(segments: Segment[]): number {
+  return tokensForChars(segments.reduce((n, s) => n + s.json.length, 0));
+}
+
+export function countWords(text: string): number {
+  return text.split(/\s+/).filter((w) => w !== "").length;
+}
+
+/** Remembers which prompt prefixes have been "written" to the cache; cleared by Emulator.reset(). */
+export class PromptCache {
+  private readonly seen = new Set<string>();
+
+  clear(): void {
+    this.seen.clear();
+  }
+
+  /** Splits the input into uncached/cache-write/cache-read tokens, recording the prefix as written. */
+  account(modelKey: string, segments: Segment[]): Omit<UsageNumbers, "outputTokens"> {
+    const total = totalInputTokens(segments);
+    let last = -1;
+    segments.forEach((s, i) => {
+      if (s.breakpoint) last = i;
+    });
+    const lastSegment = segments[last];
+    if (!lastSegment) return { inputTokens: total, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWriteTtl: "5m" };
+    const prefix = segments.slice(0, last + 1);
+    const prefixTokens = Math.min(total, totalInputTokens(prefix));
+    const hash = createHash("sha256").update(modelKey).update("\0");
+    for (const s of prefix) hash.update(s.json).update("\0");
+    const key = hash.digest("hex");
+    const hit = this.seen.has(key);
+    this.seen.add(key);
+    return {
+      inputTokens: total - prefixTokens,
+      cacheReadTokens: hit ? prefixTokens : 0,
+      cacheWriteTokens: hit ? 0 : prefixTokens,
+      cacheWriteTtl: lastSegment.breakpoint ?? "5m",
+    };
+  }
+}
+
+export function applyUsageOverride(usage: UsageNumbers, override: Usage | undefined): UsageNumbers {
+  if (!override) return usage;
+  return {
+    ...usage,
+    inputTokens: override.input_tokens ?? usage.inputTokens,
+    outputTokens: override.output_tokens ?? usage.outputTokens,
+    cacheReadTokens: override.cache_read_input_tokens ?? usage.cacheReadTokens,
+    cacheWriteTokens: override.cache_creation_input_tokens ?? usage.cacheWriteTokens,
+  };
+}

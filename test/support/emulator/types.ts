@@ -1,0 +1,123 @@
+// Public types of the Bedrock Runtime emulator. Other test suites, `npm run dev` and the benchmark depend on these
+// shapes exactly, so change them only together with their callers.
+
+/** Bedrock Runtime operations the emulator serves (AWS operation names, as in the SDK's command names). */
+export type Operation = "InvokeModel" | "InvokeModelWithResponseStream" | "Converse" | "ConverseStream" | "CountTokens";
+
+export interface EmulatorOptions {
+  /** Port to bind; default 0 (ephemeral). */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** The only access key id SigV4 requests may use; default "AKIDEMULATOR". */
+  accessKeyId?: string;
+  /** Secret for that key; default "emulator-secret". */
+  secretAccessKey?: string;
+  /** Region the credential scope must name; default "us-east-1". */
+  region?: string;
+  /** Bedrock API key accepted as `Authorization: Bearer <token>`; default none, so bearer auth is refused. */
+  bearerToken?: string;
+  /** Artificial delay before the first response byte of every Bedrock request; default 0. */
+  latencyMs?: number;
+  /** Accepted `anthropic_beta` values; default: LiteLLM's Bedrock whitelist plus fine-grained-tool-streaming. */
+  knownBetas?: string[];
+  /** Write stream frames in random-sized pieces (exercises client buffering); default false. */
+  splitFrames?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query exactly as received, before any percent-decoding. */
+  rawPath: string;
+  /** AWS operation name, or "Unknown" for paths that are not Bedrock routes. */
+  operation: Operation | "Unknown";
+  /** Decoded `{modelId}` path label, or null when the path has none. */
+  modelId: string | null;
+  /** Request headers, names lower-cased (Node's view of them). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body, or null when it was empty or not JSON. */
+  body: unknown;
+  /** True only for a SigV4 request whose signature verified; false for bearer, none and bad signatures. */
+  signatureValid: boolean;
+  auth: "sigv4" | "bearer" | "none";
+}
+
+export interface ScenarioMatch {
+  /** AWS operation name ("InvokeModelWithResponseStream") or path suffix ("invoke-with-response-stream"). */
+  operation?: string;
+  /** Exact decoded model id as it appears in the path. */
+  modelId?: string;
+}
+
+export interface HttpFailure {
+  status: number;
+  /** e.g. "ThrottlingException"; sent as `x-amzn-ErrorType: <errorType>:http://internal.amazon.com/coral/com.amazon.bedrock/`. */
+  errorType: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+/** Lower-camel in-stream exception member names (BEDROCK_WIRE §2.3, §4.3); any other string is sent as given. */
+export type StreamExceptionType =
+  | "throttlingException"
+  | "modelStreamErrorException"
+  | "internalServerException"
+  | "validationException"
+  | "modelTimeoutException"
+  | "serviceUnavailableException"
+  | (string & {});
+
+export interface Usage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+}
+
+/**
+ * One scripted behaviour. Scenarios form a FIFO queue: a request takes the first queued scenario whose `match`
+ * fits it and that its operation can express (stream faults only fit streaming operations; answer-shaping fields
+ * do not fit CountTokens). `times` (default 1) says how many requests it serves before it is dropped.
+ */
+export interface Scenario {
+  match?: ScenarioMatch;
+  times?: number;
+  /** Fail the request with this HTTP error instead of answering. */
+  http?: HttpFailure;
+  /** Answer with this text. Combined with toolUse, the text comes first (like a real "let me check" answer). */
+  text?: string;
+  /** Answer with a tool call (Claude tool_use block / Converse toolUse), stop reason tool_use. */
+  toolUse?: { name: string; input: unknown };
+  /** Put a thinking block (with a signature) before the other blocks. */
+  thinking?: string;
+  /** Replace any of the computed usage numbers. */
+  usage?: Usage;
+  /** Send `afterEvents` normal frames, then an exception frame, then end the stream. */
+  streamException?: {
+    type: StreamExceptionType;
+    message: string;
+    afterEvents: number;
+    originalStatusCode?: number;
+    originalMessage?: string;
+  };
+  /** Send `afterEvents` normal frames, then a raw `:message-type: error` frame. */
+  streamErrorFrame?: { code: string; message: string; afterEvents: number };
+  /** Send n good frames, then one frame whose message CRC is wrong, then end the stream. */
+  corruptCrcAfterEvents?: number;
+  /** Delay between stream frames. */
+  delayMs?: number;
+  /** Delay before the first response byte (on top of the `latencyMs` option). */
+  stallMs?: number;
+}
+
+export interface Emulator {
+  /** Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). */
+  url: string;
+  port: number;
+  /** Every Bedrock-path request received, in arrival order (control endpoints are not recorded). */
+  requests: RecordedRequest[];
+  script(s: Scenario): void;
+  /** Forget queued scenarios, recorded requests and the prompt-cache state. */
+  reset(): void;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,126 @@
+// The whole local stack for integration tests: a migrated Postgres (PGlite, or a server when TEST_DATABASE_URL is set)
+// behind the Neon-protocol shim, the Bedrock emulator, and the Worker in workerd wired to both.
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { eq } from "drizzle-orm";
+import { insertKey } from "../../worker/db/queries.ts";
+import { apiKeys, spendLogs } from "../../worker/db/schema.ts";
+import { generateApiKey, keyPrefix, sha256Hex } from "../../worker/keys/hash.ts";
+import { startEmulator, type Emulator } from "./emulator/index.ts";
+import { startTestDatabase } from "./database.ts";
+import { startGateway, type Gateway } from "./worker-harness.ts";
+
+export interface KeyOptions {
+  alias?: string;
+  models?: string[];
+  maxBudget?: number | null;
+  blocked?: boolean;
+  expires?: Date | null;
+}
+
+export interface Stack {
+  gateway: Gateway;
+  emulator: Emulator;
+  database: Awaited<ReturnType<typeof startTestDatabase>>;
+  /** HTTP requests the Worker made to the database shim so far (each Neon HTTP query is one). */
+  dbRequests(): number;
+  createKey(opts?: KeyOptions): Promise<string>;
+  setBlocked(key: string, blocked: boolean): Promise<void>;
+  spendRows(): Promise<(typeof spendLogs.$inferSelect)[]>;
+  keySpend(key: string): Promise<number>;
+  /** Waits until the spend log has at least `n` rows (spend is written after the response). */
+  waitForSpendRows(n: number, timeoutMs?: number): Promise<(typeof spendLogs.$inferSelect)[]>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const database = await startTestDatabase();
+  const emulator = await startEmulator();
+  const counter = await countingProxy(database.shim.httpEndpoint);
+  const gateway = await startGateway({
+    AWS_ACCESS_KEY_ID: "AKIDEMULATOR",
+    AWS_SECRET_ACCESS_KEY: "emulator-secret",
+    AWS_REGION: "us-east-1",
+    BEDROCK_ENDPOINT: emulator.url,
+    DATABASE_URL: database.shim.databaseUrl,
+    DATABASE_HTTP_ENDPOINT: counter.url,
+    SPEND_FLUSH_DELAY_MS: "0",
+    ...extraEnv,
+  });
+  const db = database.db;
+
+  const stack: Stack = {
+    gateway,
+    emulator,
+    database,
+    dbRequests: () => counter.count,
+    async createKey(opts = {}) {
+      const key = generateApiKey();
+      await insertKey(db, {
+        keyHash: await sha256Hex(key),
+        keyPrefix: keyPrefix(key),
+        keyAlias: opts.alias ?? "test",
+        models: opts.models ?? [],
+        maxBudget: opts.maxBudget ?? null,
+      });
+      if (opts.blocked || opts.expires) {
+        await db
+          .update(apiKeys)
+          .set({ blocked: opts.blocked ?? false, expires: opts.expires ?? null })
+          .where(eq(apiKeys.keyHash, await sha256Hex(key)));
+      }
+      return key;
+    },
+    async setBlocked(key, blocked) {
+      await db.update(apiKeys).set({ blocked }).where(eq(apiKeys.keyHash, await sha256Hex(key)));
+    },
+    spendRows: () => db.select().from(spendLogs),
+    async keySpend(key) {
+      const [row] = await db.select({ spend: apiKeys.spend }).from(apiKeys).where(eq(apiKeys.keyHash, await sha256Hex(key)));
+      return Number(row?.spend);
+    },
+    async waitForSpendRows(n, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const rows = await db.select().from(spendLogs);
+        if (rows.length >= n || Date.now() > deadline) return rows;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async stop() {
+      await gateway.stop();
+      await counter.stop();
+      await emulator.stop();
+      await database.stop();
+    },
+  };
+  return stack;
+}
+
+/** A pass-through HTTP proxy that counts requests: lets tests prove a warm key costs no database round trip. */
+async function countingProxy(target: string): Promise<{ url: string; count: number; stop(): Promise<void> }> {
+  const t = new URL(target);
+  const state = { count: 0 };
+  const server: Server = createServer((req, res) => {
+    state.count++;
+    const upstream = httpRequest({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${t.pathname}`,
+    get count() {
+      return state.count;
+    },
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,69 @@
+// Runs the real Worker bundle inside workerd (through Miniflare) on 127.0.0.1 with an ephemeral port, so tests and
+// real clients talk to it over HTTP exactly as they would talk to the deployed gateway.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const COMPATIBILITY_DATE = "2026-04-01";
+
+export interface Gateway {
+  url: string;
+  mf: Miniflare;
+  /** Lines the Worker wrote to stdout/stderr (its structured JSON logs). */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+let bundlePromise: Promise<string> | undefined;
+
+/** Bundles worker/index.ts once per test process, the way wrangler does (esbuild, ESM, workerd conditions). */
+export function bundleWorker(): Promise<string> {
+  bundlePromise ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "breakwater-worker-"));
+    const outfile = join(dir, "index.js");
+    await build({
+      entryPoints: [join(REPO_ROOT, "worker/index.ts")],
+      outfile,
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      conditions: ["workerd", "worker", "browser"],
+      mainFields: ["browser", "module", "main"],
+      logLevel: "error",
+    });
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    return outfile;
+  })();
+  return bundlePromise;
+}
+
+export async function startGateway(env: Record<string, string>): Promise<Gateway> {
+  const scriptPath = await bundleWorker();
+  const logs: string[] = [];
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: env,
+    host: "127.0.0.1",
+    port: 0,
+    log: new Log(process.env.BREAKWATER_TEST_LOGS ? LogLevel.DEBUG : LogLevel.NONE),
+    // The Worker's structured logs go to `logs` (tests assert on them) and to the terminal only when asked for.
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream & { setEncoding(e: string): unknown }, stderr: NodeJS.ReadableStream & { setEncoding(e: string): unknown }) {
+      for (const stream of [stdout, stderr]) {
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => {
+          logs.push(...chunk.split("\n").filter(Boolean));
+          if (process.env.BREAKWATER_TEST_LOGS) process.stderr.write(chunk);
+        });
+      }
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, mf, logs, stop: () => mf.dispose() };
+}

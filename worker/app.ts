@@ -1,0 +1,71 @@
+import { Hono } from "hono";
+import { ConfigError } from "./config.ts";
+import type { AppEnv } from "./context.ts";
+import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
+import { checkRoute, rawTarget } from "./edge/firewall.ts";
+import { requireKey } from "./keys/middleware.ts";
+import { countTokens } from "./routes/count-tokens.ts";
+import { health } from "./routes/health.ts";
+import { messages } from "./routes/messages.ts";
+import { listModels } from "./routes/models.ts";
+import type { Services } from "./services.ts";
+import { newRequestId } from "./util/ids.ts";
+import { logEvent } from "./util/log.ts";
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+};
+
+/**
+ * The whole request pipeline, assembled in one place (see the README's diagram):
+ * request id → firewall (path/method allowlist) → services → key auth → route handler → error rendering.
+ * Both runtime entries (Workers, Deno) call this with a way to get the per-isolate services from their env.
+ */
+export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const requestId = newRequestId();
+    c.set("requestId", requestId);
+    c.set("startedAt", Date.now());
+    await next();
+    const headers = c.res.headers;
+    headers.set("request-id", requestId);
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
+      // A route may choose its own caching (SSE uses no-cache); every other header is always ours.
+      if (k === "cache-control" && headers.has(k)) continue;
+      headers.set(k, v);
+    }
+    headers.delete("x-powered-by");
+  });
+
+  app.use(async (c, next) => {
+    checkRoute(c.req.method, c.req.url);
+    c.set("services", getServices(c.env));
+    await next();
+  });
+
+  app.get("/health", health);
+  app.use("/v1/*", requireKey);
+  app.post("/v1/messages", messages);
+  app.post("/v1/messages/count_tokens", countTokens);
+  app.get("/v1/models", listModels);
+
+  app.notFound((c) => errorResponse(dialectForPath(rawTarget(c.req.url).path), 404, "Not found.", { requestId: c.get("requestId") }));
+
+  app.onError((err, c) => {
+    const dialect = dialectForPath(rawTarget(c.req.url).path);
+    const requestId = c.get("requestId");
+    if (err instanceof GatewayError) {
+      return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
+    }
+    // Anything else is our bug or a misconfiguration: log it, tell the caller nothing about internals.
+    logEvent("error", { msg: err instanceof ConfigError ? err.message : "unhandled error", requestId, error: String(err) });
+    return errorResponse(dialect, 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
+  });
+
+  return app;
+}

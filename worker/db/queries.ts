@@ -1,0 +1,211 @@
+import { eq, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { apiKeys } from "./schema.ts";
+
+// The data functions the gateway calls. Each is one statement, so over Neon's HTTP driver each is one round trip.
+// They accept any drizzle Postgres database: the Worker passes its neon-http `Db`; scripts pass node-postgres or
+// PGlite handles to the same functions.
+// (`any` schema: these functions use the table objects directly, never db.query.<table>.)
+export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, any>;
+
+/** What the gateway needs to know about a virtual key (money as numbers in USD, times as Dates). */
+export interface KeyRecord {
+  id: string;
+  keyAlias: string | null;
+  /** Empty = every model. */
+  models: string[];
+  maxBudget: number | null;
+  spend: number;
+  budgetDuration: string | null;
+  budgetResetAt: Date | null;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
+  expires: Date | null;
+  blocked: boolean;
+  userId: string | null;
+  teamId: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/** One request's usage, as written to spend_logs. */
+export interface SpendRow {
+  requestId: string;
+  keyId: string | null;
+  keyAlias: string | null;
+  /** The model name the client asked for. */
+  model: string;
+  bedrockModel: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  /** USD. */
+  cost: number;
+  latencyMs: number | null;
+  status: number;
+  stream: boolean;
+  target: string | null;
+  startTime: Date;
+  endTime: Date | null;
+}
+
+export interface NewKey {
+  keyHash: string;
+  keyPrefix: string;
+  keyAlias?: string | null;
+  userId?: string | null;
+  teamId?: string | null;
+  models?: string[];
+  maxBudget?: number | null;
+  budgetDuration?: string | null;
+  budgetResetAt?: Date | null;
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
+  maxParallelRequests?: number | null;
+  expires?: Date | null;
+  blocked?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** The key whose SHA-256 hex is `keyHash`, or null. Blocked/expired keys are returned too: policy decides. */
+export async function findKeyByHash(db: AnyPgDatabase, keyHash: string): Promise<KeyRecord | null> {
+  const rows = await db
+    .select({
+      id: apiKeys.id,
+      keyAlias: apiKeys.keyAlias,
+      models: apiKeys.models,
+      maxBudget: apiKeys.maxBudget,
+      spend: apiKeys.spend,
+      budgetDuration: apiKeys.budgetDuration,
+      budgetResetAt: apiKeys.budgetResetAt,
+      rpmLimit: apiKeys.rpmLimit,
+      tpmLimit: apiKeys.tpmLimit,
+      maxParallelRequests: apiKeys.maxParallelRequests,
+      expires: apiKeys.expires,
+      blocked: apiKeys.blocked,
+      userId: apiKeys.userId,
+      teamId: apiKeys.teamId,
+      metadata: apiKeys.metadata,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, keyHash))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  // numeric arrives as an exact decimal string; the gateway compares budgets in float USD, which is plenty.
+  return { ...row, maxBudget: row.maxBudget === null ? null : Number(row.maxBudget), spend: Number(row.spend) };
+}
+
+/** Stores a new key (its hash, never the key) and returns its id. */
+export async function insertKey(db: AnyPgDatabase, key: NewKey): Promise<{ id: string }> {
+  const rows = await db
+    .insert(apiKeys)
+    .values({
+      keyHash: key.keyHash,
+      keyPrefix: key.keyPrefix,
+      keyAlias: key.keyAlias ?? null,
+      userId: key.userId ?? null,
+      teamId: key.teamId ?? null,
+      models: key.models ?? [],
+      maxBudget: key.maxBudget == null ? null : decimal(key.maxBudget),
+      budgetDuration: key.budgetDuration ?? null,
+      budgetResetAt: key.budgetResetAt ?? null,
+      rpmLimit: key.rpmLimit ?? null,
+      tpmLimit: key.tpmLimit ?? null,
+      maxParallelRequests: key.maxParallelRequests ?? null,
+      expires: key.expires ?? null,
+      blocked: key.blocked ?? false,
+      metadata: key.metadata ?? {},
+    })
+    .returning({ id: apiKeys.id });
+  const row = rows[0];
+  if (!row) throw new Error("insertKey: the database returned no id");
+  return row;
+}
+
+/**
+ * Records a batch of requests in ONE statement: inserts the rows, skipping request ids already present, and adds
+ * the cost of exactly the rows it inserted to their keys' spend. Writing the same batch twice (a retry after a
+ * timeout whose first attempt did commit) therefore changes nothing, and a crash can never leave logs written
+ * without spend or the reverse.
+ *
+ * The whole batch travels as one jsonb parameter (fixed parameter count at any batch size, and JSON numbers become
+ * exact numerics, so costs like 0.000123 add up exactly). A key deleted since the request was served is logged with
+ * key_id null rather than failing the batch on the foreign key.
+ */
+export async function writeSpend(db: AnyPgDatabase, rows: SpendRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const payload = JSON.stringify(rows.map(toSpendJson));
+  await db.execute(sql`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS r(
+        request_id text, key_id uuid, key_alias text, model text, bedrock_model text,
+        input_tokens integer, output_tokens integer, cache_read_input_tokens integer,
+        cache_creation_input_tokens integer, cost numeric, latency_ms integer, status integer,
+        stream boolean, target text, start_time timestamptz, end_time timestamptz
+      )
+    ),
+    inserted AS (
+      INSERT INTO spend_logs (
+        request_id, key_id, key_alias, model, bedrock_model,
+        input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
+        cost, latency_ms, status, stream, target, start_time, end_time
+      )
+      SELECT
+        i.request_id, k.id, i.key_alias, i.model, i.bedrock_model,
+        i.input_tokens, i.output_tokens, i.cache_read_input_tokens, i.cache_creation_input_tokens,
+        i.cost, i.latency_ms, i.status, i.stream, i.target, i.start_time, i.end_time
+      FROM input i
+      LEFT JOIN api_keys k ON k.id = i.key_id
+      ON CONFLICT (request_id) DO NOTHING
+      RETURNING key_id, cost
+    )
+    UPDATE api_keys AS k
+    SET spend = k.spend + t.total
+    FROM (
+      SELECT key_id, sum(cost) AS total FROM inserted WHERE key_id IS NOT NULL GROUP BY key_id
+    ) AS t
+    WHERE k.id = t.key_id
+  `);
+}
+
+// Every value is made valid for its column here: one malformed row must not make the whole batch fail on every
+// retry, holding back everyone else's spend.
+function toSpendJson(r: SpendRow) {
+  return {
+    request_id: r.requestId,
+    key_id: r.keyId,
+    key_alias: r.keyAlias,
+    model: r.model,
+    bedrock_model: r.bedrockModel,
+    input_tokens: int4(r.inputTokens),
+    output_tokens: int4(r.outputTokens),
+    cache_read_input_tokens: int4(r.cacheReadInputTokens),
+    cache_creation_input_tokens: int4(r.cacheCreationInputTokens),
+    cost: Number.isFinite(r.cost) && r.cost > 0 ? r.cost : 0,
+    latency_ms: r.latencyMs === null ? null : int4(r.latencyMs),
+    status: int4(r.status),
+    stream: r.stream,
+    target: r.target,
+    start_time: validDate(r.startTime)?.toISOString() ?? new Date().toISOString(),
+    end_time: validDate(r.endTime)?.toISOString() ?? null,
+  };
+}
+
+const INT4_MAX = 2_147_483_647;
+
+function int4(n: number): number {
+  if (!Number.isFinite(n)) return 0;
+  return Math.max(-INT4_MAX - 1, Math.min(INT4_MAX, Math.round(n)));
+}
+
+function validDate(d: Date | null): Date | null {
+  return d !== null && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+/** A JS number as a decimal string Postgres numeric accepts (String() may use exponent form, which it also accepts). */
+function decimal(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`not a finite amount: ${n}`);
+  return String(n);
+}

@@ -1,0 +1,84 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+// The single source of the database shape: `npm run db:generate` turns changes here into SQL under migrations/.
+// Column names follow LiteLLM's key API where the concept is the same, so its users recognise them.
+
+/** Virtual API keys. Only the SHA-256 of a key is stored; the key itself is shown once, at creation. */
+export const apiKeys = pgTable("api_keys", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  keyHash: text("key_hash").notNull().unique(),
+  /** First characters of the key, so people can tell their keys apart without the secret. */
+  keyPrefix: text("key_prefix").notNull(),
+  keyAlias: text("key_alias"),
+  userId: text("user_id"),
+  teamId: text("team_id"),
+  /** Model names this key may call; empty means every model. */
+  models: text("models").array().notNull().default(sql`'{}'::text[]`),
+  // numeric, not float: money must add up exactly over millions of small requests.
+  maxBudget: numeric("max_budget", { precision: 20, scale: 6 }),
+  /** How often spend resets, e.g. "1d", "7d", "30d"; null = never. */
+  budgetDuration: text("budget_duration"),
+  budgetResetAt: timestamp("budget_reset_at", { withTimezone: true, mode: "date" }),
+  spend: numeric("spend", { precision: 20, scale: 10 }).notNull().default("0"),
+  rpmLimit: integer("rpm_limit"),
+  tpmLimit: integer("tpm_limit"),
+  maxParallelRequests: integer("max_parallel_requests"),
+  expires: timestamp("expires", { withTimezone: true, mode: "date" }),
+  blocked: boolean("blocked").notNull().default(false),
+  metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" })
+    .notNull()
+    .defaultNow()
+    .$onUpdateFn(() => new Date()),
+});
+
+/** One row per gateway request that reached a model: who, what, how many tokens, what it cost. */
+export const spendLogs = pgTable(
+  "spend_logs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** Unique so a retried spend batch inserts nothing twice (see writeSpend). */
+    requestId: text("request_id").notNull().unique(),
+    // A deleted key keeps its history: the log row survives with key_id null and the alias it had.
+    keyId: uuid("key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    keyAlias: text("key_alias"),
+    /** The model name the client asked for. */
+    model: text("model").notNull(),
+    /** The Bedrock model id it was routed to. */
+    bedrockModel: text("bedrock_model"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    cacheReadInputTokens: integer("cache_read_input_tokens").notNull().default(0),
+    cacheCreationInputTokens: integer("cache_creation_input_tokens").notNull().default(0),
+    cost: numeric("cost", { precision: 20, scale: 10 }).notNull().default("0"),
+    latencyMs: integer("latency_ms"),
+    status: integer("status").notNull(),
+    stream: boolean("stream"),
+    /** Where the request went: "bedrock", "origin", … */
+    target: text("target"),
+    startTime: timestamp("start_time", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    endTime: timestamp("end_time", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    // Per-key spend reports over a time range, and global time-range scans / retention deletes.
+    index("spend_logs_key_id_start_time_idx").on(t.keyId, t.startTime),
+    index("spend_logs_start_time_idx").on(t.startTime),
+  ],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type NewApiKeyRow = typeof apiKeys.$inferInsert;
+export type SpendLogRow = typeof spendLogs.$inferSelect;

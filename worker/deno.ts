@@ -1,0 +1,31 @@
+// Deno entry: the same app, with the environment from Deno.env and an execution-context stand-in whose waitUntil
+// simply lets the promise run (a Deno process lives on after the response, unlike a Worker invocation).
+//   deno run --allow-net --allow-env worker/deno.ts        (PORT, HOST choose where it listens)
+import { createApp } from "./app.ts";
+import { servicesPerEnv } from "./services.ts";
+
+declare const Deno: {
+  env: { toObject(): Record<string, string> };
+  serve(opts: { port: number; hostname: string; onListen?: (addr: { port: number; hostname: string }) => void }, handler: (req: Request) => Response | Promise<Response>): { finished: Promise<void> };
+};
+
+const env = Deno.env.toObject();
+const app = createApp(servicesPerEnv());
+const pending = new Set<Promise<unknown>>();
+const ctx = {
+  waitUntil(p: Promise<unknown>) {
+    pending.add(p);
+    p.finally(() => pending.delete(p)).catch(() => {});
+  },
+  passThroughOnException() {},
+  props: {},
+};
+
+Deno.serve(
+  {
+    port: Number(env.PORT ?? 8787),
+    hostname: env.HOST ?? "127.0.0.1",
+    onListen: ({ hostname, port }) => console.log(JSON.stringify({ level: "info", msg: "breakwater listening", url: `http://${hostname}:${port}` })),
+  },
+  (req) => app.fetch(req, env, ctx),
+);

@@ -1,0 +1,46 @@
+import { GatewayError } from "./errors.ts";
+
+/**
+ * The path and method allowlist, applied before routing, like a WAF rule: exact, case-sensitive paths; anything else
+ * is a 404 that never reaches a handler (405 for a known path with the wrong method). Raw paths that a normaliser
+ * would rewrite into something else (`..`, `//`, encoded separators, control or non-ASCII bytes) are refused rather
+ * than normalised and served.
+ */
+export const ROUTES: Readonly<Record<string, readonly string[]>> = {
+  "/health": ["GET"],
+  "/v1/messages": ["POST"],
+  "/v1/messages/count_tokens": ["POST"],
+  "/v1/models": ["GET"],
+};
+
+export const MAX_PATH_LENGTH = 256;
+export const MAX_QUERY_LENGTH = 1024;
+
+// `..`, `//`, backslash, `;` (path parameters), percent-encoded `.`, `/`, `\`, NUL (encoded or not), and anything outside
+// printable ASCII.
+const SUSPICIOUS = /\.\.|\/\/|\\|;|%2e|%2f|%5c|%00|[^\x21-\x7e]/i;
+
+/** The request target's path exactly as it arrived (no URL-parser normalisation) and its query string. */
+export function rawTarget(url: string): { path: string; query: string } {
+  const afterScheme = url.indexOf("://");
+  const pathStart = afterScheme >= 0 ? url.indexOf("/", afterScheme + 3) : url.indexOf("/");
+  if (pathStart < 0) return { path: "/", query: "" };
+  const rest = url.slice(pathStart);
+  const hashAt = rest.indexOf("#");
+  const noHash = hashAt >= 0 ? rest.slice(0, hashAt) : rest;
+  const q = noHash.indexOf("?");
+  return q >= 0 ? { path: noHash.slice(0, q), query: noHash.slice(q + 1) } : { path: noHash, query: "" };
+}
+
+/** Throws a GatewayError for anything not on the allowlist; returns the canonical route path otherwise. */
+export function checkRoute(method: string, url: string): string {
+  const { path, query } = rawTarget(url);
+  if (path.length > MAX_PATH_LENGTH || query.length > MAX_QUERY_LENGTH) throw new GatewayError(414, "Request URI too long.", "invalid_request_error");
+  if (SUSPICIOUS.test(path)) throw new GatewayError(400, "Malformed request path.", "invalid_request_error");
+  const allowed = ROUTES[path];
+  if (!allowed) throw new GatewayError(404, "Not found.", "not_found_error");
+  if (!allowed.includes(method)) {
+    throw new GatewayError(405, `Method ${method} not allowed on ${path}.`, "invalid_request_error", { allow: allowed.join(", ") });
+  }
+  return path;
+}

@@ -1,0 +1,15 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import { sha256Hex } from "./hash.ts";
+import { checkKeyUsable, missingKeyError, presentedKey } from "./policy.ts";
+
+/** Authenticates the virtual key: hash it, look the hash up (isolate cache first), and refuse unusable keys. */
+export const requireKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const presented = presentedKey(c.req.raw.headers);
+  if (!presented) throw missingKeyError();
+  const hash = await sha256Hex(presented);
+  const key = checkKeyUsable(await c.get("services").keys.lookup(hash), new Date());
+  c.set("key", key);
+  c.set("keyHash", hash);
+  await next();
+};

@@ -1,0 +1,83 @@
+import { MODELS, type ModelRow, type Price } from "./catalog-data.ts";
+
+/** A client-facing model name resolved to what the gateway will call. */
+export interface ResolvedModel {
+  /** Exactly what the client sent (echoed back in responses). */
+  requested: string;
+  row: ModelRow;
+  /** The id put in the Bedrock URL: inference-profile id (`us.anthropic…`) or base id. */
+  invokeId: string;
+  /** Base model id, which CountTokens wants. */
+  baseId: string;
+  /** Extra beta flags the name implies (e.g. the `[1m]` suffix asks for the 1M-token context window). */
+  impliedBetas: string[];
+}
+
+export interface CatalogOptions {
+  /** Inference-profile geography prefix applied where the model offers it: "us", "eu", "global", … or "" for none. */
+  geoPrefix: string;
+  /** Operator aliases, exact name → catalog name (e.g. keep retired names working by pointing them at successors). */
+  aliases?: Record<string, string>;
+  /** Per-model Bedrock id overrides (catalog name → full id to call), for ids not yet in the data. */
+  bedrockIds?: Record<string, string>;
+}
+
+const GEO_PREFIX = /^(us|eu|apac|au|ca|jp|global|us-gov)\./;
+const ONE_M_SUFFIX = "[1m]";
+const CONTEXT_1M_BETA = "context-1m-2025-08-07";
+
+export class Catalog {
+  readonly models: readonly ModelRow[];
+  private readonly byName = new Map<string, ModelRow>();
+  private readonly byBedrockId = new Map<string, ModelRow>();
+
+  constructor(private readonly opts: CatalogOptions, models: readonly ModelRow[] = MODELS) {
+    this.models = models;
+    for (const row of models) {
+      this.byName.set(row.name, row);
+      for (const alias of row.aliases ?? []) this.byName.set(alias, row);
+      this.byBedrockId.set(row.bedrockId, row);
+    }
+    for (const [alias, target] of Object.entries(opts.aliases ?? {})) {
+      const row = this.byName.get(target);
+      if (!row) throw new Error(`MODEL_ALIASES maps "${alias}" to unknown model "${target}"`);
+      this.byName.set(alias, row);
+    }
+  }
+
+  /**
+   * Exact-match resolution only: a name either is in the catalog (name, alias, operator alias, or a Bedrock id the
+   * catalog knows, with or without a geo prefix) or it is unknown. No prefix or fuzzy matching, so a request is
+   * never silently sent to a different model than the one asked for.
+   */
+  resolve(requested: string): ResolvedModel | null {
+    let name = requested;
+    const impliedBetas: string[] = [];
+    if (name.endsWith(ONE_M_SUFFIX)) {
+      name = name.slice(0, -ONE_M_SUFFIX.length);
+      impliedBetas.push(CONTEXT_1M_BETA);
+    }
+    const row = this.byName.get(name);
+    if (row) {
+      const override = this.opts.bedrockIds?.[row.name];
+      const invokeId = override ?? this.profileId(row);
+      return { requested, row, invokeId, baseId: invokeId.replace(GEO_PREFIX, ""), impliedBetas };
+    }
+    // A Bedrock model id or inference-profile id the catalog knows is passed through as it is.
+    const baseId = name.replace(GEO_PREFIX, "");
+    const byId = this.byBedrockId.get(baseId);
+    if (byId) return { requested, row: byId, invokeId: name, baseId, impliedBetas };
+    return null;
+  }
+
+  names(): string[] {
+    return this.models.map((m) => m.name);
+  }
+
+  private profileId(row: ModelRow): string {
+    const geo = this.opts.geoPrefix;
+    return geo && row.geos.includes(geo) ? `${geo}.${row.bedrockId}` : row.bedrockId;
+  }
+}
+
+export type { ModelRow, Price };

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { GatewayError } from "../edge/errors.ts";
+
+/**
+ * Reads a JSON request body with a hard size cap, counting bytes as they arrive so an oversized or lying
+ * `content-length` never makes us buffer more than the cap.
+ */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type.trim())) {
+    throw new GatewayError(415, "Content-Type must be application/json.", "invalid_request_error");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) throw new GatewayError(400, "Request body is empty: expected a JSON object.", "invalid_request_error");
+
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new GatewayError(400, "Request body is not valid UTF-8.", "invalid_request_error");
+  }
+  if (text.trim() === "") throw new GatewayError(400, "Request body is empty: expected a JSON object.", "invalid_request_error");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError(400, `Request body is not valid JSON: ${(err as Error).message}`, "invalid_request_error");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new GatewayError(400, "Request body must be a JSON object.", "invalid_request_error");
+  }
+  return parsed;
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError(413, `Request body is larger than the ${Math.round(maxBytes / 1048576)} MB limit.`, "request_too_large");
+}
+
+/** Validates with a zod schema and turns the first problems into one readable 400 message. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.slice(0, 3).map((i) => {
+    const where = i.path.length ? i.path.join(".") : "body";
+    return `${where}: ${i.message}`;
+  });
+  const first = r.error.issues[0];
+  throw new GatewayError(400, issues.join("; "), "invalid_request_error", undefined, first ? first.path.join(".") : undefined);
+}

@@ -1,0 +1,131 @@
+import { readBedrockHttpError, toAnthropicError, type BedrockError } from "../bedrock/errors.ts";
+import { defer, type AppContext } from "../context.ts";
+import type { SpendRow } from "../db/queries.ts";
+import { errorResponse, GatewayError } from "../edge/errors.ts";
+import { costOf } from "../meter/cost.ts";
+import { bedrockBetas } from "../models/betas.ts";
+import type { ResolvedModel } from "../models/catalog.ts";
+import { toBedrockInvokeBody, splitBetaHeader } from "../protocols/anthropic/request.ts";
+import { rewriteInvokeResponse } from "../protocols/anthropic/response.ts";
+import { MessagesRequest } from "../protocols/anthropic/schema.ts";
+import { bedrockToAnthropicSSE } from "../protocols/anthropic/stream.ts";
+import { usageFromMessage, type AnthropicUsage } from "../protocols/anthropic/usage.ts";
+import { logEvent } from "../util/log.ts";
+import { readJsonBody, validate } from "./body.ts";
+import { resolveModelForKey } from "./resolve-model.ts";
+
+/** `POST /v1/messages`: Anthropic Messages → Bedrock InvokeModel (or its streaming twin) → Anthropic response. */
+export async function messages(c: AppContext): Promise<Response> {
+  const s = c.get("services");
+  const raw = (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>;
+  const req = validate(MessagesRequest, raw);
+  const model = resolveModelForKey(c, req.model);
+  if (model.row.api !== "anthropic") {
+    throw new GatewayError(400, `model: ${req.model} is not a Claude model; call it through /v1/chat/completions.`, "invalid_request_error");
+  }
+
+  const betas = bedrockBetas([...splitBetaHeader(c.req.header("anthropic-beta")), ...model.impliedBetas], model.row);
+  const body = toBedrockInvokeBody(raw, {
+    betas,
+    model: { supportsCaching: model.row.caching ?? false, supportsCacheTtl: model.row.cacheTtl ?? false, supportsOutputConfig: model.row.outputConfig ?? false },
+  });
+  const stream = req.stream === true;
+  const meta = { model, stream, target: `bedrock:${s.config.aws.region}` };
+
+  let upstream: Response;
+  try {
+    upstream = await s.bedrock.call(model.invokeId, stream ? "invoke-with-response-stream" : "invoke", JSON.stringify(body));
+  } catch (err) {
+    logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), error: String(err) });
+    record(c, meta, 502, zeroUsage());
+    throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
+  }
+
+  if (!upstream.ok) return upstreamError(c, meta, await readBedrockHttpError(upstream));
+
+  if (!stream) {
+    const json = (await upstream.json()) as Record<string, unknown>;
+    record(c, meta, 200, usageFromMessage(json));
+    return c.json(rewriteInvokeResponse(json, req.model), 200);
+  }
+
+  if (!upstream.body) return upstreamError(c, meta, { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 });
+  let finished: (usage: AnthropicUsage, status: number) => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finished = (usage, status) => {
+      record(c, meta, status, usage);
+      resolve();
+    };
+  });
+  const sse = upstream.body.pipeThrough(
+    bedrockToAnthropicSSE({
+      requestedModel: req.model,
+      // A stream that ended in an error frame or was cut short by the client still bills what was generated.
+      onEnd: (r) => finished(r.usage, r.error ? toAnthropicError(r.error).status : r.completed ? 200 : 499),
+    }),
+  );
+  defer(c, done);
+  return new Response(sse, {
+    status: 200,
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": c.get("requestId") },
+  });
+}
+
+interface CallMeta {
+  model: ResolvedModel;
+  stream: boolean;
+  target: string;
+}
+
+function upstreamError(c: AppContext, meta: CallMeta, e: BedrockError): Response {
+  const mapped = toAnthropicError(e);
+  if (mapped.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId"), bedrockError: e.name });
+  record(c, meta, mapped.status, zeroUsage());
+  // AWS appends the canonical request to signature errors; it describes our signing, not the caller's request.
+  const message = mapped.message.split("\n\n")[0] ?? mapped.message;
+  return errorResponse("anthropic", mapped.status, message, { type: mapped.type, requestId: c.get("requestId") });
+}
+
+function record(c: AppContext, meta: CallMeta, status: number, usage: AnthropicUsage): void {
+  const s = c.get("services");
+  const key = c.get("key");
+  const cost = costOf(usage, meta.model.row.price);
+  const now = Date.now();
+  const row: SpendRow = {
+    requestId: c.get("requestId"),
+    keyId: key.id,
+    keyAlias: key.keyAlias,
+    model: meta.model.requested,
+    bedrockModel: meta.model.invokeId,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadInputTokens: usage.cache_read_input_tokens,
+    cacheCreationInputTokens: usage.cache_creation_input_tokens,
+    cost,
+    latencyMs: now - c.get("startedAt"),
+    status,
+    stream: meta.stream,
+    target: meta.target,
+    startTime: new Date(c.get("startedAt")),
+    endTime: new Date(now),
+  };
+  s.keys.addSpend(c.get("keyHash"), cost);
+  s.spend.record(row, (p) => defer(c, p));
+  logEvent("info", {
+    requestId: row.requestId,
+    key: key.keyAlias,
+    route: "/v1/messages",
+    model: row.model,
+    status,
+    stream: meta.stream,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cost,
+    latencyMs: row.latencyMs,
+    target: meta.target,
+  });
+}
+
+function zeroUsage(): AnthropicUsage {
+  return { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+}

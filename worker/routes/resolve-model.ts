@@ -1,0 +1,17 @@
+import type { AppContext } from "../context.ts";
+import { GatewayError } from "../edge/errors.ts";
+import { checkModelAllowed } from "../keys/policy.ts";
+import type { ResolvedModel } from "../models/catalog.ts";
+
+/** Model name → catalog entry, refusing unknown names (listing what exists) and models the key may not use. */
+export function resolveModelForKey(c: AppContext, name: string): ResolvedModel {
+  const { catalog } = c.get("services");
+  const key = c.get("key");
+  const model = catalog.resolve(name);
+  if (!model) {
+    const available = key.models.length ? catalog.names().filter((n) => key.models.includes(n)) : catalog.names();
+    throw new GatewayError(404, `model: ${name} is not available. Available models: ${available.join(", ")}`, "not_found_error", undefined, "model");
+  }
+  checkModelAllowed(key, [name, model.row.name]);
+  return model;
+}

@@ -1,0 +1,48 @@
+import { BedrockClient } from "./bedrock/client.ts";
+import { parseConfig, type Config } from "./config.ts";
+import { createDb } from "./db/client.ts";
+import { findKeyByHash, writeSpend } from "./db/queries.ts";
+import { KeyStore } from "./keys/store.ts";
+import { SpendRecorder } from "./meter/spend.ts";
+import { Catalog } from "./models/catalog.ts";
+import { logEvent } from "./util/log.ts";
+
+/** Everything a request needs that lives longer than a request: built once per isolate from the environment. */
+export interface Services {
+  config: Config;
+  catalog: Catalog;
+  keys: KeyStore;
+  bedrock: BedrockClient;
+  spend: SpendRecorder;
+}
+
+export function buildServices(env: Record<string, unknown>): Services {
+  const config = parseConfig(env);
+  const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint });
+  return {
+    config,
+    catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds }),
+    keys: new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs),
+    bedrock: new BedrockClient({ ...config.aws, endpoint: config.bedrockEndpoint }),
+    spend: new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
+      logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
+    ),
+  };
+}
+
+/**
+ * One Services per environment object. Workers hand every request of an isolate the same `env`, so this builds once
+ * per isolate; Deno passes one object for the process lifetime.
+ */
+export function servicesPerEnv(build: (env: Record<string, unknown>) => Services = buildServices) {
+  const memo = new WeakMap<object, Services>();
+  return (env: unknown): Services => {
+    const key = (env ?? {}) as object;
+    let s = memo.get(key);
+    if (!s) {
+      s = build(key as Record<string, unknown>);
+      memo.set(key, s);
+    }
+    return s;
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * Structured JSON logs, one line per event. Callers pass only what is safe to log: key aliases and hashes' prefixes,
+ * never keys, authorization headers or credentials.
+ */
+export function logEvent(level: "info" | "warn" | "error", fields: Record<string, unknown>): void {
+  const line = JSON.stringify({ level, time: new Date().toISOString(), ...fields });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
