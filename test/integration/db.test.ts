@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { neon, NeonDbError } from "@neondatabase/serverless";
+import { neon, neonConfig, NeonDbError } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLocalPglite } from "../../scripts/lib/db.ts";
 import { findKeyByHash, insertKey, writeSpend, type SpendRow } from "../../worker/db/queries.ts";
@@ -232,6 +232,16 @@ describe("writeSpend", () => {
     expect(await spendOf(live)).toBe("2.0000000000");
   });
 
+  it("adds up concurrent batches exactly, and counts a batch retried concurrently once", async () => {
+    const key = await newKey();
+    const p = `conc-${counter++}-`;
+    const batches = Array.from({ length: 20 }, (_, i) => [spendRow({ requestId: `${p}${i}`, keyId: key, cost: 0.000123 })]);
+    // Every batch twice at the same time, as two isolates retrying could.
+    await Promise.all([...batches, ...batches].map((rows) => writeSpend(t.db, rows)));
+    expect(await logCount(p)).toBe("20");
+    expect(await spendOf(key)).toBe("0.0024600000");
+  });
+
   it("does nothing for an empty batch", async () => {
     await expect(writeSpend(t.db, [])).resolves.toBeUndefined();
   });
@@ -240,6 +250,14 @@ describe("writeSpend", () => {
 describe("the Neon HTTP protocol through the shim", () => {
   // neon() for the shim's URL is routed to the shim because createDb registered that host (see worker/db/client.ts).
   const sql = () => neon(t.shim.databaseUrl);
+
+  it("routes only the shim's host to the shim; other hosts still go to Neon", () => {
+    const endpoint = neonConfig.fetchEndpoint;
+    if (typeof endpoint !== "function") throw new Error("expected createDb to install an endpoint resolver");
+    const shimUrl = new URL(t.shim.httpEndpoint);
+    expect(endpoint(shimUrl.hostname, shimUrl.port)).toBe(t.shim.httpEndpoint);
+    expect(endpoint("ep-cool-name-123.us-east-2.aws.neon.tech", "")).toBe("https://api.us-east-2.aws.neon.tech/sql");
+  });
 
   it("runs sql.transaction([...]) atomically and returns every result", async () => {
     const q = sql();
@@ -268,7 +286,7 @@ describe("the Neon HTTP protocol through the shim", () => {
 
   it("honours the isolation level and read-only settings of a transaction", async () => {
     const q = sql();
-    const [[level], [readOnly], [deferrable]] = await q.transaction(
+    const results = await q.transaction(
       [
         q`select current_setting('transaction_isolation') as v`,
         q`select current_setting('transaction_read_only') as v`,
@@ -276,7 +294,7 @@ describe("the Neon HTTP protocol through the shim", () => {
       ],
       { isolationLevel: "Serializable", readOnly: true, deferrable: true },
     );
-    expect([level, readOnly, deferrable]).toEqual([{ v: "serializable" }, { v: "on" }, { v: "on" }]);
+    expect(results).toEqual([[{ v: "serializable" }], [{ v: "on" }], [{ v: "on" }]]);
 
     const err = await q
       .transaction([q`insert into api_keys (key_hash, key_prefix) values (${await uniqueHash()}, 'sk-bw-ro00')`], {

@@ -182,7 +182,7 @@ describe("Bedrock HTTP errors map to Anthropic errors, keeping Bedrock's message
     [400, "ValidationException", "messages.0.content: text content blocks must be non-empty", 400, "invalid_request_error"],
     [500, "InternalServerException", "The server encountered an internal error.", 500, "api_error"],
     [503, "ServiceUnavailableException", "Bedrock is unable to process your request.", 529, "overloaded_error"],
-  ])("%i %s → %i %s", async (status, errorType, message, want, type) => {
+  ])("%i %s (%s) → %i %s", async (status, errorType, message, want, type) => {
     stack.emulator.script({ http: { status, errorType, message } });
     const res = await post("/v1/messages", HELLO);
     const body = await expectAnthropicError(res, want, type);

@@ -2,7 +2,7 @@
 // real clients talk to it over HTTP exactly as they would talk to the deployed gateway.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
@@ -48,6 +48,8 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   const mf = new Miniflare({
     modules: true,
     scriptPath,
+    // The bundle lives in a temp dir; module names must be relative to it, not to the working directory.
+    modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
     bindings: env,
     host: "127.0.0.1",

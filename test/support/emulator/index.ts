@@ -46,6 +46,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       latencyMs: opts.latencyMs ?? 0,
       knownBetas: new Set(opts.knownBetas ?? DEFAULT_KNOWN_BETAS),
       splitFrames: opts.splitFrames ?? false,
+      maxRecordedRequests: opts.maxRecordedRequests ?? 10_000,
     },
     state,
   );

@@ -29,6 +29,7 @@ export interface EmulatorConfig extends AuthConfig {
   latencyMs: number;
   knownBetas: ReadonlySet<string>;
   splitFrames: boolean;
+  maxRecordedRequests: number;
 }
 
 export interface EmulatorState {
@@ -114,6 +115,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     signatureValid: auth.signatureValid,
     auth: auth.auth,
   });
+  if (state.requests.length > config.maxRecordedRequests) state.requests.shift();
 
   if (!route) {
     writeAwsError(res, new AwsError(404, "UnknownOperationException", "Unknown operation", CORAL_NS));

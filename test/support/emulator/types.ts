@@ -23,6 +23,8 @@ export interface EmulatorOptions {
   knownBetas?: string[];
   /** Write stream frames in random-sized pieces (exercises client buffering); default false. */
   splitFrames?: boolean;
+  /** Keep at most this many recorded requests, dropping the oldest (benchmarks send many); default 10000. */
+  maxRecordedRequests?: number;
 }
 
 export interface RecordedRequest {
