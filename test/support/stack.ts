@@ -22,6 +22,8 @@ export interface Stack {
   gateway: Gateway;
   emulator: Emulator;
   database: Awaited<ReturnType<typeof startTestDatabase>>;
+  /** The exact bindings the Worker got, so another runtime (the Deno entry, the benchmark) can be pointed at the same stack. */
+  gatewayEnv: Record<string, string>;
   /** HTTP requests the Worker made to the database shim so far (each Neon HTTP query is one). */
   dbRequests(): number;
   createKey(opts?: KeyOptions): Promise<string>;
@@ -37,7 +39,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const database = await startTestDatabase();
   const emulator = await startEmulator();
   const counter = await countingProxy(database.shim.httpEndpoint);
-  const gateway = await startGateway({
+  const gatewayEnv: Record<string, string> = {
     AWS_ACCESS_KEY_ID: "AKIDEMULATOR",
     AWS_SECRET_ACCESS_KEY: "emulator-secret",
     AWS_REGION: "us-east-1",
@@ -46,13 +48,15 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     DATABASE_HTTP_ENDPOINT: counter.url,
     SPEND_FLUSH_DELAY_MS: "0",
     ...extraEnv,
-  });
+  };
+  const gateway = await startGateway(gatewayEnv);
   const db = database.db;
 
   const stack: Stack = {
     gateway,
     emulator,
     database,
+    gatewayEnv,
     dbRequests: () => counter.count,
     async createKey(opts = {}) {
       const key = generateApiKey();

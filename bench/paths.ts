@@ -1,0 +1,82 @@
+// The three compared paths as request functions: the direct path (this process signs with aws4fetch and calls the
+// emulator itself, as a Bedrock client would) and the two gateway runtimes (POST /v1/messages with a virtual key).
+import { AwsClient } from "aws4fetch";
+import { expectOk, KeepAliveClient, type Timed } from "./http.ts";
+
+export type PathName = "direct" | "workerd" | "deno";
+
+export interface BenchPath {
+  name: PathName;
+  client: KeepAliveClient;
+  /** One non-streaming Messages/InvokeModel call. */
+  invoke(): Promise<Timed>;
+  /** One streaming call; firstByteMs is the time to the first body chunk. */
+  stream(): Promise<Timed>;
+}
+
+/** What the gateway sends upstream for one request, captured from the emulator so the direct path sends the same. */
+export interface UpstreamCall {
+  path: string;
+  body: string;
+}
+
+export const MESSAGES_BODY = { model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "Hello" }] };
+
+export interface DirectOptions {
+  emulatorUrl: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  invoke: UpstreamCall;
+  stream: UpstreamCall;
+}
+
+export function directPath(o: DirectOptions): BenchPath {
+  const client = new KeepAliveClient(o.emulatorUrl);
+  // Same signer settings as worker/bedrock/client.ts: signing name "bedrock", no retries.
+  const aws = new AwsClient({ accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, service: "bedrock", region: o.region, retries: 0 });
+  const call = async (up: UpstreamCall, streaming: boolean): Promise<Timed> => {
+    // Signing is inside the timed call on purpose: a client that skips the gateway has to sign every request itself.
+    const acceptHeader = streaming ? "x-amzn-bedrock-accept" : "accept";
+    const signed = await aws.sign(o.emulatorUrl + up.path, {
+      method: "POST",
+      headers: { "content-type": "application/json", [acceptHeader]: "application/json" },
+      body: up.body,
+    });
+    const headers: Record<string, string> = {};
+    signed.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    return expectOk(client.send({ method: "POST", path: up.path, headers, body: up.body }), `direct ${up.path}`);
+  };
+  return { name: "direct", client, invoke: () => call(o.invoke, false), stream: () => call(o.stream, true) };
+}
+
+export function gatewayHeaders(apiKey: string): Record<string, string> {
+  return { "content-type": "application/json", "x-api-key": apiKey, "anthropic-version": "2023-06-01" };
+}
+
+export function gatewayPath(name: PathName, baseUrl: string, apiKey: string): BenchPath {
+  const client = new KeepAliveClient(baseUrl);
+  const headers = gatewayHeaders(apiKey);
+  const plain = JSON.stringify(MESSAGES_BODY);
+  const streaming = JSON.stringify({ ...MESSAGES_BODY, stream: true });
+  return {
+    name,
+    client,
+    invoke: () => expectOk(client.send({ method: "POST", path: "/v1/messages", headers, body: plain }), `${name} /v1/messages`),
+    stream: () => expectOk(client.send({ method: "POST", path: "/v1/messages", headers, body: streaming }), `${name} /v1/messages stream`),
+  };
+}
+
+/** A streaming request whose answer is `words` words long (the emulator's [[emu:words N]] magic prompt). */
+export function longStream(client: KeepAliveClient, label: string, apiKey: string, words: number): Promise<Timed> {
+  const body = JSON.stringify({
+    model: MESSAGES_BODY.model,
+    // Above the word count, so the emulator's max_tokens cut-off (plan.ts) does not shorten the answer.
+    max_tokens: words * 2 + 16,
+    stream: true,
+    messages: [{ role: "user", content: `[[emu:words ${words}]]` }],
+  });
+  return expectOk(client.send({ method: "POST", path: "/v1/messages", headers: gatewayHeaders(apiKey), body }), `${label} long stream (${words} words)`);
+}

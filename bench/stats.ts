@@ -1,0 +1,101 @@
+// The benchmark's arithmetic, kept pure so it can be unit-tested: percentiles, summaries, "added latency" against
+// the direct path, verdicts against DESIGN §8 targets, and plain-text table layout.
+
+export interface Summary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Nearest-rank percentile (the value at rank ceil(p/100 · n) of the sorted samples). Always an observed sample,
+ * never an interpolation between two, so a p99 is a latency some request really had.
+ * `sorted` must be ascending; p is in [0, 100].
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new Error("percentile of no samples");
+  if (!(p >= 0 && p <= 100)) throw new Error(`percentile must be within 0..100, got ${p}`);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+export function summarize(samples: readonly number[]): Summary {
+  if (samples.length === 0) throw new Error("summary of no samples");
+  const sorted = [...samples].sort((a, b) => a - b);
+  let sum = 0;
+  for (const s of sorted) sum += s;
+  return {
+    count: sorted.length,
+    min: sorted[0] as number,
+    mean: sum / sorted.length,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] as number,
+  };
+}
+
+export interface Added {
+  /** gateway − direct, in ms (negative when the gateway happened to be faster). */
+  ms: number;
+  /** gateway ÷ direct (Infinity when direct is 0). */
+  ratio: number;
+}
+
+export function added(gateway: number, direct: number): Added {
+  return { ms: gateway - direct, ratio: direct === 0 ? Infinity : gateway / direct };
+}
+
+export type Verdict = "target met" | "over target";
+
+/** A budget is met when the measured figure is at most the target (equal counts as met). */
+export function verdict(value: number, target: number): Verdict {
+  return value <= target ? "target met" : "over target";
+}
+
+/** Requests per second for `count` requests completed in `elapsedMs`. */
+export function throughput(count: number, elapsedMs: number): number {
+  if (elapsedMs <= 0) throw new Error("elapsed time must be positive");
+  return (count * 1000) / elapsedMs;
+}
+
+export function fmtMs(ms: number): string {
+  return ms.toFixed(3);
+}
+
+export function fmtSignedMs(ms: number): string {
+  return `${ms >= 0 ? "+" : ""}${ms.toFixed(3)}`;
+}
+
+export function fmtRatio(r: number): string {
+  return Number.isFinite(r) ? `${r.toFixed(2)}x` : "n/a";
+}
+
+export function fmtKiB(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export function fmtMiB(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/**
+ * Lays out rows as aligned plain-text columns: the first column left-aligned (row labels), every other column
+ * right-aligned (figures line up on their last digit), with a dashed rule under the header.
+ */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const columns = Math.max(header.length, ...rows.map((r) => r.length));
+  const cell = (row: readonly string[], i: number) => row[i] ?? "";
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(cell(header, i).length, ...rows.map((r) => cell(r, i).length)));
+  const line = (row: readonly string[]) =>
+    widths
+      .map((w, i) => (i === 0 ? cell(row, i).padEnd(w) : cell(row, i).padStart(w)))
+      .join("  ")
+      .trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}

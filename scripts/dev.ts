@@ -1,0 +1,194 @@
+// `npm run dev`: the whole gateway on this machine with no cloud account.
+//   - Postgres: embedded PGlite in .breakwater/pgdata (or the server named by DATABASE_URL), migrated, behind the
+//     local Neon-protocol shim so the Worker uses the same driver it uses against Neon;
+//   - Bedrock: the emulator (or BEDROCK_ENDPOINT, or real Bedrock when AWS credentials are set);
+//   - the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787).
+// Then it prints the base URL, a key and the lines that point Claude Code at it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import pg from "pg";
+import { findKeyByHash, insertKey, type AnyPgDatabase } from "../worker/db/queries.ts";
+import { generateApiKey, keyPrefix, sha256Hex } from "../worker/keys/hash.ts";
+import { startEmulator } from "../test/support/emulator/index.ts";
+import { startNeonShim } from "../test/support/neon-shim.ts";
+import { createPgliteBackend, createPostgresBackend, type PgBackend } from "../test/support/pg-backend.ts";
+import { migratePostgres, openLocalPglite, pgConfigFromUrl, REPO_ROOT } from "./lib/db.ts";
+
+// Where local state lives (PGlite data, wrangler state, the private env file); tests point it at a temp dir.
+const STATE_DIR = process.env.BREAKWATER_STATE_DIR ?? join(REPO_ROOT, ".breakwater");
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8787);
+  const env = process.env;
+
+  // ---- Postgres ---------------------------------------------------------------------------------------------------
+  let backend: PgBackend;
+  let seedDb: AnyPgDatabase;
+  let dbLabel: string;
+  let workerDatabaseUrl: string;
+  let workerHttpEndpoint: string | undefined;
+  if (env.DATABASE_URL) {
+    await migratePostgres(env.DATABASE_URL);
+    const pool = new pg.Pool(pgConfigFromUrl(env.DATABASE_URL));
+    cleanups.push(() => pool.end());
+    seedDb = drizzleNodePg(pool) as unknown as AnyPgDatabase;
+    backend = createPostgresBackend(pgConfigFromUrl(env.DATABASE_URL));
+    dbLabel = `PostgreSQL at ${new URL(env.DATABASE_URL).host}`;
+  } else {
+    const local = await openLocalPglite(join(STATE_DIR, "pgdata"));
+    cleanups.push(() => local.close());
+    seedDb = drizzlePglite(local.pglite) as unknown as AnyPgDatabase;
+    backend = createPgliteBackend(local.pglite);
+    dbLabel = `embedded PGlite in ${local.dir}`;
+  }
+  const neonHosted = env.DATABASE_URL && /\.neon\.tech$/i.test(new URL(env.DATABASE_URL).hostname);
+  if (neonHosted) {
+    workerDatabaseUrl = env.DATABASE_URL!;
+  } else {
+    const shim = await startNeonShim({ backend });
+    cleanups.push(() => shim.stop());
+    workerDatabaseUrl = shim.databaseUrl;
+    workerHttpEndpoint = shim.httpEndpoint;
+  }
+
+  // ---- the key to hand out -----------------------------------------------------------------------------------------
+  const key = env.DEV_API_KEY || generateApiKey();
+  const hash = await sha256Hex(key);
+  if (!(await findKeyByHash(seedDb, hash))) {
+    await insertKey(seedDb, { keyHash: hash, keyPrefix: keyPrefix(key), keyAlias: "dev", models: [], maxBudget: null });
+  }
+
+  // ---- Bedrock -----------------------------------------------------------------------------------------------------
+  let bedrock: Record<string, string>;
+  let bedrockLabel: string;
+  if (env.BEDROCK_ENDPOINT || env.AWS_ACCESS_KEY_ID) {
+    if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new Error("BEDROCK_ENDPOINT needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to sign with.");
+    bedrock = {
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: env.AWS_SESSION_TOKEN } : {}),
+      AWS_REGION: env.AWS_REGION ?? "us-east-1",
+      ...(env.BEDROCK_ENDPOINT ? { BEDROCK_ENDPOINT: env.BEDROCK_ENDPOINT } : {}),
+    };
+    bedrockLabel = env.BEDROCK_ENDPOINT ? `Bedrock at ${env.BEDROCK_ENDPOINT}` : `Amazon Bedrock in ${bedrock.AWS_REGION}`;
+  } else {
+    const emulator = await startEmulator();
+    cleanups.push(() => emulator.stop());
+    bedrock = { AWS_ACCESS_KEY_ID: "AKIDEMULATOR", AWS_SECRET_ACCESS_KEY: "emulator-secret", AWS_REGION: "us-east-1", BEDROCK_ENDPOINT: emulator.url };
+    bedrockLabel = `the Bedrock emulator at ${emulator.url} (no AWS account used)`;
+  }
+
+  // ---- the Worker --------------------------------------------------------------------------------------------------
+  const vars: Record<string, string> = {
+    ...bedrock,
+    DATABASE_URL: workerDatabaseUrl,
+    ...(workerHttpEndpoint ? { DATABASE_HTTP_ENDPOINT: workerHttpEndpoint } : {}),
+    BREAKWATER_DEV: "1",
+  };
+  for (const name of ["BEDROCK_GEO_PREFIX", "MODEL_ALIASES", "BEDROCK_MODEL_IDS", "KEY_CACHE_TTL_SECONDS", "MAX_BODY_MB", "SPEND_FLUSH_DELAY_MS"]) {
+    if (env[name]) vars[name] = env[name]!;
+  }
+  // Secrets go to wrangler through a private file, not the command line (where `ps` would show them).
+  mkdirSync(STATE_DIR, { recursive: true });
+  const envFile = join(STATE_DIR, "dev.env");
+  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+  chmodSync(envFile, 0o600);
+
+  const wrangler = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
+      "dev",
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--env-file", envFile,
+      "--persist-to", join(STATE_DIR, "wrangler"),
+      "--show-interactive-dev-session=false",
+      "--log-level", env.WRANGLER_LOG ?? "warn",
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" },
+    },
+  );
+  cleanups.unshift(() => stopChild(wrangler));
+  wrangler.once("exit", (code) => {
+    if (!stopping) {
+      console.error(`wrangler dev exited (${code}).`);
+      void shutdown(1);
+    }
+  });
+
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(`${base}/health`, 90_000);
+  console.log(
+    [
+      "",
+      `Breakwater is running at ${base}`,
+      `  database: ${dbLabel}`,
+      `  models:   ${bedrockLabel}`,
+      "",
+      `Your API key (all models, no budget): ${key}`,
+      "",
+      "Point Claude Code at it:",
+      `  export ANTHROPIC_BASE_URL=${base}`,
+      `  export ANTHROPIC_AUTH_TOKEN=${key}`,
+      "  claude",
+      "",
+      "Or call it directly:",
+      `  curl ${base}/v1/messages -H "x-api-key: ${key}" -H "content-type: application/json" \\`,
+      `    -d '{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"Hello"}]}'`,
+      "",
+      "Ctrl-C stops everything.",
+    ].join("\n"),
+  );
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`The Worker did not answer ${url} within ${timeoutMs / 1000} s.`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  });
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const fn of cleanups) {
+    try {
+      await fn();
+    } catch {
+      // keep going: every resource gets its chance to stop
+    }
+  }
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+main().catch((err: unknown) => {
+  console.error(`npm run dev failed: ${err instanceof Error ? err.message : String(err)}`);
+  void shutdown(1);
+});

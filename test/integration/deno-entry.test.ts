@@ -1,0 +1,50 @@
+// The same app under Deno: worker/deno.ts started as a real Deno process, against the emulator and Postgres.
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDenoGateway, type DenoGateway } from "../support/deno-harness.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+
+let stack: Stack;
+let deno: DenoGateway;
+let key: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  key = await stack.createKey({ alias: "deno-user" });
+  deno = await startDenoGateway({
+    AWS_ACCESS_KEY_ID: "AKIDEMULATOR",
+    AWS_SECRET_ACCESS_KEY: "emulator-secret",
+    BEDROCK_ENDPOINT: stack.emulator.url,
+    DATABASE_URL: stack.database.shim.databaseUrl,
+    DATABASE_HTTP_ENDPOINT: stack.database.shim.httpEndpoint,
+    SPEND_FLUSH_DELAY_MS: "0",
+  });
+}, 120_000);
+afterAll(async () => {
+  await deno?.stop();
+  await stack?.stop();
+});
+
+describe("Deno entry", () => {
+  it("serves /health and refuses unknown paths like the Worker", async () => {
+    expect(await (await fetch(`${deno.url}/health`)).json()).toEqual({ status: "ok" });
+    expect((await fetch(`${deno.url}/nope`)).status).toBe(404);
+  });
+
+  it("relays a streamed message to Bedrock with a valid SigV4 signature and records its spend", async () => {
+    const client = new Anthropic({ apiKey: key, baseURL: deno.url, maxRetries: 0 });
+    let text = "";
+    const final = await client.messages
+      .stream({ model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "[[emu:text served by Deno]]" }] })
+      .on("text", (t) => (text += t))
+      .finalMessage();
+    expect(text).toBe("served by Deno");
+    expect(final.model).toBe("claude-sonnet-4-6");
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen.signatureValid).toBe(true);
+    expect(seen.operation).toBe("InvokeModelWithResponseStream");
+    await expect.poll(async () => (await stack.spendRows()).filter((r) => r.keyAlias === "deno-user").length, { timeout: 5000 }).toBe(1);
+    const row = (await stack.spendRows()).find((r) => r.keyAlias === "deno-user")!;
+    expect(row.outputTokens).toBe(final.usage.output_tokens);
+  });
+});
