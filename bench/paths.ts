@@ -8,10 +8,10 @@ export type PathName = "direct" | "workerd" | "deno";
 export interface BenchPath {
   name: PathName;
   client: KeepAliveClient;
-  /** One non-streaming Messages/InvokeModel call. */
-  invoke(): Promise<Timed>;
+  /** One non-streaming Messages/InvokeModel call (`keepBody` for the sanity checks before measuring). */
+  invoke(keepBody?: boolean): Promise<Timed>;
   /** One streaming call; firstByteMs is the time to the first body chunk. */
-  stream(): Promise<Timed>;
+  stream(keepBody?: boolean): Promise<Timed>;
 }
 
 /** What the gateway sends upstream for one request, captured from the emulator so the direct path sends the same. */
@@ -35,7 +35,7 @@ export function directPath(o: DirectOptions): BenchPath {
   const client = new KeepAliveClient(o.emulatorUrl);
   // Same signer settings as worker/bedrock/client.ts: signing name "bedrock", no retries.
   const aws = new AwsClient({ accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, service: "bedrock", region: o.region, retries: 0 });
-  const call = async (up: UpstreamCall, streaming: boolean): Promise<Timed> => {
+  const call = async (up: UpstreamCall, streaming: boolean, keepBody = false): Promise<Timed> => {
     // Signing is inside the timed call on purpose: a client that skips the gateway has to sign every request itself.
     const acceptHeader = streaming ? "x-amzn-bedrock-accept" : "accept";
     const signed = await aws.sign(o.emulatorUrl + up.path, {
@@ -47,9 +47,14 @@ export function directPath(o: DirectOptions): BenchPath {
     signed.headers.forEach((v, k) => {
       headers[k] = v;
     });
-    return expectOk(client.send({ method: "POST", path: up.path, headers, body: up.body }), `direct ${up.path}`);
+    return expectOk(client.send({ method: "POST", path: up.path, headers, body: up.body, keepBody }), `direct ${up.path}`);
   };
-  return { name: "direct", client, invoke: () => call(o.invoke, false), stream: () => call(o.stream, true) };
+  return {
+    name: "direct",
+    client,
+    invoke: (keepBody) => call(o.invoke, false, keepBody),
+    stream: (keepBody) => call(o.stream, true, keepBody),
+  };
 }
 
 export function gatewayHeaders(apiKey: string): Record<string, string> {
@@ -64,8 +69,9 @@ export function gatewayPath(name: PathName, baseUrl: string, apiKey: string): Be
   return {
     name,
     client,
-    invoke: () => expectOk(client.send({ method: "POST", path: "/v1/messages", headers, body: plain }), `${name} /v1/messages`),
-    stream: () => expectOk(client.send({ method: "POST", path: "/v1/messages", headers, body: streaming }), `${name} /v1/messages stream`),
+    invoke: (keepBody) => expectOk(client.send({ method: "POST", path: "/v1/messages", headers, body: plain, keepBody }), `${name} /v1/messages`),
+    stream: (keepBody) =>
+      expectOk(client.send({ method: "POST", path: "/v1/messages", headers, body: streaming, keepBody }), `${name} /v1/messages stream`),
   };
 }
 

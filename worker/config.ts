@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /**
  * Typed settings, parsed once per isolate from the environment (Workers vars/secrets or Deno.env). A bad value fails
  * the first request with a clear message naming the variable, rather than misbehaving later.
@@ -21,63 +19,93 @@ export interface Config {
   devMode: boolean;
 }
 
-const jsonRecord = z
-  .string()
-  .optional()
-  .transform((s, ctx) => {
-    if (!s) return {} as Record<string, string>;
-    try {
-      return z.record(z.string(), z.string()).parse(JSON.parse(s));
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON object of strings" });
-      return z.NEVER;
-    }
-  });
-
-const intFrom = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? def);
-
-const EnvSchema = z.object({
-  AWS_ACCESS_KEY_ID: z.string().min(1, "is required"),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1, "is required"),
-  AWS_SESSION_TOKEN: z.string().optional(),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "is not an AWS region").optional(),
-  BEDROCK_ENDPOINT: z.string().url().optional(),
-  BEDROCK_GEO_PREFIX: z.enum(["", "none", "us", "eu", "apac", "au", "ca", "jp", "global", "us-gov"]).optional(),
-  MODEL_ALIASES: jsonRecord,
-  BEDROCK_MODEL_IDS: jsonRecord,
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
-  DATABASE_HTTP_ENDPOINT: z.string().url().optional(),
-  KEY_CACHE_TTL_SECONDS: intFrom(30, 0, 3600),
-  MAX_BODY_MB: intFrom(20, 1, 24),
-  SPEND_FLUSH_DELAY_MS: intFrom(25, 0, 5000),
-  BREAKWATER_DEV: z.string().optional(),
-});
-
 export class ConfigError extends Error {}
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const GEOS = ["", "none", "us", "eu", "apac", "au", "ca", "jp", "global", "us-gov"];
+
+/** Collects every problem before failing, so one deploy shows all that is wrong. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Record<string, string>) {}
+
+  optional(name: string): string | undefined {
+    return this.env[name];
+  }
+  required(name: string): string {
+    const v = this.env[name];
+    if (v === undefined) this.problems.push(`${name} is required`);
+    return v ?? "";
+  }
+  matching(name: string, re: RegExp, what: string): string | undefined {
+    const v = this.env[name];
+    if (v !== undefined && !re.test(v)) this.problems.push(`${name} ${what}`);
+    return v;
+  }
+  url(name: string): string | undefined {
+    const v = this.env[name];
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+      return v;
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL`);
+      return undefined;
+    }
+  }
+  int(name: string, def: number, min: number, max: number): number {
+    const v = this.env[name];
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  }
+  stringMap(name: string): Record<string, string> {
+    const v = this.env[name];
+    if (v === undefined) return {};
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error();
+      for (const val of Object.values(parsed)) if (typeof val !== "string") throw new Error();
+      return parsed as Record<string, string>;
+    } catch {
+      this.problems.push(`${name} must be a JSON object of strings`);
+      return {};
+    }
+  }
+}
 
 export function parseConfig(env: Record<string, unknown>): Config {
   const strings: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === "string" && v !== "") strings[k] = v;
-  const parsed = EnvSchema.safeParse(strings);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ");
-    throw new ConfigError(`Invalid configuration: ${problems}`);
-  }
-  const e = parsed.data;
-  const region = e.AWS_REGION ?? "us-east-1";
-  const geo = e.BEDROCK_GEO_PREFIX === "none" ? "" : (e.BEDROCK_GEO_PREFIX ?? "us");
-  return {
-    aws: { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN, region },
-    bedrockEndpoint: (e.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, ""),
-    geoPrefix: geo,
-    modelAliases: e.MODEL_ALIASES,
-    bedrockIds: e.BEDROCK_MODEL_IDS,
-    database: { url: e.DATABASE_URL, httpEndpoint: e.DATABASE_HTTP_ENDPOINT },
-    keyCacheTtlMs: e.KEY_CACHE_TTL_SECONDS * 1000,
-    negativeKeyCacheTtlMs: Math.min(2000, e.KEY_CACHE_TTL_SECONDS * 1000),
-    maxBodyBytes: e.MAX_BODY_MB * 1024 * 1024,
-    spendFlushDelayMs: e.SPEND_FLUSH_DELAY_MS,
-    devMode: e.BREAKWATER_DEV === "1",
+  const r = new EnvReader(strings);
+
+  const accessKeyId = r.required("AWS_ACCESS_KEY_ID");
+  const secretAccessKey = r.required("AWS_SECRET_ACCESS_KEY");
+  const region = r.matching("AWS_REGION", REGION, "is not an AWS region") ?? "us-east-1";
+  const endpoint = r.url("BEDROCK_ENDPOINT");
+  const geo = r.optional("BEDROCK_GEO_PREFIX") ?? "us";
+  if (!GEOS.includes(geo)) r.problems.push(`BEDROCK_GEO_PREFIX must be one of ${GEOS.filter(Boolean).join(", ")}`);
+  const databaseUrl = r.required("DATABASE_URL");
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) r.problems.push("DATABASE_URL must be a postgres:// URL");
+  const keyTtl = r.int("KEY_CACHE_TTL_SECONDS", 30, 0, 3600);
+  const config: Config = {
+    aws: { accessKeyId, secretAccessKey, sessionToken: r.optional("AWS_SESSION_TOKEN"), region },
+    bedrockEndpoint: (endpoint ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, ""),
+    geoPrefix: geo === "none" ? "" : geo,
+    modelAliases: r.stringMap("MODEL_ALIASES"),
+    bedrockIds: r.stringMap("BEDROCK_MODEL_IDS"),
+    database: { url: databaseUrl, httpEndpoint: r.url("DATABASE_HTTP_ENDPOINT") },
+    keyCacheTtlMs: keyTtl * 1000,
+    negativeKeyCacheTtlMs: Math.min(2000, keyTtl * 1000),
+    maxBodyBytes: r.int("MAX_BODY_MB", 20, 1, 24) * 1024 * 1024,
+    spendFlushDelayMs: r.int("SPEND_FLUSH_DELAY_MS", 25, 0, 5000),
+    devMode: r.optional("BREAKWATER_DEV") === "1",
   };
+  if (r.problems.length) throw new ConfigError(`Invalid configuration: ${r.problems.join("; ")}`);
+  return config;
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type * as z from "zod/mini";
 import { GatewayError } from "../edge/errors.ts";
 
 /**
@@ -57,7 +57,7 @@ function tooLarge(maxBytes: number): GatewayError {
 }
 
 /** Validates with a zod schema and turns the first problems into one readable 400 message. */
-export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function validate<T extends z.ZodMiniType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.slice(0, 3).map((i) => {

@@ -1,26 +1,24 @@
-import { z } from "zod";
+// zod/mini rather than zod: the same validator, tree-shakable, so the Worker bundle does not carry zod's locales.
+import * as z from "zod/mini";
 
 // The parts of an Anthropic Messages request the gateway itself depends on. Everything else passes through to the
-// translator untouched (`.passthrough()`), so new API fields do not need a gateway release.
-const Message = z
-  .object({
-    role: z.string().min(1, "is required"),
-    content: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))], { message: "must be a string or an array of content blocks" }),
-  })
-  .passthrough();
+// translator untouched (loose objects), so new API fields do not need a gateway release.
+const ContentBlocks = z.array(z.record(z.string(), z.unknown()));
 
-export const MessagesRequest = z
-  .object({
-    model: z.string({ message: "is required" }).min(1, "is required"),
-    messages: z.array(Message, { message: "must be an array" }).min(1, "must contain at least one message"),
-    max_tokens: z.number({ message: "is required and must be a number" }).int("must be an integer").positive("must be positive"),
-    stream: z.boolean({ message: "must be a boolean" }).optional(),
-    system: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]).optional(),
-  })
-  .passthrough();
+const Message = z.looseObject({
+  role: z.string({ error: "is required" }).check(z.minLength(1, "is required")),
+  content: z.union([z.string(), ContentBlocks], { error: "must be a string or an array of content blocks" }),
+});
 
+const common = {
+  model: z.string({ error: "is required" }).check(z.minLength(1, "is required")),
+  messages: z.array(Message, { error: "must be an array of messages" }).check(z.minLength(1, "must contain at least one message")),
+  stream: z.optional(z.boolean({ error: "must be a boolean" })),
+  system: z.optional(z.union([z.string(), ContentBlocks], { error: "must be a string or an array of content blocks" })),
+};
+const maxTokens = z.int({ error: "is required and must be an integer" }).check(z.positive("must be positive"));
+
+export const MessagesRequest = z.looseObject({ ...common, max_tokens: maxTokens });
 export type MessagesRequest = z.infer<typeof MessagesRequest>;
 
-export const CountTokensRequest = MessagesRequest.extend({
-  max_tokens: z.number().int().positive().optional(),
-});
+export const CountTokensRequest = z.looseObject({ ...common, max_tokens: z.optional(maxTokens) });

@@ -1,0 +1,280 @@
+// `npm run bench`: the gateway's performance figures against the Bedrock emulator (DESIGN §8), printed, never
+// asserted. One run measures the direct path (this process → emulator), the Worker in workerd and the Deno entry on
+// the same machine and the same emulator, so the ratios between them mean something even on a noisy machine.
+//
+//   BENCH_QUICK=1         a small smoke-test run (50 latency samples, 500 throughput requests, shorter long stream)
+//   BENCH_N=500           latency samples per path and figure
+//   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (4000)
+//   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000)
+//
+// Progress goes to stderr, the report to stdout.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus, loadavg } from "node:os";
+import { measureBundle } from "./bundle.ts";
+import { KeepAliveClient, expectOk } from "./http.ts";
+import { concurrent, interleaved, type Operation } from "./load.ts";
+import { findDescendants, procAvailable, readRss, sampleMaxRss } from "./memory.ts";
+import { directPath, gatewayHeaders, gatewayPath, longStream, MESSAGES_BODY, type BenchPath, type PathName, type UpstreamCall } from "./paths.ts";
+import { GATEWAYS, PATHS, renderReport, type BenchResults, type GatewayName, type MemoryResult, type ThroughputResult } from "./report.ts";
+import { summarize, throughput, type Summary } from "./stats.ts";
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_TEXT } from "../test/support/emulator/index.ts";
+import { startDenoGateway } from "../test/support/deno-harness.ts";
+import { startStack, type Stack } from "../test/support/stack.ts";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const N = intEnv("BENCH_N", QUICK ? 50 : 500);
+const WARMUP = QUICK ? 20 : 100;
+const THROUGHPUT_N = intEnv("BENCH_THROUGHPUT_N", QUICK ? 500 : 4000);
+const CONCURRENCY = 64;
+const ROUNDS = 5;
+const SHORT_WORDS = 1000;
+const LONG_WORDS = intEnv("BENCH_LONG_WORDS", QUICK ? 50_000 : 200_000);
+
+// The production default flush delay (batches spend rows), and a key cache that cannot expire mid-run: DESIGN §8
+// budgets the gateway "with a cached key", so no sample should include the periodic key refresh.
+const GATEWAY_SETTINGS = { SPEND_FLUSH_DELAY_MS: "25", KEY_CACHE_TTL_SECONDS: "3600" };
+
+function intEnv(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+// Everything started is registered here and stopped in reverse order, on success, on error and on SIGINT/SIGTERM.
+const cleanups: Array<() => unknown> = [];
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (let f = cleanups.pop(); f; f = cleanups.pop()) {
+      try {
+        await f();
+      } catch (err) {
+        process.stderr.write(`[bench] cleanup: ${String(err)}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping everything the benchmark started`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  progress("bundling the Worker for the size figure");
+  const bundle = await measureBundle();
+
+  progress("starting database, emulator, workerd (Miniflare) and the Deno entry");
+  const stack: Stack = await startStack(GATEWAY_SETTINGS);
+  cleanups.push(() => stack.stop());
+  const deno = await startDenoGateway(stack.gatewayEnv);
+  cleanups.push(() => deno.stop());
+  const floor = await startFloorServer();
+  cleanups.push(() => floor.stop());
+  const apiKey = await stack.createKey({ alias: "bench" });
+
+  const workerd = gatewayPath("workerd", stack.gateway.url, apiKey);
+  const denoPath = gatewayPath("deno", deno.url, apiKey);
+  const upstream = await captureUpstreamCalls(stack, workerd);
+  const direct = directPath({
+    emulatorUrl: stack.emulator.url,
+    accessKeyId: DEFAULT_ACCESS_KEY_ID,
+    secretAccessKey: DEFAULT_SECRET_ACCESS_KEY,
+    region: DEFAULT_REGION,
+    ...upstream,
+  });
+  const paths: Record<PathName, BenchPath> = { direct, workerd, deno: denoPath };
+  const floorClient = new KeepAliveClient(floor.url);
+  for (const c of [...Object.values(paths).map((p) => p.client), floorClient]) cleanups.push(() => c.close());
+  await sanityCheck(paths);
+
+  const get = (client: KeepAliveClient, path: string, headers: Record<string, string> = {}): Operation<unknown> =>
+    () => expectOk(client.send({ method: "GET", path, headers }), `GET ${path}`);
+  const authHeaders = gatewayHeaders(apiKey);
+
+  progress(`warming up (${WARMUP} requests per path and figure, then ${CONCURRENCY * 4} at ${CONCURRENCY} concurrent)`);
+  await interleaved(
+    PATHS.flatMap((p) => [[`${p}-invoke`, () => paths[p].invoke()], [`${p}-stream`, () => paths[p].stream()]] as const),
+    WARMUP,
+    1,
+  );
+  await interleaved(
+    [
+      ["floor", get(floorClient, "/health")],
+      ...GATEWAYS.map((g) => [g, get(paths[g].client, "/health")] as const),
+      ...GATEWAYS.map((g) => [`${g}-models`, get(paths[g].client, "/v1/models", authHeaders)] as const),
+    ],
+    WARMUP,
+    1,
+  );
+  for (const p of PATHS) await concurrent(CONCURRENCY * 4, CONCURRENCY, () => paths[p].invoke());
+  stack.emulator.reset();
+
+  progress(`latency: ${N} non-streaming requests per path, ${ROUNDS} interleaved rounds`);
+  const lat = await interleaved(PATHS.map((p) => [p, () => paths[p].invoke()] as const), N, ROUNDS);
+  const latency = byPath((p) => summarize(lat.get(p)?.ms ?? []));
+  stack.emulator.reset();
+
+  progress(`streaming: ${N} streaming requests per path, ${ROUNDS} interleaved rounds`);
+  const str = await interleaved(PATHS.map((p) => [p, () => paths[p].stream()] as const), N, ROUNDS);
+  const streamTtfb = byPath((p) => summarize((str.get(p)?.results ?? []).map((t) => t.firstByteMs)));
+  const streamTotal = byPath((p) => summarize((str.get(p)?.results ?? []).map((t) => t.totalMs)));
+  stack.emulator.reset();
+
+  progress(`runtime overhead: ${N} GET /health and GET /v1/models per runtime, plus the loopback floor`);
+  const over = await interleaved(
+    [
+      ["floor", get(floorClient, "/health")],
+      ...GATEWAYS.map((g) => [`${g}-health`, get(paths[g].client, "/health")] as const),
+      ...GATEWAYS.map((g) => [`${g}-models`, get(paths[g].client, "/v1/models", authHeaders)] as const),
+    ],
+    N,
+    ROUNDS,
+  );
+  const overhead = (k: "floor" | `${GatewayName}-health` | `${GatewayName}-models`): Summary => summarize(over.get(k)?.ms ?? []);
+
+  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (two halves, ABC then CBA)`);
+  const tp = await measureThroughput(paths);
+  stack.emulator.reset();
+
+  progress(`memory: ${SHORT_WORDS} vs ${LONG_WORDS} streamed words through each runtime`);
+  const memory: MemoryResult[] = [];
+  for (const g of GATEWAYS) memory.push(await measureMemory(g, paths[g].client, apiKey));
+
+  const results: BenchResults = {
+    header: [
+      `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
+        `load average at start ${loadavg()[0]?.toFixed(2)}`,
+      `latency/streaming n=${N} per path (after ${WARMUP} warm-up, ${ROUNDS} interleaved rounds); throughput ${THROUGHPUT_N} requests ` +
+        `at ${CONCURRENCY} concurrent; keep-alive node:http clients; times in ms from performance.now()`,
+      `request: POST /v1/messages ${JSON.stringify(MESSAGES_BODY)} (+"stream":true); direct path: the same InvokeModel ` +
+        `body to ${upstream.invoke.path}, signed with aws4fetch inside the timed call`,
+      `gateway settings: ${Object.entries(GATEWAY_SETTINGS).map(([k, v]) => `${k}=${v}`).join(" ")}; the emulator, the database ` +
+        "(PGlite behind the Neon shim) and the clients share this Node process; workerd and Deno are separate processes",
+    ],
+    latency,
+    streamTtfb,
+    streamTotal,
+    floor: overhead("floor"),
+    health: byGateway((g) => overhead(`${g}-health`)),
+    models: byGateway((g) => overhead(`${g}-models`)),
+    throughput: tp,
+    memory,
+    bundle,
+  };
+  process.stdout.write(`${renderReport(results)}\n`);
+  progress(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+function byPath<T>(f: (p: PathName) => T): Record<PathName, T> {
+  return { direct: f("direct"), workerd: f("workerd"), deno: f("deno") };
+}
+function byGateway<T>(f: (g: GatewayName) => T): Record<GatewayName, T> {
+  return { workerd: f("workerd"), deno: f("deno") };
+}
+
+/**
+ * Sends one request of each kind through the gateway and reads, from the emulator's request log, the path and body
+ * the gateway sent upstream: the direct path replays exactly those, so both sides ask the emulator the same thing.
+ */
+async function captureUpstreamCalls(stack: Stack, gateway: BenchPath): Promise<{ invoke: UpstreamCall; stream: UpstreamCall }> {
+  stack.emulator.reset();
+  await gateway.invoke();
+  await gateway.stream();
+  const find = (operation: string): UpstreamCall => {
+    const rec = stack.emulator.requests.find((r) => r.operation === operation);
+    if (!rec || !rec.signatureValid) throw new Error(`the gateway sent no valid ${operation} to the emulator`);
+    return { path: rec.rawPath, body: JSON.stringify(rec.body) };
+  };
+  return { invoke: find("InvokeModel"), stream: find("InvokeModelWithResponseStream") };
+}
+
+/** Proves every path answers what it should before timing it: a fast wrong answer is not a result. */
+async function sanityCheck(paths: Record<PathName, BenchPath>): Promise<void> {
+  for (const p of PATHS) {
+    const r = await paths[p].invoke(true);
+    const json = JSON.parse(r.body ?? "null") as { content?: Array<{ text?: string }>; model?: string };
+    if (json.content?.[0]?.text !== DEFAULT_TEXT) throw new Error(`${p}: unexpected answer ${r.body?.slice(0, 300)}`);
+    if (p !== "direct" && json.model !== MESSAGES_BODY.model) throw new Error(`${p}: answered for model ${json.model}`);
+    const s = await paths[p].stream(true);
+    const ok = p === "direct" ? (s.body ?? "").includes("chunk") : (s.body ?? "").includes("event: message_stop");
+    if (!ok) throw new Error(`${p}: unexpected stream ${s.body?.slice(0, 300)}`);
+  }
+}
+
+/** Two halves per path in the order A B C C B A, so a drift in machine speed does not favour one path. */
+async function measureThroughput(paths: Record<PathName, BenchPath>): Promise<Record<PathName, ThroughputResult>> {
+  const half = Math.ceil(THROUGHPUT_N / 2);
+  const acc = byPath(() => ({ completed: 0, elapsedMs: 0, ms: [] as number[] }));
+  for (const p of [...PATHS, ...[...PATHS].reverse()]) {
+    const run = await concurrent(half, CONCURRENCY, () => paths[p].invoke());
+    acc[p].completed += run.completed;
+    acc[p].elapsedMs += run.elapsedMs;
+    acc[p].ms.push(...run.ms);
+  }
+  return byPath((p) => ({
+    completed: acc[p].completed,
+    elapsedMs: acc[p].elapsedMs,
+    rps: throughput(acc[p].completed, acc[p].elapsedMs),
+    latency: summarize(acc[p].ms),
+  }));
+}
+
+/** Peak RSS of the runtime's process while it streams a short answer, then one LONG_WORDS/SHORT_WORDS times longer. */
+async function measureMemory(runtime: GatewayName, client: KeepAliveClient, apiKey: string): Promise<MemoryResult> {
+  if (!procAvailable()) return { runtime, ok: false, reason: "no /proc on this system" };
+  const name = runtime === "workerd" ? "workerd" : "deno";
+  const pids = findDescendants(process.pid, name);
+  if (pids.length !== 1) return { runtime, ok: false, reason: `expected one ${name} process under pid ${process.pid}, found ${pids.length}` };
+  const pid = pids[0] as number;
+  // Two short streams first, so lazily compiled code and buffers are in place before the baseline.
+  for (let i = 0; i < 2; i++) await longStream(client, runtime, apiKey, SHORT_WORDS);
+  const short = await sampleMaxRss(pid, () => longStream(client, runtime, apiKey, SHORT_WORDS));
+  const t0 = performance.now();
+  const long = await sampleMaxRss(pid, () => longStream(client, runtime, apiKey, LONG_WORDS));
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    runtime,
+    ok: true,
+    pid,
+    short: { words: SHORT_WORDS, bytes: short.result.bytes, maxRss: short.maxRss },
+    long: { words: LONG_WORDS, bytes: long.result.bytes, maxRss: long.maxRss, seconds },
+    rssAfter: readRss(pid).rss,
+  };
+}
+
+/** The cheapest HTTP exchange this process can have over loopback: the floor under every runtime's /health. */
+async function startFloorServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const body = '{"status":"ok"}';
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(body.length) });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+main().then(
+  () => cleanup(),
+  async (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await cleanup();
+    process.exitCode = 1;
+  },
+);
