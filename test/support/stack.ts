@@ -26,6 +26,8 @@ export interface Stack {
   gatewayEnv: Record<string, string>;
   /** HTTP requests the Worker made to the database shim so far (each Neon HTTP query is one). */
   dbRequests(): number;
+  /** Simulates a database outage between the Worker and Postgres (the shim answers 503 while down). */
+  setDatabaseDown(down: boolean): void;
   createKey(opts?: KeyOptions): Promise<string>;
   setBlocked(key: string, blocked: boolean): Promise<void>;
   spendRows(): Promise<(typeof spendLogs.$inferSelect)[]>;
@@ -58,6 +60,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     database,
     gatewayEnv,
     dbRequests: () => counter.count,
+    setDatabaseDown: (down) => counter.setDown(down),
     async createKey(opts = {}) {
       const key = generateApiKey();
       await insertKey(db, {
@@ -102,11 +105,16 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
 }
 
 /** A pass-through HTTP proxy that counts requests: lets tests prove a warm key costs no database round trip. */
-async function countingProxy(target: string): Promise<{ url: string; count: number; stop(): Promise<void> }> {
+async function countingProxy(target: string): Promise<{ url: string; count: number; setDown(d: boolean): void; stop(): Promise<void> }> {
   const t = new URL(target);
-  const state = { count: 0 };
+  const state = { count: 0, down: false };
   const server: Server = createServer((req, res) => {
     state.count++;
+    if (state.down) {
+      req.resume();
+      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ message: "database unavailable" }));
+      return;
+    }
     const upstream = httpRequest({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -120,6 +128,9 @@ async function countingProxy(target: string): Promise<{ url: string; count: numb
     url: `http://127.0.0.1:${port}${t.pathname}`,
     get count() {
       return state.count;
+    },
+    setDown(d: boolean) {
+      state.down = d;
     },
     stop: () =>
       new Promise<void>((r) => {

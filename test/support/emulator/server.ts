@@ -105,7 +105,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
   const route = parseRoute(method, rawUrl);
   const parsed = parseJson(body);
   const auth = verifyAuth({ method, rawUrl, headers: req.headers, body }, config);
-  state.requests.push({
+  const recorded: RecordedRequest = {
     method,
     rawPath: rawUrl,
     operation: route?.operation ?? "Unknown",
@@ -114,6 +114,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     body: parsed.ok ? parsed.value : null,
     signatureValid: auth.signatureValid,
     auth: auth.auth,
+  };
+  state.requests.push(recorded);
+  // Whether the caller hung up before the whole response was sent (a gateway must cancel upstream promptly).
+  res.once("close", () => {
+    recorded.clientClosedEarly = !res.writableFinished;
   });
   if (state.requests.length > config.maxRecordedRequests) state.requests.shift();
 

@@ -42,6 +42,8 @@ export interface RecordedRequest {
   /** True only for a SigV4 request whose signature verified; false for bearer, none and bad signatures. */
   signatureValid: boolean;
   auth: "sigv4" | "bearer" | "none";
+  /** Set when the response ends: true if the client closed the connection before the whole response was written. */
+  clientClosedEarly?: boolean;
 }
 
 export interface ScenarioMatch {
