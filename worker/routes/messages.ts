@@ -1,16 +1,15 @@
 import { readBedrockHttpError, toAnthropicError, type BedrockError } from "../bedrock/errors.ts";
 import { defer, type AppContext } from "../context.ts";
 import type { SpendRow } from "../db/queries.ts";
-import { errorResponse, GatewayError } from "../edge/errors.ts";
+import { GatewayError } from "../edge/errors.ts";
 import { costOf } from "../meter/cost.ts";
-import { bedrockBetas } from "../models/betas.ts";
 import type { ResolvedModel } from "../models/catalog.ts";
-import { toBedrockInvokeBody, splitBetaHeader } from "../protocols/anthropic/request.ts";
 import { rewriteInvokeResponse } from "../protocols/anthropic/response.ts";
 import { MessagesRequest } from "../protocols/anthropic/schema.ts";
 import { bedrockToAnthropicSSE } from "../protocols/anthropic/stream.ts";
-import { usageFromMessage, type AnthropicUsage } from "../protocols/anthropic/usage.ts";
+import { emptyUsage, usageFromMessage, type AnthropicUsage } from "../protocols/anthropic/usage.ts";
 import { logEvent } from "../util/log.ts";
+import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 
@@ -24,11 +23,7 @@ export async function messages(c: AppContext): Promise<Response> {
     throw new GatewayError(400, `model: ${req.model} is not a Claude model; call it through /v1/chat/completions.`, "invalid_request_error");
   }
 
-  const betas = bedrockBetas([...splitBetaHeader(c.req.header("anthropic-beta")), ...model.impliedBetas], model.row);
-  const body = toBedrockInvokeBody(raw, {
-    betas,
-    model: { supportsCaching: model.row.caching ?? false, supportsCacheTtl: model.row.cacheTtl ?? false, supportsOutputConfig: model.row.outputConfig ?? false },
-  });
+  const body = invokeBodyFor(c, raw, model);
   const stream = req.stream === true;
   const meta = { model, stream, target: `bedrock:${s.config.aws.region}` };
 
@@ -37,7 +32,7 @@ export async function messages(c: AppContext): Promise<Response> {
     upstream = await s.bedrock.call(model.invokeId, stream ? "invoke-with-response-stream" : "invoke", JSON.stringify(body));
   } catch (err) {
     logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), error: String(err) });
-    record(c, meta, 502, zeroUsage());
+    record(c, meta, 502, emptyUsage());
     throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
   }
 
@@ -80,10 +75,8 @@ interface CallMeta {
 function upstreamError(c: AppContext, meta: CallMeta, e: BedrockError): Response {
   const mapped = toAnthropicError(e);
   if (mapped.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId"), bedrockError: e.name });
-  record(c, meta, mapped.status, zeroUsage());
-  // AWS appends the canonical request to signature errors; it describes our signing, not the caller's request.
-  const message = mapped.message.split("\n\n")[0] ?? mapped.message;
-  return errorResponse("anthropic", mapped.status, message, { type: mapped.type, requestId: c.get("requestId") });
+  record(c, meta, mapped.status, emptyUsage());
+  return anthropicUpstreamError(c, e);
 }
 
 function record(c: AppContext, meta: CallMeta, status: number, usage: AnthropicUsage): void {
@@ -124,8 +117,4 @@ function record(c: AppContext, meta: CallMeta, status: number, usage: AnthropicU
     latencyMs: row.latencyMs,
     target: meta.target,
   });
-}
-
-function zeroUsage(): AnthropicUsage {
-  return { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
 }
