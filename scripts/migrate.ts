@@ -4,6 +4,11 @@ import { LOCAL_PGDATA_DIR, migratePglite, migratePostgres } from "./lib/db.ts";
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
+  // `npm run deploy` passes --remote: migrating the local PGlite by mistake before a production deploy would hide
+  // a missing DATABASE_URL.
+  if (process.argv.includes("--remote") && !databaseUrl) {
+    throw new Error("DATABASE_URL must name the production database (e.g. your Neon URL) for npm run deploy.");
+  }
   if (databaseUrl) {
     await migratePostgres(databaseUrl);
     console.log(`Migrations applied to ${redact(databaseUrl)}.`);

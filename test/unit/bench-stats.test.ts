@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { added, formatTable, percentile, summarize, throughput, verdict } from "../../bench/stats.ts";
+import { memoryIsFlat, summaryLine, type BenchResults } from "../../bench/report.ts";
+
+describe("percentile (nearest rank)", () => {
+  const hundred = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
+
+  it("picks the sample at rank ceil(p/100 · n)", () => {
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile(hundred, 100)).toBe(100);
+    expect(percentile(hundred, 0)).toBe(1);
+    expect(percentile([10, 20, 30, 40], 50)).toBe(20);
+    expect(percentile([10, 20, 30, 40], 51)).toBe(30);
+  });
+
+  it("with few samples, p99 is the maximum", () => {
+    expect(percentile([1, 2, 3, 1000], 99)).toBe(1000);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  it("refuses no samples and out-of-range percentiles", () => {
+    expect(() => percentile([], 50)).toThrow(/no samples/);
+    expect(() => percentile([1], 101)).toThrow(/0\.\.100/);
+    expect(() => percentile([1], -1)).toThrow(/0\.\.100/);
+    expect(() => percentile([1], Number.NaN)).toThrow(/0\.\.100/);
+  });
+
+  it("always returns an observed sample, monotone in p", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }), fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (xs, p, q) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const v = percentile(sorted, p);
+        expect(sorted).toContain(v);
+        const [lo, hi] = p <= q ? [p, q] : [q, p];
+        expect(percentile(sorted, lo)).toBeLessThanOrEqual(percentile(sorted, hi));
+      }),
+    );
+  });
+});
+
+describe("summarize", () => {
+  it("sorts a copy and reports count, extremes, mean and percentiles", () => {
+    const input = [5, 1, 4, 2, 3];
+    const s = summarize(input);
+    expect(s).toEqual({ count: 5, min: 1, mean: 3, p50: 3, p90: 5, p99: 5, max: 5 });
+    expect(input).toEqual([5, 1, 4, 2, 3]); // not sorted in place
+  });
+
+  it("one slow outlier moves p99 and the mean but not p50", () => {
+    const samples = [...Array.from({ length: 99 }, () => 1), 101];
+    const s = summarize(samples);
+    expect(s.p50).toBe(1);
+    expect(s.p99).toBe(1);
+    expect(s.max).toBe(101);
+    expect(s.mean).toBeCloseTo(2, 10);
+    const s2 = summarize([...samples, 101]); // 2 outliers in 101 samples: rank 100 is an outlier
+    expect(s2.p99).toBe(101);
+  });
+
+  it("refuses an empty sample set", () => {
+    expect(() => summarize([])).toThrow();
+  });
+});
+
+describe("added latency, verdicts and throughput", () => {
+  it("added is gateway minus direct, ratio gateway over direct", () => {
+    expect(added(1.5, 1)).toEqual({ ms: 0.5, ratio: 1.5 });
+    expect(added(0.8, 1).ms).toBeCloseTo(-0.2, 10);
+    expect(added(1, 0).ratio).toBe(Infinity);
+  });
+
+  it("a figure equal to its target meets it; anything above is over", () => {
+    expect(verdict(0.5, 0.5)).toBe("target met");
+    expect(verdict(0.5001, 0.5)).toBe("over target");
+    expect(verdict(-3, 2)).toBe("target met");
+  });
+
+  it("throughput is requests per second", () => {
+    expect(throughput(4000, 2000)).toBe(2000);
+    expect(throughput(1, 0.5)).toBe(2000);
+    expect(() => throughput(10, 0)).toThrow();
+  });
+});
+
+describe("formatTable", () => {
+  it("left-aligns the label column, right-aligns figures, rules under the header", () => {
+    const t = formatTable(["path", "p50"], [["direct", "0.5"], ["workerd", "12.25"]]);
+    expect(t.split("\n")).toEqual(["path       p50", "-------  -----", "direct     0.5", "workerd  12.25"]);
+  });
+
+  it("pads short rows and every line of a column has the same width", () => {
+    const lines = formatTable(["a", "bb", "c"], [["x"], ["longer", "1", "22"]]).split("\n");
+    expect(lines[2]).toBe("x");
+    expect(lines[3]).toBe("longer   1  22");
+    expect(lines[1]).toBe("------  --  --");
+  });
+});
+
+describe("report verdicts", () => {
+  const s = (p50: number, p99 = p50) => ({ count: 10, min: p50, mean: p50, p50, p90: p99, p99, max: p99 });
+  const results = (gatewayP50: number): BenchResults => ({
+    header: [],
+    latency: { direct: s(1, 2), workerd: s(gatewayP50, 3), deno: s(1.2, 2.5) },
+    streamTtfb: { direct: s(0.5), workerd: s(2), deno: s(1) },
+    streamTotal: { direct: s(1), workerd: s(3), deno: s(2) },
+    floor: s(0.1),
+    health: { workerd: s(0.4), deno: s(0.2) },
+    models: { workerd: s(0.5), deno: s(0.3) },
+    throughput: {
+      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10) },
+      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20) },
+      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11) },
+    },
+    memory: [{ runtime: "workerd", ok: false, reason: "no /proc" }],
+    bundle: { rawBytes: 300 * 1024, gzipBytes: 100 * 1024 },
+  });
+
+  it("the summary counts met targets per gateway", () => {
+    // workerd: p50 +0.4 met, p99 +1 met, TTFB +1.5 over, throughput 0.5x over → 2/4.
+    expect(summaryLine(results(1.4))).toContain("workerd added p50 +0.400 / p99 +1.000 / TTFB +1.500 ms, 0.50x direct throughput (2/4 targets met)");
+    // p50 +0.6 is over → 1/4.
+    expect(summaryLine(results(1.6))).toContain("(1/4 targets met)");
+    // deno: +0.2, +0.5, +0.5, 0.9x → 4/4.
+    expect(summaryLine(results(1.4))).toContain("deno added p50 +0.200 / p99 +0.500 / TTFB +0.500 ms, 0.90x direct throughput (4/4 targets met)");
+    expect(summaryLine(results(1.4))).toContain("workerd memory n/a");
+    expect(summaryLine(results(1.4))).toContain("bundle 100.0 KiB gz (target met)");
+  });
+
+  it("memory is flat when peak growth stays under a quarter of the long response", () => {
+    const m = (growthMiB: number) => ({
+      runtime: "workerd" as const,
+      ok: true as const,
+      pid: 1,
+      short: { words: 1000, bytes: 40_000, maxRss: 100 * 1048576 },
+      long: { words: 200_000, bytes: 8 * 1048576, maxRss: (100 + growthMiB) * 1048576, seconds: 1 },
+      rssAfter: 0,
+    });
+    expect(memoryIsFlat(m(1))).toBe(true);
+    expect(memoryIsFlat(m(1.99))).toBe(true);
+    expect(memoryIsFlat(m(2))).toBe(false);
+    expect(memoryIsFlat(m(40))).toBe(false);
+  });
+});
