@@ -98,7 +98,7 @@ describe("bedrockToAnthropicSSE on the Claude fixture", () => {
 
     expect(ends).toHaveLength(1);
     expect(ends[0]).toEqual({
-      usage: { input_tokens: 412, output_tokens: 61, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage: { input_tokens: 412, output_tokens: 61, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation_1h_input_tokens: 0 },
       stopReason: "tool_use",
       error: null,
       completed: true,
@@ -391,6 +391,13 @@ describe("UsageTracker", () => {
     expect(onlyMetrics.usage.output_tokens).toBe(6);
   });
 
+  it("keeps the 1-hour share of cache writes from the cache_creation breakdown", () => {
+    const t = new UsageTracker();
+    t.observe({ type: "message_start", message: { usage: { input_tokens: 4, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 } } } });
+    expect(t.usage.cache_creation_1h_input_tokens).toBe(20);
+    expect(usageFromMessage({ usage: { cache_creation_input_tokens: 7, cache_creation: { ephemeral_1h_input_tokens: 7 } } }).cache_creation_1h_input_tokens).toBe(7);
+  });
+
   it("ignores junk and returns a copy", () => {
     const t = new UsageTracker();
     for (const junk of [null, 1, "x", { type: "message_start" }, { type: "message_delta", usage: { output_tokens: -3 } }]) {
@@ -408,12 +415,14 @@ describe("UsageTracker", () => {
       output_tokens: 12,
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
+      cache_creation_1h_input_tokens: 0,
     });
     expect(usageFromMessage({ usage: { input_tokens: 3, cache_read_input_tokens: null } })).toEqual({
       input_tokens: 3,
       output_tokens: 0,
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
+      cache_creation_1h_input_tokens: 0,
     });
     expect(usageFromMessage(undefined).input_tokens).toBe(0);
   });

@@ -7,6 +7,13 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Of cache_creation_input_tokens, those written with the 1-hour TTL (billed at a higher rate). */
+  cache_creation_1h_input_tokens?: number;
+}
+
+/** The 1-hour share of cache writes, from the `cache_creation` breakdown when the response has one. */
+function oneHourWrites(u: Record<string, unknown> | undefined): number | undefined {
+  return count(record(u?.cache_creation)?.ephemeral_1h_input_tokens);
 }
 
 function count(v: unknown): number | undefined {
@@ -29,6 +36,7 @@ export function usageFromMessage(msg: any): AnthropicUsage {
     output_tokens: count(u?.output_tokens) ?? 0,
     cache_creation_input_tokens: count(u?.cache_creation_input_tokens) ?? 0,
     cache_read_input_tokens: count(u?.cache_read_input_tokens) ?? 0,
+    cache_creation_1h_input_tokens: oneHourWrites(u) ?? 0,
   };
 }
 
@@ -47,6 +55,7 @@ export class UsageTracker {
         this.current.cache_creation_input_tokens =
           count(u.cache_creation_input_tokens) ?? this.current.cache_creation_input_tokens;
         this.current.cache_read_input_tokens = count(u.cache_read_input_tokens) ?? this.current.cache_read_input_tokens;
+        this.current.cache_creation_1h_input_tokens = oneHourWrites(u) ?? this.current.cache_creation_1h_input_tokens;
         this.raiseOutput(u.output_tokens);
         return;
       }
@@ -79,6 +88,8 @@ export class UsageTracker {
       const n = count(u[key]);
       if (n) this.current[key] = n;
     }
+    const oneHour = oneHourWrites(u);
+    if (oneHour) this.current.cache_creation_1h_input_tokens = oneHour;
   }
 
   private raiseOutput(v: unknown): void {
@@ -87,6 +98,6 @@ export class UsageTracker {
 
   private raise(key: keyof AnthropicUsage, v: unknown): void {
     const n = count(v);
-    if (n !== undefined && n > this.current[key]) this.current[key] = n;
+    if (n !== undefined && n > (this.current[key] ?? 0)) this.current[key] = n;
   }
 }
