@@ -31,22 +31,31 @@ export interface DirectOptions {
   stream: UpstreamCall;
 }
 
-export function directPath(o: DirectOptions): BenchPath {
-  const client = new KeepAliveClient(o.emulatorUrl);
-  // Same signer settings as worker/bedrock/client.ts: signing name "bedrock", no retries.
+export type Signer = (up: UpstreamCall, streaming: boolean) => Promise<Record<string, string>>;
+
+/** SigV4 headers for one emulator call, with the same signer settings as worker/bedrock/client.ts. */
+export function emulatorSigner(o: Omit<DirectOptions, "invoke" | "stream">): Signer {
   const aws = new AwsClient({ accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, service: "bedrock", region: o.region, retries: 0 });
-  const call = async (up: UpstreamCall, streaming: boolean, keepBody = false): Promise<Timed> => {
-    // Signing is inside the timed call on purpose: a client that skips the gateway has to sign every request itself.
-    const acceptHeader = streaming ? "x-amzn-bedrock-accept" : "accept";
+  return async (up, streaming) => {
     const signed = await aws.sign(o.emulatorUrl + up.path, {
       method: "POST",
-      headers: { "content-type": "application/json", [acceptHeader]: "application/json" },
+      headers: { "content-type": "application/json", [streaming ? "x-amzn-bedrock-accept" : "accept"]: "application/json" },
       body: up.body,
     });
     const headers: Record<string, string> = {};
     signed.headers.forEach((v, k) => {
       headers[k] = v;
     });
+    return headers;
+  };
+}
+
+export function directPath(o: DirectOptions): BenchPath {
+  const client = new KeepAliveClient(o.emulatorUrl);
+  const sign = emulatorSigner(o);
+  const call = async (up: UpstreamCall, streaming: boolean, keepBody = false): Promise<Timed> => {
+    // Signing is inside the timed call on purpose: a client that skips the gateway has to sign every request itself.
+    const headers = await sign(up, streaming);
     return expectOk(client.send({ method: "POST", path: up.path, headers, body: up.body, keepBody }), `direct ${up.path}`);
   };
   return {
@@ -75,7 +84,13 @@ export function gatewayPath(name: PathName, baseUrl: string, apiKey: string): Be
   };
 }
 
-/** A streaming request whose answer is `words` words long (the emulator's [[emu:words N]] magic prompt). */
+/** An InvokeModelWithResponseStream call whose answer is `words` words long (the emulator's magic prompt). */
+export function longUpstreamCall(streamPath: string, words: number): UpstreamCall {
+  const body = { anthropic_version: "bedrock-2023-05-31", max_tokens: words * 2 + 16, messages: [{ role: "user", content: `[[emu:words ${words}]]` }] };
+  return { path: streamPath, body: JSON.stringify(body) };
+}
+
+/** A streaming Messages request whose answer is `words` words long (the emulator's [[emu:words N]] magic prompt). */
 export function longStream(client: KeepAliveClient, label: string, apiKey: string, words: number): Promise<Timed> {
   const body = JSON.stringify({
     model: MESSAGES_BODY.model,

@@ -23,18 +23,22 @@ export interface ThroughputResult {
   elapsedMs: number;
   rps: number;
   latency: Summary;
+  /** CPU time per request: this Node process (clients, emulator, database) and the gateway process (null: none). */
+  cpuMsPerRequest: { node: number; gateway: number | null };
 }
 
 export type MemoryResult =
   | {
-      runtime: GatewayName;
+      label: string;
+      /** "reference": the identity-TransformStream Worker in its own workerd (bench/reference-worker.ts). */
+      runtime: GatewayName | "reference";
       ok: true;
       pid: number;
       short: { words: number; bytes: number; maxRss: number };
       long: { words: number; bytes: number; maxRss: number; seconds: number };
       rssAfter: number;
     }
-  | { runtime: GatewayName; ok: false; reason: string };
+  | { label: string; runtime: GatewayName | "reference"; ok: false; reason: string };
 
 export interface BenchResults {
   header: string[];
@@ -45,6 +49,8 @@ export interface BenchResults {
   health: Record<GatewayName, Summary>;
   models: Record<GatewayName, Summary>;
   throughput: Record<PathName, ThroughputResult>;
+  /** GET /health at the same concurrency: the runtime's own ceiling with no upstream and no gateway work. */
+  healthThroughput: Record<GatewayName, ThroughputResult>;
   memory: MemoryResult[];
   bundle: { rawBytes: number; gzipBytes: number };
 }
@@ -52,8 +58,12 @@ export interface BenchResults {
 const row = (label: string, s: Summary) => [label, fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.mean), fmtMs(s.min), fmtMs(s.max), String(s.count)];
 const SUMMARY_HEADER = ["p50", "p90", "p99", "mean", "min", "max", "n"];
 
+type OkMemory = Extract<MemoryResult, { ok: true }>;
+
+const signedMiB = (bytes: number) => `${bytes >= 0 ? "+" : ""}${fmtMiB(bytes)}`;
+
 /** Growth of peak RSS under a quarter of the long response's size counts as flat: buffering it would cost more. */
-export function memoryIsFlat(m: Extract<MemoryResult, { ok: true }>): boolean {
+export function memoryIsFlat(m: OkMemory): boolean {
   return m.long.maxRss - m.short.maxRss < m.long.bytes / 4;
 }
 
@@ -63,16 +73,23 @@ export function renderReport(r: BenchResults): string {
   out.push("1. Latency, 1 client, non-streaming POST (ms)");
   out.push(formatTable(["path", ...SUMMARY_HEADER], PATHS.map((p) => row(p, r.latency[p]))), "");
 
-  out.push("2. Throughput, 64 concurrent clients, non-streaming POST");
+  out.push("2. Throughput, 64 concurrent clients (closed loop), and CPU time per request");
   const directRps = r.throughput.direct.rps;
+  const cpu = (v: number | null) => (v === null ? "-" : v.toFixed(3));
+  const tpRow = (label: string, t: ThroughputResult, vsDirect: string) => [
+    label, String(t.completed), (t.elapsedMs / 1000).toFixed(2), t.rps.toFixed(0), vsDirect, fmtMs(t.latency.p50), fmtMs(t.latency.p99),
+    cpu(t.cpuMsPerRequest.node), cpu(t.cpuMsPerRequest.gateway), cpu(t.cpuMsPerRequest.node + (t.cpuMsPerRequest.gateway ?? 0)),
+  ];
   out.push(
     formatTable(
-      ["path", "requests", "seconds", "req/s", "vs direct", "p50 ms", "p99 ms"],
-      PATHS.map((p) => {
-        const t = r.throughput[p];
-        return [p, String(t.completed), (t.elapsedMs / 1000).toFixed(2), t.rps.toFixed(0), fmtRatio(t.rps / directRps), fmtMs(t.latency.p50), fmtMs(t.latency.p99)];
-      }),
+      ["path", "requests", "seconds", "req/s", "vs direct", "p50 ms", "p99 ms", "CPU ms/req: node", "gateway", "total"],
+      [
+        ...PATHS.map((p) => tpRow(`${p} POST`, r.throughput[p], fmtRatio(r.throughput[p].rps / directRps))),
+        ...GATEWAYS.map((g) => tpRow(`${g} GET /health`, r.healthThroughput[g], "")),
+      ],
     ),
+    "  node = this process (clients, emulator, PGlite database); gateway = the workerd or deno process. /proc clock-tick",
+    "  resolution (10 ms) over the whole run. The machine has 2 cores: one gateway process is one busy core at most.",
     "",
   );
 
@@ -134,25 +151,36 @@ export function renderReport(r: BenchResults): string {
     "",
   );
 
-  out.push("7. Memory of the gateway process while streaming through it (resident set, /proc)");
+  out.push("7. Memory of the runtime process while streaming through it (resident set from /proc, sampled every 10 ms)");
   const memRows: string[][] = [];
   const memNotes: string[] = [];
+  const ok = r.memory.filter((m): m is OkMemory => m.ok);
   for (const m of r.memory) {
     if (!m.ok) {
-      memNotes.push(`  ${m.runtime}: not measured: ${m.reason}`);
+      memNotes.push(`  ${m.label}: not measured: ${m.reason}`);
       continue;
     }
     memRows.push(
-      [m.runtime, `${m.short.words.toLocaleString("en-US")} words`, fmtMiB(m.short.bytes), fmtMiB(m.short.maxRss), "", ""],
-      [m.runtime, `${m.long.words.toLocaleString("en-US")} words`, fmtMiB(m.long.bytes), fmtMiB(m.long.maxRss), fmtMiB(m.rssAfter), `${m.long.seconds.toFixed(1)} s`],
-    );
-    const growth = m.long.maxRss - m.short.maxRss;
-    memNotes.push(
-      `  ${m.runtime} (pid ${m.pid}): peak RSS ${growth >= 0 ? "+" : ""}${fmtMiB(growth)} for a ${Math.round(m.long.bytes / Math.max(1, m.short.bytes))}x longer response: ` +
-        (memoryIsFlat(m) ? "flat (target met)" : "grows with response length (over target)"),
+      [m.label, `${m.short.words.toLocaleString("en-US")} words`, fmtMiB(m.short.bytes), fmtMiB(m.short.maxRss), "", "", ""],
+      [
+        m.label, `${m.long.words.toLocaleString("en-US")} words`, fmtMiB(m.long.bytes), fmtMiB(m.long.maxRss), signedMiB(m.long.maxRss - m.short.maxRss),
+        fmtMiB(m.rssAfter), `${m.long.seconds.toFixed(1)} s`,
+      ],
     );
   }
-  if (memRows.length > 0) out.push(formatTable(["runtime", "stream", "SSE bytes", "peak RSS during", "RSS after", "duration"], memRows));
+  if (memRows.length > 0) {
+    out.push(formatTable(["process", "stream", "bytes out", "peak RSS", "growth", "RSS after", "duration"], memRows));
+  }
+  const reference = ok.find((m) => m.runtime === "reference");
+  for (const m of ok) {
+    if (m.runtime === "reference") continue;
+    let note = `  ${m.label}: ${memoryIsFlat(m) ? "flat (target met)" : "grows with response length (over target)"}`;
+    if (m.runtime === "workerd" && reference) {
+      note += `; the reference Worker, relaying the same frames through an identity TransformStream, grew ${signedMiB(reference.long.maxRss - reference.short.maxRss)}`;
+    }
+    memNotes.push(note);
+  }
+  memNotes.push("  (flat = peak RSS grew by less than a quarter of the long response's size: buffering the response would cost more)");
   out.push(...memNotes, "");
 
   out.push("8. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
@@ -177,7 +205,9 @@ export function summaryLine(r: BenchResults): string {
     const met = [p50 <= TARGETS.addedP50Ms, p99 <= TARGETS.addedP99Ms, ttfb <= TARGETS.addedTtfbMs, tput >= TARGETS.throughputRatio].filter(Boolean).length;
     return `${g} added p50 ${fmtSignedMs(p50)} / p99 ${fmtSignedMs(p99)} / TTFB ${fmtSignedMs(ttfb)} ms, ${fmtRatio(tput)} direct throughput (${met}/4 targets met)`;
   });
-  const mem = r.memory.map((m) => (m.ok ? `${m.runtime} memory ${memoryIsFlat(m) ? "flat" : "GROWS"}` : `${m.runtime} memory n/a`));
+  const mem = r.memory
+    .filter((m) => m.runtime !== "reference")
+    .map((m) => (m.ok ? `${m.runtime} memory ${memoryIsFlat(m) ? "flat" : "grows"} (${signedMiB(m.long.maxRss - m.short.maxRss)} peak RSS)` : `${m.runtime} memory n/a`));
   const bundle = `bundle ${fmtKiB(r.bundle.gzipBytes)} gz (${verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)})`;
   return `SUMMARY: ${[...parts, ...mem, bundle].join("; ")}`;
 }

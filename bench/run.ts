@@ -12,10 +12,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { measureBundle } from "./bundle.ts";
-import { KeepAliveClient, expectOk } from "./http.ts";
+import { KeepAliveClient, expectOk, type Timed } from "./http.ts";
 import { concurrent, interleaved, type Operation } from "./load.ts";
-import { findDescendants, procAvailable, readRss, sampleMaxRss } from "./memory.ts";
-import { directPath, gatewayHeaders, gatewayPath, longStream, MESSAGES_BODY, type BenchPath, type PathName, type UpstreamCall } from "./paths.ts";
+import { cpuTimeMs, findDescendants, procAvailable, readRss, sampleMaxRss } from "./proc.ts";
+import {
+  directPath, emulatorSigner, gatewayHeaders, gatewayPath, longStream, longUpstreamCall, MESSAGES_BODY,
+  type BenchPath, type PathName, type UpstreamCall,
+} from "./paths.ts";
+import { startReferenceWorker } from "./reference-worker.ts";
 import { GATEWAYS, PATHS, renderReport, type BenchResults, type GatewayName, type MemoryResult, type ThroughputResult } from "./report.ts";
 import { summarize, throughput, type Summary } from "./stats.ts";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_TEXT } from "../test/support/emulator/index.ts";
@@ -80,17 +84,13 @@ async function main(): Promise<void> {
   const floor = await startFloorServer();
   cleanups.push(() => floor.stop());
   const apiKey = await stack.createKey({ alias: "bench" });
+  const pids: Record<GatewayName, number | null> = { workerd: onlyDescendant("workerd"), deno: onlyDescendant("deno") };
 
   const workerd = gatewayPath("workerd", stack.gateway.url, apiKey);
   const denoPath = gatewayPath("deno", deno.url, apiKey);
   const upstream = await captureUpstreamCalls(stack, workerd);
-  const direct = directPath({
-    emulatorUrl: stack.emulator.url,
-    accessKeyId: DEFAULT_ACCESS_KEY_ID,
-    secretAccessKey: DEFAULT_SECRET_ACCESS_KEY,
-    region: DEFAULT_REGION,
-    ...upstream,
-  });
+  const credentials = { emulatorUrl: stack.emulator.url, accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY, region: DEFAULT_REGION };
+  const direct = directPath({ ...credentials, ...upstream });
   const paths: Record<PathName, BenchPath> = { direct, workerd, deno: denoPath };
   const floorClient = new KeepAliveClient(floor.url);
   for (const c of [...Object.values(paths).map((p) => p.client), floorClient]) cleanups.push(() => c.close());
@@ -141,13 +141,20 @@ async function main(): Promise<void> {
   );
   const overhead = (k: "floor" | `${GatewayName}-health` | `${GatewayName}-models`): Summary => summarize(over.get(k)?.ms ?? []);
 
-  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (two halves, ABC then CBA)`);
-  const tp = await measureThroughput(paths);
+  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (two halves, ABC then CBA), then GET /health`);
+  const tp = await measureThroughput(
+    PATHS.map((p) => ({ key: p, op: () => paths[p].invoke(), pid: p === "direct" ? null : pids[p] })),
+  );
+  const healthTp = await measureThroughput(GATEWAYS.map((g) => ({ key: g, op: get(paths[g].client, "/health"), pid: pids[g] })));
   stack.emulator.reset();
 
-  progress(`memory: ${SHORT_WORDS} vs ${LONG_WORDS} streamed words through each runtime`);
+  progress(`memory: ${SHORT_WORDS} vs ${LONG_WORDS} streamed words through each runtime and a reference Worker`);
   const memory: MemoryResult[] = [];
-  for (const g of GATEWAYS) memory.push(await measureMemory(g, paths[g].client, apiKey));
+  for (const g of GATEWAYS) {
+    const baseUrl = g === "workerd" ? stack.gateway.url : deno.url;
+    memory.push(await measureMemory(`${g} gateway`, g, pids[g], (words) => withFreshClient(baseUrl, (c) => longStream(c, g, apiKey, words))));
+  }
+  memory.push(await measureReferenceMemory(stack.emulator.url, upstream.stream.path, emulatorSigner(credentials)));
 
   const results: BenchResults = {
     header: [
@@ -167,6 +174,7 @@ async function main(): Promise<void> {
     health: byGateway((g) => overhead(`${g}-health`)),
     models: byGateway((g) => overhead(`${g}-models`)),
     throughput: tp,
+    healthThroughput: healthTp,
     memory,
     bundle,
   };
@@ -210,38 +218,82 @@ async function sanityCheck(paths: Record<PathName, BenchPath>): Promise<void> {
   }
 }
 
-/** Two halves per path in the order A B C C B A, so a drift in machine speed does not favour one path. */
-async function measureThroughput(paths: Record<PathName, BenchPath>): Promise<Record<PathName, ThroughputResult>> {
-  const half = Math.ceil(THROUGHPUT_N / 2);
-  const acc = byPath(() => ({ completed: 0, elapsedMs: 0, ms: [] as number[] }));
-  for (const p of [...PATHS, ...[...PATHS].reverse()]) {
-    const run = await concurrent(half, CONCURRENCY, () => paths[p].invoke());
-    acc[p].completed += run.completed;
-    acc[p].elapsedMs += run.elapsedMs;
-    acc[p].ms.push(...run.ms);
-  }
-  return byPath((p) => ({
-    completed: acc[p].completed,
-    elapsedMs: acc[p].elapsedMs,
-    rps: throughput(acc[p].completed, acc[p].elapsedMs),
-    latency: summarize(acc[p].ms),
-  }));
+interface ThroughputSpec<K extends string> {
+  key: K;
+  op: Operation<unknown>;
+  /** The gateway process whose CPU time is charged to this path (null for the direct path). */
+  pid: number | null;
 }
 
-/** Peak RSS of the runtime's process while it streams a short answer, then one LONG_WORDS/SHORT_WORDS times longer. */
-async function measureMemory(runtime: GatewayName, client: KeepAliveClient, apiKey: string): Promise<MemoryResult> {
-  if (!procAvailable()) return { runtime, ok: false, reason: "no /proc on this system" };
-  const name = runtime === "workerd" ? "workerd" : "deno";
-  const pids = findDescendants(process.pid, name);
-  if (pids.length !== 1) return { runtime, ok: false, reason: `expected one ${name} process under pid ${process.pid}, found ${pids.length}` };
-  const pid = pids[0] as number;
+/**
+ * Each path runs two halves in the order A B C C B A, so a drift in machine speed does not favour one path. CPU time
+ * of this process (clients, emulator, database) and of the gateway process is charged to the path that ran.
+ */
+async function measureThroughput<K extends string>(specs: ReadonlyArray<ThroughputSpec<K>>): Promise<Record<K, ThroughputResult>> {
+  const half = Math.ceil(THROUGHPUT_N / 2);
+  const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, gatewayCpu: 0 }]));
+  for (const spec of [...specs, ...[...specs].reverse()]) {
+    const a = acc.get(spec.key);
+    if (!a) continue;
+    const node0 = cpuTimeMs(process.pid);
+    const gw0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
+    const run = await concurrent(half, CONCURRENCY, spec.op);
+    a.nodeCpu += cpuTimeMs(process.pid) - node0;
+    if (spec.pid !== null) a.gatewayCpu += cpuTimeMs(spec.pid) - gw0;
+    a.completed += run.completed;
+    a.elapsedMs += run.elapsedMs;
+    a.ms.push(...run.ms);
+  }
+  const out = {} as Record<K, ThroughputResult>;
+  for (const spec of specs) {
+    const a = acc.get(spec.key);
+    if (!a) continue;
+    out[spec.key] = {
+      completed: a.completed,
+      elapsedMs: a.elapsedMs,
+      rps: throughput(a.completed, a.elapsedMs),
+      latency: summarize(a.ms),
+      cpuMsPerRequest: { node: a.nodeCpu / a.completed, gateway: spec.pid === null ? null : a.gatewayCpu / a.completed },
+    };
+  }
+  return out;
+}
+
+/** The single process called `name` under this one, or null when /proc cannot tell. */
+function onlyDescendant(name: string): number | null {
+  if (!procAvailable()) return null;
+  const found = findDescendants(process.pid, name);
+  return found.length === 1 ? (found[0] as number) : null;
+}
+
+/**
+ * A new connection per long stream: after a long streamed response workerd may close the kept-alive connection,
+ * and the next request on it would fail with a reset that has nothing to do with the figure being measured.
+ */
+async function withFreshClient<T>(baseUrl: string, f: (c: KeepAliveClient) => Promise<T>): Promise<T> {
+  const c = new KeepAliveClient(baseUrl, 1);
+  try {
+    return await f(c);
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Peak RSS of a runtime process while it streams a short answer, then one LONG_WORDS/SHORT_WORDS times longer.
+ * The short one runs first: a process's RSS rarely shrinks, so the order matters.
+ */
+async function measureMemory(label: string, runtime: MemoryResult["runtime"], pid: number | null, stream: (words: number) => Promise<Timed>): Promise<MemoryResult> {
+  if (!procAvailable()) return { label, runtime, ok: false, reason: "no /proc on this system" };
+  if (pid === null) return { label, runtime, ok: false, reason: `could not find exactly one ${runtime} process under pid ${process.pid}` };
   // Two short streams first, so lazily compiled code and buffers are in place before the baseline.
-  for (let i = 0; i < 2; i++) await longStream(client, runtime, apiKey, SHORT_WORDS);
-  const short = await sampleMaxRss(pid, () => longStream(client, runtime, apiKey, SHORT_WORDS));
+  for (let i = 0; i < 2; i++) await stream(SHORT_WORDS);
+  const short = await sampleMaxRss(pid, () => stream(SHORT_WORDS));
   const t0 = performance.now();
-  const long = await sampleMaxRss(pid, () => longStream(client, runtime, apiKey, LONG_WORDS));
+  const long = await sampleMaxRss(pid, () => stream(LONG_WORDS));
   const seconds = (performance.now() - t0) / 1000;
   return {
+    label,
     runtime,
     ok: true,
     pid,
@@ -249,6 +301,28 @@ async function measureMemory(runtime: GatewayName, client: KeepAliveClient, apiK
     long: { words: LONG_WORDS, bytes: long.result.bytes, maxRss: long.maxRss, seconds },
     rssAfter: readRss(pid).rss,
   };
+}
+
+/** The same measurement on the reference Worker (identity TransformStream in its own workerd), fed the same frames. */
+async function measureReferenceMemory(emulatorUrl: string, streamPath: string, sign: ReturnType<typeof emulatorSigner>): Promise<MemoryResult> {
+  const label = "workerd reference (identity JS stream)";
+  if (!procAvailable()) return { label, runtime: "workerd", ok: false, reason: "no /proc on this system" };
+  const before = new Set(findDescendants(process.pid, "workerd"));
+  const ref = await startReferenceWorker(emulatorUrl);
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= ref.stop());
+  cleanups.push(stop);
+  try {
+    const pid = findDescendants(process.pid, "workerd").filter((p) => !before.has(p));
+    const stream = (words: number) =>
+      withFreshClient(ref.url, async (c) => {
+        const up = longUpstreamCall(streamPath, words);
+        return expectOk(c.send({ method: "POST", path: up.path, headers: await sign(up, true), body: up.body }), `reference long stream (${words} words)`);
+      });
+    return await measureMemory(label, "reference", pid.length === 1 ? (pid[0] as number) : null, stream);
+  } finally {
+    await stop();
+  }
 }
 
 /** The cheapest HTTP exchange this process can have over loopback: the floor under every runtime's /health. */

@@ -2,6 +2,8 @@
  * Typed settings, parsed once per isolate from the environment (Workers vars/secrets or Deno.env). A bad value fails
  * the first request with a clear message naming the variable, rather than misbehaving later.
  */
+import type { Credentials, TargetSpec } from "./bedrock/targets.ts";
+
 export interface Config {
   aws: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region: string };
   /** Base URL of Bedrock Runtime; the emulator's URL in tests and local runs. */
@@ -9,6 +11,14 @@ export interface Config {
   geoPrefix: string;
   modelAliases: Record<string, string>;
   bedrockIds: Record<string, string>;
+  /** Application-inference-profile ARNs clients may name, each mapped to the catalog model it serves (for pricing). */
+  modelArns: Record<string, string>;
+  /** Model name (or "*") → where to try it, in order (failover). Empty = the one configured region/endpoint. */
+  targets: Record<string, TargetSpec[]>;
+  /** Extra credential sets for targets in other accounts. */
+  accounts: Record<string, Credentials>;
+  /** A stream silent for this long gets an SSE `ping` so proxies and clients do not time out (thinking models). */
+  streamPingMs: number;
   database: { url: string; httpEndpoint?: string };
   keyCacheTtlMs: number;
   /** Unknown keys are remembered briefly so a flood of bad keys cannot turn into a flood of queries. */
@@ -64,6 +74,18 @@ class EnvReader {
     }
     return n;
   }
+  json<T>(name: string, check: (v: unknown) => v is T, what: string, def: T): T {
+    const v = this.env[name];
+    if (v === undefined) return def;
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (check(parsed)) return parsed;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name} must be ${what}`);
+    return def;
+  }
   stringMap(name: string): Record<string, string> {
     const v = this.env[name];
     if (v === undefined) return {};
@@ -99,6 +121,10 @@ export function parseConfig(env: Record<string, unknown>): Config {
     geoPrefix: geo === "none" ? "" : geo,
     modelAliases: r.stringMap("MODEL_ALIASES"),
     bedrockIds: r.stringMap("BEDROCK_MODEL_IDS"),
+    modelArns: r.stringMap("MODEL_ARNS"),
+    targets: r.json("BEDROCK_TARGETS", isTargets, 'a JSON object of model name → [{"region"?,"endpoint"?,"profile"?,"id"?,"account"?,"name"?}]', {}),
+    accounts: r.json("BEDROCK_ACCOUNTS", isAccounts, 'a JSON object of name → {"accessKeyId","secretAccessKey","sessionToken"?}', {}),
+    streamPingMs: r.int("STREAM_PING_MS", 10_000, 100, 600_000),
     database: { url: databaseUrl, httpEndpoint: r.url("DATABASE_HTTP_ENDPOINT") },
     keyCacheTtlMs: keyTtl * 1000,
     negativeKeyCacheTtlMs: Math.min(2000, keyTtl * 1000),
@@ -108,4 +134,24 @@ export function parseConfig(env: Record<string, unknown>): Config {
   };
   if (r.problems.length) throw new ConfigError(`Invalid configuration: ${r.problems.join("; ")}`);
   return config;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const optStr = (v: unknown) => v === undefined || typeof v === "string";
+const TARGET_KEYS = ["name", "region", "endpoint", "profile", "id", "account"];
+
+function isTargets(v: unknown): v is Record<string, TargetSpec[]> {
+  return (
+    isObj(v) &&
+    Object.values(v).every(
+      (list) =>
+        Array.isArray(list) &&
+        list.length > 0 &&
+        list.every((t) => isObj(t) && Object.keys(t).every((k) => TARGET_KEYS.includes(k)) && TARGET_KEYS.every((k) => optStr(t[k]))),
+    )
+  );
+}
+
+function isAccounts(v: unknown): v is Record<string, Credentials> {
+  return isObj(v) && Object.values(v).every((a) => isObj(a) && typeof a.accessKeyId === "string" && typeof a.secretAccessKey === "string" && optStr(a.sessionToken));
 }

@@ -1,4 +1,5 @@
-import { BedrockClient } from "./bedrock/client.ts";
+import { RejectionMemory } from "./bedrock/rejections.ts";
+import { TargetRouter } from "./bedrock/targets.ts";
 import { parseConfig, type Config } from "./config.ts";
 import { createDb } from "./db/client.ts";
 import { findKeyByHash, writeSpend } from "./db/queries.ts";
@@ -12,7 +13,10 @@ export interface Services {
   config: Config;
   catalog: Catalog;
   keys: KeyStore;
-  bedrock: BedrockClient;
+  /** Where each model is served from, in failover order, with one signing client per place. */
+  router: TargetRouter;
+  /** Beta flags and fields Bedrock refused, per model, learned at run time. */
+  rejections: RejectionMemory;
   spend: SpendRecorder;
 }
 
@@ -21,9 +25,16 @@ export function buildServices(env: Record<string, unknown>): Services {
   const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint });
   return {
     config,
-    catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds }),
+    catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds, arns: config.modelArns }),
     keys: new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs),
-    bedrock: new BedrockClient({ ...config.aws, endpoint: config.bedrockEndpoint }),
+    router: new TargetRouter({
+      region: config.aws.region,
+      endpoint: config.bedrockEndpoint,
+      credentials: config.aws,
+      accounts: config.accounts,
+      targets: config.targets,
+    }),
+    rejections: new RejectionMemory(),
     spend: new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
       logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
     ),

@@ -1,6 +1,6 @@
 // The Bedrock emulator, exercised by the clients that matter: the real AWS SDK (typed errors, event-stream decoding,
 // SigV4 with x-amz-content-sha256), aws4fetch (what the Worker signs with), and plain fetch for the control API.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   BedrockRuntimeClient,
   ConverseCommand,
@@ -14,7 +14,9 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { AwsClient } from "aws4fetch";
-import { DEFAULT_TEXT, decodeFrames, generateWords, startEmulator, type Emulator } from "../support/emulator/index.ts";
+import {
+  DEFAULT_KNOWN_BETAS, DEFAULT_TEXT, decodeFrames, generateWords, startEmulator, thinkingSignature, type Emulator,
+} from "../support/emulator/index.ts";
 import { verifyAuth } from "../support/emulator/sigv4.ts";
 
 const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -533,5 +535,137 @@ describe("scripting, magic prompts and accounting", () => {
       client.destroy();
       await split.stop();
     }
+  });
+});
+
+describe("thinking round trips, stricter settings, usage breakdown and recorded status", () => {
+  const REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP";
+  const invokeJson = async (body: unknown) => (await (await post(invokeUrl(MODEL), body)).json()) as any;
+  const expect400 = async (body: unknown, message: string, url = invokeUrl(MODEL)) => {
+    const res = await post(url, body);
+    expect(res.status, message).toBe(400);
+    expect(res.headers.get("x-amzn-errortype")).toBe("ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+    expect(await res.json()).toEqual({ message });
+  };
+  // Settings survive reset(), so put the defaults back for the tests that follow.
+  afterEach(() => emu.configure({ knownBetas: [...DEFAULT_KNOWN_BETAS], rejectTopLevelKeys: [], rejectOutputConfigKeys: [] }));
+
+  it("streams redacted thinking as one content_block_start + stop after the thinking block, counting 0 tokens", async () => {
+    emu.script({ thinking: "Let me think.", redactedThinking: REDACTED, text: "Done." });
+    const events = await collectInvokeStream(claudeBody());
+    const atIndex1 = events.filter((e) => e.index === 1).map((e) => e.type);
+    expect(atIndex1).toEqual(["content_block_start", "content_block_stop"]);
+    expect(events.find((e) => e.type === "content_block_start" && e.index === 1)!.content_block).toEqual({ type: "redacted_thinking", data: REDACTED });
+    const msg = reassemble(events);
+    expect(msg.content.map((b: any) => b.type)).toEqual(["thinking", "redacted_thinking", "text"]);
+    expect(msg.output_tokens).toBe(3 + 1 + 1); // "Let me think." + "Done." + 1; the redacted block adds nothing
+  });
+
+  it("returns redacted thinking in a non-streamed Message and as Converse redactedContent", async () => {
+    emu.script({ redactedThinking: REDACTED, text: "Done." });
+    const msg = await invokeJson(claudeBody());
+    expect(msg.content).toEqual([{ type: "redacted_thinking", data: REDACTED }, { type: "text", text: "Done." }]);
+    expect(msg.usage.output_tokens).toBe(2);
+    emu.script({ redactedThinking: REDACTED });
+    const out = await sdk.send(new ConverseCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "q" }] }] }));
+    const first = out.output?.message?.content?.[0]?.reasoningContent;
+    expect(new TextDecoder().decode(first?.redactedContent)).toBe(REDACTED);
+    expect(out.output?.message?.content?.[1]).toEqual({ text: DEFAULT_TEXT });
+  });
+
+  it("accepts thinking blocks echoed back unchanged and refuses tampered or unknown ones like Bedrock", async () => {
+    emu.script({ thinking: "Plan the answer.", redactedThinking: REDACTED, text: "Here it is." });
+    const streamed = reassemble(await collectInvokeStream(claudeBody()));
+    expect(streamed.content[0].signature).toBe(thinkingSignature("Plan the answer."));
+    const turn = (assistant: unknown[]) =>
+      claudeBody({ messages: [{ role: "user", content: "Hello" }, { role: "assistant", content: assistant }, { role: "user", content: "More?" }] });
+    const ok = await post(invokeUrl(MODEL), turn(streamed.content));
+    expect(ok.status).toBe(200);
+
+    const [thinking, redacted, text] = streamed.content;
+    await expect400(turn([{ ...thinking, signature: `${thinking.signature.slice(0, -2)}xx` }, redacted, text]), "messages.1.content.0: Invalid `signature` in `thinking` block");
+    await expect400(turn([{ ...thinking, thinking: "Plan the answer!" }, redacted, text]), "messages.1.content.0: Invalid `signature` in `thinking` block");
+    await expect400(turn([text, { type: "thinking", thinking: "No signature." }]), "messages.1.content.1: Invalid `signature` in `thinking` block");
+    await expect400(turn([thinking, { type: "redacted_thinking", data: "bm90LWlzc3VlZA==" }, text]), "messages.1.content.1: Invalid `data` in `redacted_thinking` block");
+    await expect400(turn([thinking, { type: "redacted_thinking", data: "" }, text]), "messages.1.content.1: Invalid `data` in `redacted_thinking` block");
+
+    emu.reset(); // forgets the data it handed out; signatures stay verifiable (they derive from the text)
+    await expect400(turn([thinking, redacted, text]), "messages.1.content.1: Invalid `data` in `redacted_thinking` block");
+    expect((await post(invokeUrl(MODEL), turn([thinking, text]))).status).toBe(200);
+  });
+
+  it("configure() changes known betas and refused keys with Bedrock's messages, and the settings survive reset()", async () => {
+    const body = claudeBody({ anthropic_beta: ["context-1m-2025-08-07"], output_config: { effort: "high", format: { type: "json_schema" } } });
+    expect((await post(invokeUrl(MODEL), body)).status).toBe(200);
+
+    emu.configure({ knownBetas: ["interleaved-thinking-2025-05-14"] });
+    emu.reset();
+    await expect400(body, "invalid beta flag: context-1m-2025-08-07");
+    emu.configure({ knownBetas: ["context-1m-2025-08-07"], rejectTopLevelKeys: ["output_config"] });
+    emu.reset();
+    await expect400(body, "Malformed input request: #: extraneous key [output_config] is not permitted, please reformat your input and try again.");
+    const counted = { input: { invokeModel: { body: Buffer.from(JSON.stringify(body)).toString("base64") } } };
+    await expect400(counted, "Malformed input request: #: extraneous key [output_config] is not permitted, please reformat your input and try again.", invokeUrl(BASE_MODEL, "count-tokens"));
+
+    emu.configure({ rejectTopLevelKeys: [], rejectOutputConfigKeys: ["format"] });
+    emu.reset();
+    await expect400(body, "output_config.format: Extra inputs are not permitted");
+    expect((await post(invokeUrl(MODEL), claudeBody({ output_config: { effort: "high" } }))).status).toBe(200);
+  });
+
+  it("POST /__emulator/config sets the same settings over HTTP, reports them, and rejects nonsense", async () => {
+    const control = (body: unknown) => fetch(`${emu.url}/__emulator/config`, { method: "POST", body: JSON.stringify(body) });
+    const set = await control({ rejectTopLevelKeys: ["output_config", "metadata"] });
+    expect(set.status).toBe(200);
+    expect(((await set.json()) as any).config).toMatchObject({ rejectTopLevelKeys: ["output_config", "metadata"], rejectOutputConfigKeys: [] });
+    expect((await fetch(`${emu.url}/__emulator/reset`, { method: "POST" })).status).toBe(200);
+    await expect400(
+      claudeBody({ metadata: { user_id: "u" }, output_config: {} }),
+      "Malformed input request: #: extraneous key [metadata] is not permitted#: extraneous key [output_config] is not permitted, please reformat your input and try again.",
+    );
+    expect(((await (await fetch(`${emu.url}/__emulator/config`)).json()) as any).rejectTopLevelKeys).toEqual(["output_config", "metadata"]);
+    for (const bad of [{ rejectTopLevelKeys: "output_config" }, { knownBetas: [1] }, { strictness: [] }, [1]]) {
+      expect((await control(bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect(((await (await fetch(`${emu.url}/__emulator/config`)).json()) as any).knownBetas).toEqual([...DEFAULT_KNOWN_BETAS]);
+  });
+
+  it("non-streamed usage carries the cache_creation breakdown by TTL", async () => {
+    const system = [{ type: "text", text: "A long and stable system prompt.", cache_control: { type: "ephemeral", ttl: "1h" } }];
+    const prefix = expectedInputTokens([system[0]]);
+    const first = await invokeJson(claudeBody({ system }));
+    expect(first.usage).toEqual({
+      input_tokens: expectedInputTokens([system[0], "Hello"]) - prefix,
+      cache_creation_input_tokens: prefix,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: prefix },
+      output_tokens: 6,
+    });
+    const second = await invokeJson(claudeBody({ system }));
+    expect(second.usage).toMatchObject({ cache_read_input_tokens: prefix, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 } });
+    const fiveMinutes = await invokeJson(claudeBody({ system: [{ ...system[0], text: "Another prompt.", cache_control: { type: "ephemeral" } }] }));
+    expect(fiveMinutes.usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: fiveMinutes.usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 });
+    expect(fiveMinutes.usage.cache_creation_input_tokens).toBeGreaterThan(0);
+  });
+
+  it("records the HTTP status each request was answered with (0 while it is still stalled)", async () => {
+    emu.script({ stallMs: 300 });
+    const stalled = post(invokeUrl(MODEL), claudeBody());
+    while (emu.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(emu.requests[0]!.status).toBe(0);
+    expect((await stalled).status).toBe(200);
+    expect(emu.requests[0]!.status).toBe(200);
+
+    emu.script({ http: { status: 429, errorType: "ThrottlingException", message: "Too many tokens." } });
+    await post(invokeUrl(MODEL), claudeBody());
+    await post(invokeUrl(MODEL), claudeBody({ stream: true }));
+    await post(invokeUrl("claude-sonnet-4-6"), claudeBody());
+    await post(`${emu.url}/model/${MODEL}/summon`, claudeBody());
+    await fetch(invokeUrl(MODEL), { method: "POST", body: JSON.stringify(claudeBody()) });
+    const stream = await post(invokeUrl(MODEL, "invoke-with-response-stream"), claudeBody());
+    await stream.arrayBuffer();
+    expect(emu.requests.map((r) => r.status)).toEqual([200, 429, 400, 404, 404, 403, 200]);
+    const overHttp = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as Array<{ status: number }>;
+    expect(overHttp.map((r) => r.status)).toEqual([200, 429, 400, 404, 404, 403, 200]);
   });
 });

@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { insertKey } from "../../worker/db/queries.ts";
 import { apiKeys, spendLogs } from "../../worker/db/schema.ts";
 import { generateApiKey, keyPrefix, sha256Hex } from "../../worker/keys/hash.ts";
-import { startEmulator, type Emulator } from "./emulator/index.ts";
+import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator/index.ts";
 import { startTestDatabase } from "./database.ts";
 import { startGateway, type Gateway } from "./worker-harness.ts";
 
@@ -37,9 +37,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  /** Extra Worker env; a function gets the emulator first (e.g. to point BEDROCK_TARGETS at it). */
+  env?: Record<string, string> | ((emulator: Emulator) => Record<string, string>);
+  emulator?: EmulatorOptions;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const database = await startTestDatabase();
-  const emulator = await startEmulator();
+  const emulator = await startEmulator(opts.emulator);
+  const extraEnv = typeof opts.env === "function" ? opts.env(emulator) : (opts.env ?? {});
   const counter = await countingProxy(database.shim.httpEndpoint);
   const gatewayEnv: Record<string, string> = {
     AWS_ACCESS_KEY_ID: "AKIDEMULATOR",

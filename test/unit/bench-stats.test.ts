@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { added, formatTable, percentile, summarize, throughput, verdict } from "../../bench/stats.ts";
-import { memoryIsFlat, summaryLine, type BenchResults } from "../../bench/report.ts";
+import { memoryIsFlat, renderReport, summaryLine, type BenchResults } from "../../bench/report.ts";
 
 describe("percentile (nearest rank)", () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -109,11 +109,15 @@ describe("report verdicts", () => {
     health: { workerd: s(0.4), deno: s(0.2) },
     models: { workerd: s(0.5), deno: s(0.3) },
     throughput: {
-      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10) },
-      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20) },
-      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11) },
+      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10), cpuMsPerRequest: { node: 0.5, gateway: null } },
+      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20), cpuMsPerRequest: { node: 0.5, gateway: 1 } },
+      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11), cpuMsPerRequest: { node: 0.5, gateway: 0.5 } },
     },
-    memory: [{ runtime: "workerd", ok: false, reason: "no /proc" }],
+    healthThroughput: {
+      workerd: { completed: 100, elapsedMs: 50, rps: 2000, latency: s(5), cpuMsPerRequest: { node: 0.1, gateway: 0.3 } },
+      deno: { completed: 100, elapsedMs: 25, rps: 4000, latency: s(3), cpuMsPerRequest: { node: 0.1, gateway: 0.1 } },
+    },
+    memory: [{ label: "workerd gateway", runtime: "workerd", ok: false, reason: "no /proc" }],
     bundle: { rawBytes: 300 * 1024, gzipBytes: 100 * 1024 },
   });
 
@@ -128,8 +132,20 @@ describe("report verdicts", () => {
     expect(summaryLine(results(1.4))).toContain("bundle 100.0 KiB gz (target met)");
   });
 
+  it("the full report renders every section with the figures it was given", () => {
+    const text = renderReport(results(1.4));
+    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Added", "6. Where", "7. Memory", "8. Worker bundle", "SUMMARY:"]) {
+      expect(text).toContain(heading);
+    }
+    // workerd throughput is half of direct; its CPU per request totals node 0.5 + gateway 1.
+    expect(text).toMatch(/workerd POST\s+100\s+0\.20\s+500\s+0\.50x.*0\.500\s+1\.000\s+1\.500/);
+    expect(text).toMatch(/workerd\s+TTFB p50\s+\+1\.500 ms\s+4\.00x\s+<= 1 ms\s+over target/);
+    expect(text).toContain("workerd gateway: not measured: no /proc");
+  });
+
   it("memory is flat when peak growth stays under a quarter of the long response", () => {
     const m = (growthMiB: number) => ({
+      label: "workerd gateway",
       runtime: "workerd" as const,
       ok: true as const,
       pid: 1,

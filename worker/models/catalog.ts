@@ -11,6 +11,8 @@ export interface ResolvedModel {
   baseId: string;
   /** Extra beta flags the name implies (e.g. the `[1m]` suffix asks for the 1M-token context window). */
   impliedBetas: string[];
+  /** The client named an exact Bedrock id (or ARN) rather than a catalog name: call exactly that, nowhere else. */
+  explicitId: boolean;
 }
 
 export interface CatalogOptions {
@@ -20,6 +22,8 @@ export interface CatalogOptions {
   aliases?: Record<string, string>;
   /** Per-model Bedrock id overrides (catalog name → full id to call), for ids not yet in the data. */
   bedrockIds?: Record<string, string>;
+  /** Application-inference-profile ARNs clients may send as the model, each → the catalog model it serves. */
+  arns?: Record<string, string>;
 }
 
 const GEO_PREFIX = /^(us|eu|apac|au|ca|jp|global|us-gov)\./;
@@ -30,6 +34,7 @@ export class Catalog {
   readonly models: readonly ModelRow[];
   private readonly byName = new Map<string, ModelRow>();
   private readonly byBedrockId = new Map<string, ModelRow>();
+  private readonly byArn = new Map<string, ModelRow>();
 
   constructor(private readonly opts: CatalogOptions, models: readonly ModelRow[] = MODELS) {
     this.models = models;
@@ -42,6 +47,11 @@ export class Catalog {
       const row = this.byName.get(target);
       if (!row) throw new Error(`MODEL_ALIASES maps "${alias}" to unknown model "${target}"`);
       this.byName.set(alias, row);
+    }
+    for (const [arn, target] of Object.entries(opts.arns ?? {})) {
+      const row = this.byName.get(target);
+      if (!row) throw new Error(`MODEL_ARNS maps "${arn}" to unknown model "${target}"`);
+      this.byArn.set(arn, row);
     }
   }
 
@@ -61,12 +71,15 @@ export class Catalog {
     if (row) {
       const override = this.opts.bedrockIds?.[row.name];
       const invokeId = override ?? this.profileId(row);
-      return { requested, row, invokeId, baseId: invokeId.replace(GEO_PREFIX, ""), impliedBetas };
+      return { requested, row, invokeId, baseId: invokeId.replace(GEO_PREFIX, ""), impliedBetas, explicitId: false };
     }
+    // An application inference profile the operator registered: called as it is, priced as the model it serves.
+    const byArn = this.byArn.get(name);
+    if (byArn) return { requested, row: byArn, invokeId: name, baseId: byArn.bedrockId, impliedBetas, explicitId: true };
     // A Bedrock model id or inference-profile id the catalog knows is passed through as it is.
     const baseId = name.replace(GEO_PREFIX, "");
     const byId = this.byBedrockId.get(baseId);
-    if (byId) return { requested, row: byId, invokeId: name, baseId, impliedBetas };
+    if (byId) return { requested, row: byId, invokeId: name, baseId, impliedBetas, explicitId: true };
     return null;
   }
 

@@ -1,4 +1,5 @@
 import { readBedrockHttpError } from "../bedrock/errors.ts";
+import { withoutRejected } from "../bedrock/rejections.ts";
 import type { AppContext } from "../context.ts";
 import { GatewayError } from "../edge/errors.ts";
 import { CountTokensRequest } from "../protocols/anthropic/schema.ts";
@@ -19,12 +20,13 @@ export async function countTokens(c: AppContext): Promise<Response> {
   const model = resolveModelForKey(c, req.model);
   if (model.row.api !== "anthropic") throw new GatewayError(400, `model: token counting is available for Claude models only.`, "invalid_request_error");
 
-  const invokeBody = invokeBodyFor(c, { ...raw, max_tokens: req.max_tokens ?? 1 }, model);
+  // Drop what Bedrock is known to refuse for this model, as the messages route does.
+  const invokeBody = withoutRejected(invokeBodyFor(c, { ...raw, max_tokens: req.max_tokens ?? 1 }, model), s.rejections.known(model.baseId)).body;
   const payload = JSON.stringify({ input: { invokeModel: { body: encodeBase64Utf8(JSON.stringify(invokeBody)) } } });
 
   let upstream: Response;
   try {
-    upstream = await s.bedrock.call(model.baseId, "count-tokens", payload);
+    upstream = await s.router.defaultClient().call(model.baseId, "count-tokens", payload);
   } catch {
     throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
   }

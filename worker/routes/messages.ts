@@ -1,4 +1,5 @@
-import { readBedrockHttpError, toAnthropicError, type BedrockError } from "../bedrock/errors.ts";
+import { toAnthropicError, type BedrockError } from "../bedrock/errors.ts";
+import { invokeWithFailover } from "../bedrock/invoke.ts";
 import { defer, type AppContext } from "../context.ts";
 import type { SpendRow } from "../db/queries.ts";
 import { GatewayError } from "../edge/errors.ts";
@@ -6,6 +7,7 @@ import { costOf } from "../meter/cost.ts";
 import type { ResolvedModel } from "../models/catalog.ts";
 import { rewriteInvokeResponse } from "../protocols/anthropic/response.ts";
 import { MessagesRequest } from "../protocols/anthropic/schema.ts";
+import { withPings } from "../protocols/anthropic/keepalive.ts";
 import { bedrockToAnthropicSSE } from "../protocols/anthropic/stream.ts";
 import { emptyUsage, usageFromMessage, type AnthropicUsage } from "../protocols/anthropic/usage.ts";
 import { logEvent } from "../util/log.ts";
@@ -25,26 +27,33 @@ export async function messages(c: AppContext): Promise<Response> {
 
   const body = invokeBodyFor(c, raw, model);
   const stream = req.stream === true;
-  const meta = { model, stream, target: `bedrock:${s.config.aws.region}` };
+  const targets = s.router.targetsFor(model);
+  const outcome = await invokeWithFailover({
+    targets,
+    op: stream ? "invoke-with-response-stream" : "invoke",
+    body,
+    modelKey: model.baseId,
+    memory: s.rejections,
+    onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: model.requested }),
+  });
+  const meta: CallMeta = { model, stream, target: outcome.target?.name ?? null, bedrockModel: outcome.target?.modelId ?? model.invokeId };
 
-  let upstream: Response;
-  try {
-    upstream = await s.bedrock.call(model.invokeId, stream ? "invoke-with-response-stream" : "invoke", JSON.stringify(body));
-  } catch (err) {
-    logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), error: String(err) });
-    record(c, meta, 502, emptyUsage());
-    throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
+  if (!outcome.ok) {
+    if (outcome.unreachable) {
+      logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), target: meta.target });
+      record(c, meta, 502, emptyUsage());
+      throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
+    }
+    return withTarget(upstreamError(c, meta, outcome.error), meta);
   }
-
-  if (!upstream.ok) return upstreamError(c, meta, await readBedrockHttpError(upstream));
 
   if (!stream) {
-    const json = (await upstream.json()) as Record<string, unknown>;
+    const json = (await outcome.res.json()) as Record<string, unknown>;
     record(c, meta, 200, usageFromMessage(json));
-    return c.json(rewriteInvokeResponse(json, req.model), 200);
+    return withTarget(c.json(rewriteInvokeResponse(json, req.model), 200), meta);
   }
 
-  if (!upstream.body) return upstreamError(c, meta, { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 });
+  if (!outcome.body) return upstreamError(c, meta, { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 });
   let finished: (usage: AnthropicUsage, status: number) => void = () => {};
   const done = new Promise<void>((resolve) => {
     finished = (usage, status) => {
@@ -52,24 +61,37 @@ export async function messages(c: AppContext): Promise<Response> {
       resolve();
     };
   });
-  const sse = upstream.body.pipeThrough(
-    bedrockToAnthropicSSE({
-      requestedModel: req.model,
-      // A stream that ended in an error frame or was cut short by the client still bills what was generated.
-      onEnd: (r) => finished(r.usage, r.error ? toAnthropicError(r.error).status : r.completed ? 200 : 499),
-    }),
-  );
+  const sse = outcome.body
+    .pipeThrough(
+      bedrockToAnthropicSSE({
+        requestedModel: req.model,
+        // A stream that ended in an error frame or was cut short by the client still bills what was generated.
+        onEnd: (r) => finished(r.usage, r.error ? toAnthropicError(r.error).status : r.completed ? 200 : 499),
+      }),
+    )
+    .pipeThrough(withPings(s.config.streamPingMs));
   defer(c, done);
-  return new Response(sse, {
-    status: 200,
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": c.get("requestId") },
-  });
+  return withTarget(
+    new Response(sse, {
+      status: 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": c.get("requestId") },
+    }),
+    meta,
+  );
+}
+
+/** Says which Bedrock target served (or refused) the request. */
+function withTarget(res: Response, meta: CallMeta): Response {
+  if (meta.target) res.headers.set("x-breakwater-target", meta.target);
+  return res;
 }
 
 interface CallMeta {
   model: ResolvedModel;
   stream: boolean;
-  target: string;
+  target: string | null;
+  /** The id actually called (differs from the catalog's when a failover target uses another profile). */
+  bedrockModel: string;
 }
 
 function upstreamError(c: AppContext, meta: CallMeta, e: BedrockError): Response {
@@ -89,7 +111,7 @@ function record(c: AppContext, meta: CallMeta, status: number, usage: AnthropicU
     keyId: key.id,
     keyAlias: key.keyAlias,
     model: meta.model.requested,
-    bedrockModel: meta.model.invokeId,
+    bedrockModel: meta.bedrockModel,
     inputTokens: usage.input_tokens,
     outputTokens: usage.output_tokens,
     cacheReadInputTokens: usage.cache_read_input_tokens,

@@ -1,5 +1,6 @@
 // Claude on InvokeModel / InvokeModelWithResponseStream (BEDROCK_WIRE §2): body validation with Bedrock's wording,
 // the non-streaming Message, and the Anthropic stream event sequence carried in `chunk` frames.
+import type { ClaudeRules } from "./config.ts";
 import { malformed, validation } from "./errors.ts";
 import { chunkFrame } from "./frames.ts";
 import { toolResultText, type ConversationView } from "./magic.ts";
@@ -47,13 +48,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const jsonType = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? "JSONArray" : isObject(v) ? "JSONObject" : typeof v === "number" ? (Number.isInteger(v) ? "Integer" : "BigDecimal") : typeof v === "string" ? "String" : "Boolean";
 
-/** Throws an AwsError (400 ValidationException) with Bedrock's wording for the first problem found. */
-export function validateClaudeBody(body: unknown, knownBetas: ReadonlySet<string>): asserts body is ClaudeRequest {
+/**
+ * Throws an AwsError (400 ValidationException) with Bedrock's wording for the first problem found. `rules` carries
+ * the runtime settings (accepted betas, keys a stricter Bedrock refuses).
+ */
+export function validateClaudeBody(body: unknown, rules: ClaudeRules): asserts body is ClaudeRequest {
   if (!isObject(body)) throw malformed(`#: expected type: JSONObject, found: ${jsonType(body)}`);
 
   // Bedrock validates against a JSON schema first and lists every extraneous key. With `model`/`stream` the message
-  // starts with the clause AWS really sends (BEDROCK_WIRE §2.1).
-  const extraneous = Object.keys(body).filter((k) => !ALLOWED_TOP_LEVEL.has(k));
+  // starts with the clause AWS really sends (BEDROCK_WIRE §2.1). Keys refused by configuration read the same way,
+  // because that is how a Bedrock whose schema lacks them answers.
+  const extraneous = Object.keys(body).filter((k) => !ALLOWED_TOP_LEVEL.has(k) || rules.rejectTopLevelKeys.has(k));
   if (extraneous.length > 0) {
     const ordered = [...["stream", "model"].filter((k) => extraneous.includes(k)), ...extraneous.filter((k) => k !== "stream" && k !== "model")];
     const prefix = ordered.includes("stream") || ordered.includes("model") ? `#: subject must not be valid against schema {"required":["messages"]}` : "";
@@ -70,12 +75,21 @@ export function validateClaudeBody(body: unknown, knownBetas: ReadonlySet<string
   }
   if (body.max_tokens < 1) throw malformed(`#/max_tokens: ${body.max_tokens} is not greater or equal to 1`);
 
-  validateBetas(body.anthropic_beta, knownBetas);
+  validateBetas(body.anthropic_beta, rules.knownBetas);
   validateMessages(body.messages);
   validateSystem(body.system);
   validateTools(body.tools);
   validateCacheControls(body as ClaudeRequest);
   validateContextManagement(body.context_management);
+  validateOutputConfig(body.output_config, rules.rejectOutputConfigKeys);
+}
+
+/** Only the keys a configured stricter Bedrock refuses are checked; the emulator has no opinion on the rest. */
+function validateOutputConfig(outputConfig: unknown, rejected: ReadonlySet<string>): void {
+  if (!isObject(outputConfig)) return;
+  for (const key of Object.keys(outputConfig)) {
+    if (rejected.has(key)) throw validation(`output_config.${key}: Extra inputs are not permitted`);
+  }
 }
 
 /** Bedrock accepts only the compaction edit; Claude Code sends clear_thinking_20251015 on every request (§2.1). */
@@ -228,11 +242,27 @@ function contentBlock(block: PlannedBlock, id: string): Record<string, unknown> 
   switch (block.type) {
     case "thinking":
       return { type: "thinking", thinking: block.text, signature: block.signature };
+    case "redacted_thinking":
+      return { type: "redacted_thinking", data: block.data };
     case "text":
       return { type: "text", text: block.text };
     case "tool_use":
       return { type: "tool_use", id, name: block.name, input: block.input };
   }
+}
+
+/** Anthropic's usage object with the per-TTL cache-write breakdown, as in both the Message and message_start. */
+function claudeUsage(usage: UsageNumbers, outputTokens: number): Record<string, unknown> {
+  return {
+    input_tokens: usage.inputTokens,
+    cache_creation_input_tokens: usage.cacheWriteTokens,
+    cache_read_input_tokens: usage.cacheReadTokens,
+    cache_creation: {
+      ephemeral_5m_input_tokens: usage.cacheWriteTtl === "5m" ? usage.cacheWriteTokens : 0,
+      ephemeral_1h_input_tokens: usage.cacheWriteTtl === "1h" ? usage.cacheWriteTokens : 0,
+    },
+    output_tokens: outputTokens,
+  };
 }
 
 export function claudeMessage(a: ClaudeAnswer): Record<string, unknown> {
@@ -244,12 +274,7 @@ export function claudeMessage(a: ClaudeAnswer): Record<string, unknown> {
     content: a.plan.blocks.map((b, i) => contentBlock(b, a.toolIds[i] ?? "")),
     stop_reason: a.plan.stopReason,
     stop_sequence: null,
-    usage: {
-      input_tokens: a.usage.inputTokens,
-      cache_creation_input_tokens: a.usage.cacheWriteTokens,
-      cache_read_input_tokens: a.usage.cacheReadTokens,
-      output_tokens: a.usage.outputTokens,
-    },
+    usage: claudeUsage(a.usage, a.usage.outputTokens),
   };
 }
 
@@ -273,16 +298,7 @@ export function claudeStreamFrames(a: ClaudeAnswer, timing: StreamTiming): Array
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: {
-        input_tokens: usage.inputTokens,
-        cache_creation_input_tokens: usage.cacheWriteTokens,
-        cache_read_input_tokens: usage.cacheReadTokens,
-        cache_creation: {
-          ephemeral_5m_input_tokens: usage.cacheWriteTtl === "5m" ? usage.cacheWriteTokens : 0,
-          ephemeral_1h_input_tokens: usage.cacheWriteTtl === "1h" ? usage.cacheWriteTokens : 0,
-        },
-        output_tokens: 1,
-      },
+      usage: claudeUsage(usage, 1),
     },
   }));
   a.plan.blocks.forEach((block, index) => {
@@ -292,6 +308,9 @@ export function claudeStreamFrames(a: ClaudeAnswer, timing: StreamTiming): Array
         push(() => ({ type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: piece } }));
       }
       push(() => ({ type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } }));
+    } else if (block.type === "redacted_thinking") {
+      // The whole block arrives in its start event; no deltas (as on Anthropic's API).
+      push(() => ({ type: "content_block_start", index, content_block: { type: "redacted_thinking", data: block.data } }));
     } else if (block.type === "text") {
       push(() => ({ type: "content_block_start", index, content_block: { type: "text", text: "" } }));
       for (const piece of splitIntoDeltas(block.text)) {

@@ -177,12 +177,17 @@ function converseBlock(block: PlannedBlock, id: string): Json {
   switch (block.type) {
     case "thinking":
       return { reasoningContent: { reasoningText: { text: block.text, signature: block.signature } } };
+    case "redacted_thinking":
+      return { reasoningContent: { redactedContent: redactedBytes(block.data) } };
     case "text":
       return { text: block.text };
     case "tool_use":
       return { toolUse: { toolUseId: id, name: block.name, input: block.input } };
   }
 }
+
+/** `redactedContent` is a blob, which restJson1 carries base64-encoded: here the UTF-8 bytes of the data string. */
+const redactedBytes = (data: string): string => Buffer.from(data, "utf8").toString("base64");
 
 function converseUsage(u: UsageNumbers): Json {
   const usage: Json = {
@@ -215,6 +220,8 @@ export function converseStreamFrames(a: ConverseAnswer, timing: StreamTiming): A
         push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { text } } }));
       }
       push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { signature: block.signature } } }));
+    } else if (block.type === "redacted_thinking") {
+      push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { redactedContent: redactedBytes(block.data) } } }));
     } else if (block.type === "text") {
       // ContentBlockStart has no text member: text blocks begin with their first delta.
       for (const text of splitIntoDeltas(block.text)) push("contentBlockDelta", () => ({ contentBlockIndex, delta: { text } }));

@@ -4,12 +4,14 @@
 import { malformed, validation } from "./errors.ts";
 import { claudeSegments, validateClaudeBody } from "./claude.ts";
 import { converseSegments, validateConverseBody } from "./converse.ts";
+import type { ClaudeRules } from "./config.ts";
 import type { ModelInfo } from "./models.ts";
 import { totalInputTokens } from "./tokens.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function countTokens(body: unknown, model: ModelInfo, knownBetas: ReadonlySet<string>): { inputTokens: number } {
+/** Applies the same body rules as InvokeModel, but not the echoed-thinking check (nothing is generated here). */
+export function countTokens(body: unknown, model: ModelInfo, rules: ClaudeRules): { inputTokens: number } {
   // Gateways must strip the geo prefix (LiteLLM and Portkey both do): CountTokens takes a foundation-model id.
   if (!model.isBaseModel) throw validation("The provided model identifier is invalid.");
   if (model.family !== "claude") throw validation("The provided model doesn't support counting tokens.");
@@ -30,7 +32,7 @@ export function countTokens(body: unknown, model: ModelInfo, knownBetas: Readonl
     } catch {
       throw malformed("#: expected type: JSONObject, found: not JSON");
     }
-    validateClaudeBody(decoded, knownBetas);
+    validateClaudeBody(decoded, rules);
     return { inputTokens: totalInputTokens(claudeSegments(decoded)) };
   }
   const converse = input.converse;

@@ -4,13 +4,15 @@
 //   const emu = await startEmulator();            // http://127.0.0.1:<port>, keys AKIDEMULATOR / emulator-secret
 //   emu.script({ http: { status: 429, errorType: "ThrottlingException", message: "Too many tokens, …" } });
 //   emu.script({ match: { operation: "ConverseStream" }, toolUse: { name: "get_weather", input: { city: "Paris" } } });
-//   … emu.requests[0].rawPath, .signatureValid …;  emu.reset();  await emu.stop();
+//   emu.configure({ rejectTopLevelKeys: ["output_config"] });   // play a stricter Bedrock; survives reset()
+//   … emu.requests[0].rawPath, .signatureValid, .status …;  emu.reset();  await emu.stop();
 //
 // Other processes script it over HTTP: POST /__emulator/script (a Scenario or a list), POST /__emulator/reset,
-// GET /__emulator/requests. Callers that can only send prompts use magic markers (magic.ts): [[emu:tool NAME JSON]],
+// GET /__emulator/requests, POST /__emulator/config (EmulatorSettings; answers {ok, config}), GET /__emulator/config. Callers that can only send prompts use magic markers (magic.ts): [[emu:tool NAME JSON]],
 // [[emu:text …]], [[emu:words N]]. Without either, the answer is DEFAULT_TEXT. Token usage follows the formula in
 // tokens.ts. Files: server.ts (HTTP, order of checks), sigv4.ts, routes.ts + models.ts (paths, model ids),
-// claude.ts / converse.ts / count-tokens.ts (per-operation validation and answers), plan.ts (what to answer),
+// claude.ts / converse.ts / count-tokens.ts (per-operation validation and answers), echoed-thinking.ts (thinking
+// blocks sent back must be ones the emulator issued), config.ts (runtime settings), plan.ts (what to answer),
 // scenarios.ts (script queue), frames.ts + stream.ts (event-stream encoding and writing), errors.ts.
 //
 // Deliberate differences from the letter of a naive spec, each following what AWS does: no Authorization header at
@@ -18,16 +20,17 @@
 // bearer token → 403 AccessDeniedException with a capitalised "Message" field.
 import type { AddressInfo } from "node:net";
 import { DEFAULT_KNOWN_BETAS } from "./claude.ts";
+import { applySettings, checkSettings, rulesFrom } from "./config.ts";
 import { ScenarioQueue } from "./scenarios.ts";
-import { createEmulatorServer, resetState, type EmulatorState } from "./server.ts";
+import { createEmulatorServer, resetState, type EmulatorConfig, type EmulatorState } from "./server.ts";
 import { PromptCache } from "./tokens.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
 
 export type {
-  Emulator, EmulatorOptions, HttpFailure, Operation, RecordedRequest, Scenario, ScenarioMatch, StreamExceptionType, Usage,
+  Emulator, EmulatorOptions, EmulatorSettings, HttpFailure, Operation, RecordedRequest, Scenario, ScenarioMatch, StreamExceptionType, Usage,
 } from "./types.ts";
 export { DEFAULT_KNOWN_BETAS } from "./claude.ts";
-export { DEFAULT_TEXT } from "./plan.ts";
+export { DEFAULT_TEXT, thinkingSignature } from "./plan.ts";
 export { generateWords } from "./magic.ts";
 export { decodeFrames } from "./frames.ts";
 
@@ -36,20 +39,24 @@ export const DEFAULT_SECRET_ACCESS_KEY = "emulator-secret";
 export const DEFAULT_REGION = "us-east-1";
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache() };
-  const server = createEmulatorServer(
-    {
-      accessKeyId: opts.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
-      secretAccessKey: opts.secretAccessKey ?? DEFAULT_SECRET_ACCESS_KEY,
-      region: opts.region ?? DEFAULT_REGION,
-      ...(opts.bearerToken !== undefined ? { bearerToken: opts.bearerToken } : {}),
-      latencyMs: opts.latencyMs ?? 0,
-      knownBetas: new Set(opts.knownBetas ?? DEFAULT_KNOWN_BETAS),
-      splitFrames: opts.splitFrames ?? false,
-      maxRecordedRequests: opts.maxRecordedRequests ?? 10_000,
-    },
-    state,
-  );
+  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache(), redactedData: new Set() };
+  const settings = {
+    knownBetas: opts.knownBetas,
+    rejectTopLevelKeys: opts.rejectTopLevelKeys,
+    rejectOutputConfigKeys: opts.rejectOutputConfigKeys,
+  };
+  checkSettings(settings);
+  const config: EmulatorConfig = {
+    accessKeyId: opts.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
+    secretAccessKey: opts.secretAccessKey ?? DEFAULT_SECRET_ACCESS_KEY,
+    region: opts.region ?? DEFAULT_REGION,
+    ...(opts.bearerToken !== undefined ? { bearerToken: opts.bearerToken } : {}),
+    latencyMs: opts.latencyMs ?? 0,
+    ...rulesFrom(settings, DEFAULT_KNOWN_BETAS),
+    splitFrames: opts.splitFrames ?? false,
+    maxRecordedRequests: opts.maxRecordedRequests ?? 10_000,
+  };
+  const server = createEmulatorServer(config, state);
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -67,6 +74,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requests: state.requests,
     script: (s) => state.scenarios.add(s),
     reset: () => resetState(state),
+    configure: (s) => applySettings(config, s),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -9,6 +9,7 @@ export const DEFAULT_TEXT = "Hello from the Bedrock emulator.";
 
 export type PlannedBlock =
   | { type: "thinking"; text: string; signature: string }
+  | { type: "redacted_thinking"; data: string }
   | { type: "text"; text: string }
   | { type: "tool_use"; name: string; input: unknown };
 
@@ -22,7 +23,14 @@ export interface AnswerPlan {
 }
 
 export function blockTokens(block: PlannedBlock): number {
-  return block.type === "tool_use" ? Math.ceil(JSON.stringify(block.input ?? {}).length / 4) : countWords(block.text);
+  switch (block.type) {
+    case "tool_use":
+      return Math.ceil(JSON.stringify(block.input ?? {}).length / 4);
+    case "redacted_thinking":
+      return 0; // opaque data: no words to count (documented in tokens.ts)
+    default:
+      return countWords(block.text);
+  }
 }
 
 /** A stable, signature-looking string: same thinking text → same signature. */
@@ -42,6 +50,7 @@ export function planAnswer(scenario: Scenario | undefined, view: ConversationVie
   if (scenario?.thinking !== undefined) {
     blocks.push({ type: "thinking", text: scenario.thinking, signature: thinkingSignature(scenario.thinking) });
   }
+  if (scenario?.redactedThinking !== undefined) blocks.push({ type: "redacted_thinking", data: scenario.redactedThinking });
   if (scenario?.text !== undefined || scenario?.toolUse !== undefined) {
     if (scenario.text !== undefined) blocks.push({ type: "text", text: scenario.text });
     if (scenario.toolUse) blocks.push({ type: "tool_use", name: scenario.toolUse.name, input: scenario.toolUse.input });

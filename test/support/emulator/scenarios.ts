@@ -23,6 +23,9 @@ export function checkScenario(s: unknown): asserts s is Scenario {
     throw new Error("http needs a numeric status and an errorType");
   }
   if (scenario.toolUse && typeof scenario.toolUse.name !== "string") throw new Error("toolUse needs a name");
+  if (scenario.redactedThinking !== undefined && (typeof scenario.redactedThinking !== "string" || scenario.redactedThinking === "")) {
+    throw new Error("redactedThinking must be a non-empty string");
+  }
 }
 
 function fits(s: Scenario, operation: Operation, modelId: string): boolean {
@@ -30,7 +33,8 @@ function fits(s: Scenario, operation: Operation, modelId: string): boolean {
   if (s.match?.modelId !== undefined && s.match.modelId !== modelId) return false;
   const streamOnly = s.streamException !== undefined || s.streamErrorFrame !== undefined || s.corruptCrcAfterEvents !== undefined;
   if (streamOnly && !STREAMING_OPERATIONS.has(operation)) return false;
-  const shapesAnswer = s.text !== undefined || s.toolUse !== undefined || s.thinking !== undefined || s.usage !== undefined;
+  const shapesAnswer =
+    s.text !== undefined || s.toolUse !== undefined || s.thinking !== undefined || s.redactedThinking !== undefined || s.usage !== undefined;
   if ((shapesAnswer || streamOnly) && operation === "CountTokens") return false;
   return true;
 }

@@ -18,6 +18,9 @@ import {
   type ConverseRequest,
 } from "./converse.ts";
 import { countTokens } from "./count-tokens.ts";
+import { applySettings, describeSettings, type ClaudeRules } from "./config.ts";
+import { validateEchoedThinking } from "./echoed-thinking.ts";
+import type { AnswerPlan } from "./plan.ts";
 import { faultFromScenario, sleep, writeEventStream } from "./stream.ts";
 import type { RecordedRequest, Scenario } from "./types.ts";
 
@@ -25,9 +28,9 @@ import type { RecordedRequest, Scenario } from "./types.ts";
 const MAX_BODY_BYTES = 26 * 1024 * 1024;
 export const CONTROL_PREFIX = "/__emulator/";
 
-export interface EmulatorConfig extends AuthConfig {
+/** Fixed at start, except the ClaudeRules part, which `configure` changes in place (config.ts). */
+export interface EmulatorConfig extends AuthConfig, ClaudeRules {
   latencyMs: number;
-  knownBetas: ReadonlySet<string>;
   splitFrames: boolean;
   maxRecordedRequests: number;
 }
@@ -36,6 +39,8 @@ export interface EmulatorState {
   requests: RecordedRequest[];
   scenarios: ScenarioQueue;
   cache: PromptCache;
+  /** Every redacted_thinking `data` handed out since the last reset: the only ones accepted back (echoed-thinking.ts). */
+  redactedData: Set<string>;
 }
 
 class BodyTooLarge extends Error {}
@@ -98,7 +103,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     throw err;
   }
   if (rawUrl.startsWith(CONTROL_PREFIX)) {
-    handleControl(method, rawUrl, body, res, state);
+    handleControl(method, rawUrl, body, res, config, state);
     return;
   }
 
@@ -114,8 +119,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     body: parsed.ok ? parsed.value : null,
     signatureValid: auth.signatureValid,
     auth: auth.auth,
+    status: 0,
   };
   state.requests.push(recorded);
+  recordStatus(res, recorded);
   // Whether the caller hung up before the whole response was sent (a gateway must cancel upstream promptly).
   res.once("close", () => {
     recorded.clientClosedEarly = !res.writableFinished;
@@ -142,7 +149,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
   await answer(route, model, parsed.value, res, config, state);
 }
 
-function handleControl(method: string, rawUrl: string, body: Buffer, res: ServerResponse, state: EmulatorState): void {
+/**
+ * Every answer (JSON, error or event stream) goes out through writeHead, so wrapping it catches the status at the
+ * moment the head is written, including errors thrown deep in validation and caught by the server's handler.
+ */
+function recordStatus(res: ServerResponse, recorded: RecordedRequest): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse["writeHead"]>) {
+    recorded.status = args[0];
+    return writeHead.apply(this, args);
+  } as ServerResponse["writeHead"];
+}
+
+function handleControl(method: string, rawUrl: string, body: Buffer, res: ServerResponse, config: EmulatorConfig, state: EmulatorState): void {
   const path = rawUrl.split("?")[0];
   if (method === "POST" && path === `${CONTROL_PREFIX}script`) {
     const parsed = parseJson(body);
@@ -160,6 +179,17 @@ function handleControl(method: string, rawUrl: string, body: Buffer, res: Server
     return sendJson(res, 200, { ok: true });
   }
   if (method === "GET" && path === `${CONTROL_PREFIX}requests`) return sendJson(res, 200, state.requests);
+  if (method === "POST" && path === `${CONTROL_PREFIX}config`) {
+    const parsed = parseJson(body);
+    if (!parsed.ok) return sendJson(res, 400, { message: "body must be a JSON object of settings" });
+    try {
+      applySettings(config, parsed.value);
+    } catch (err) {
+      return sendJson(res, 400, { message: err instanceof Error ? err.message : String(err) });
+    }
+    return sendJson(res, 200, { ok: true, config: describeSettings(config) });
+  }
+  if (method === "GET" && path === `${CONTROL_PREFIX}config`) return sendJson(res, 200, describeSettings(config));
   return sendJson(res, 404, { message: `unknown control endpoint ${method} ${path}` });
 }
 
@@ -167,6 +197,12 @@ export function resetState(state: EmulatorState): void {
   state.requests.length = 0; // same array: callers may hold a reference to emulator.requests
   state.scenarios.clear();
   state.cache.clear();
+  state.redactedData.clear();
+}
+
+/** What the client may legitimately send back in a later turn. */
+function rememberRedacted(plan: AnswerPlan, state: EmulatorState): void {
+  for (const block of plan.blocks) if (block.type === "redacted_thinking") state.redactedData.add(block.data);
 }
 
 async function answer(route: Route, model: ModelInfo, body: unknown, res: ServerResponse, config: EmulatorConfig, state: EmulatorState): Promise<void> {
@@ -176,7 +212,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
   const modelKey = model.baseId ?? modelId;
 
   if (operation === "CountTokens") {
-    const result = countTokens(body, model, config.knownBetas);
+    const result = countTokens(body, model, config);
     const scenario = state.scenarios.take(operation, modelId);
     await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
     if (scenario?.http) return writeScripted(res, scenario, requestId);
@@ -192,7 +228,8 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
         `Malformed input request: the Bedrock emulator models only Anthropic Claude bodies on InvokeModel; use Converse for ${modelId}, please reformat your input and try again.`,
       );
     }
-    validateClaudeBody(body, config.knownBetas);
+    validateClaudeBody(body, config);
+    validateEchoedThinking(body, state.redactedData);
     claudeBody = body;
   } else {
     validateConverseBody(body);
@@ -212,6 +249,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
   let frames: Array<() => Uint8Array>;
   if (claudeBody) {
     const plan = planAnswer(scenario, claudeConversationView(claudeBody), claudeBody.max_tokens);
+    rememberRedacted(plan, state);
     const usage = usageFor(state.cache.account(modelKey, claudeSegments(claudeBody)), plan.outputTokens, scenario);
     const claude = newClaudeAnswer(plan, usage, anthropicModelName(model));
     if (!streaming) {
@@ -227,6 +265,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     frames = claudeStreamFrames(claude, timing);
   } else if (converseBody) {
     const plan = planAnswer(scenario, converseConversationView(converseBody), converseBody.inferenceConfig?.maxTokens);
+    rememberRedacted(plan, state);
     const usage = usageFor(state.cache.account(modelKey, converseSegments(converseBody)), plan.outputTokens, scenario);
     const converse = newConverseAnswer(plan, usage);
     if (!streaming) {

@@ -3,7 +3,7 @@
 // Input:  a request is cut into segments — each tool definition, each system block, each message content block
 //         (a string `content` or `system` is one segment). tokens(segments) = ceil(sum of JSON.stringify lengths / 4).
 // Output: 1 + for each generated text/thinking block its whitespace-separated word count, for each tool call
-//         ceil(JSON.stringify(input).length / 4).
+//         ceil(JSON.stringify(input).length / 4). A redacted_thinking block counts 0 (its data is opaque).
 // Cache:  the prefix is every segment up to and including the last one carrying a breakpoint (`cache_control` on
 //         Claude, a `cachePoint` block on Converse). The first request with a given prefix (per base model) writes
 //         it: cache_creation = tokens(prefix); later requests with the same prefix read it: cache_read =

@@ -19,8 +19,18 @@ export interface EmulatorOptions {
   bearerToken?: string;
   /** Artificial delay before the first response byte of every Bedrock request; default 0. */
   latencyMs?: number;
-  /** Accepted `anthropic_beta` values; default: LiteLLM's Bedrock whitelist plus fine-grained-tool-streaming. */
+  /**
+   * Accepted `anthropic_beta` values; default: LiteLLM's Bedrock whitelist plus fine-grained-tool-streaming.
+   * Changeable at runtime with `Emulator.configure` / `POST /__emulator/config`.
+   */
   knownBetas?: string[];
+  /**
+   * Top-level InvokeModel body keys to refuse although the emulator normally allows them (e.g. `["output_config"]`
+   * plays a Bedrock region or model that lacks the feature). Refused with the extraneous-key message. Default none.
+   */
+  rejectTopLevelKeys?: string[];
+  /** Keys inside `output_config` to refuse: `output_config.<key>: Extra inputs are not permitted`. Default none. */
+  rejectOutputConfigKeys?: string[];
   /** Write stream frames in random-sized pieces (exercises client buffering); default false. */
   splitFrames?: boolean;
   /** Keep at most this many recorded requests, dropping the oldest (benchmarks send many); default 10000. */
@@ -42,6 +52,11 @@ export interface RecordedRequest {
   /** True only for a SigV4 request whose signature verified; false for bearer, none and bad signatures. */
   signatureValid: boolean;
   auth: "sigv4" | "bearer" | "none";
+  /**
+   * HTTP status the emulator answered with, set when the response head is written; 0 until then (during a stall,
+   * or for good when the client left before any answer).
+   */
+  status: number;
   /** Set when the response ends: true if the client closed the connection before the whole response was written. */
   clientClosedEarly?: boolean;
 }
@@ -94,6 +109,12 @@ export interface Scenario {
   toolUse?: { name: string; input: unknown };
   /** Put a thinking block (with a signature) before the other blocks. */
   thinking?: string;
+  /**
+   * Put a redacted_thinking block with this opaque `data` after any thinking block and before the rest. It counts
+   * 0 output tokens (its content is hidden, so there is nothing to count). Converse carries it as
+   * `reasoningContent.redactedContent`: the UTF-8 bytes of this string.
+   */
+  redactedThinking?: string;
   /** Replace any of the computed usage numbers. */
   usage?: Usage;
   /** Send `afterEvents` normal frames, then an exception frame, then end the stream. */
@@ -114,6 +135,16 @@ export interface Scenario {
   stallMs?: number;
 }
 
+/**
+ * The settings that make the emulator play a stricter (or differently configured) Bedrock. They may change while it
+ * runs (`Emulator.configure`, `POST /__emulator/config`) and survive `reset()`. An absent field is left unchanged.
+ */
+export interface EmulatorSettings {
+  knownBetas?: string[];
+  rejectTopLevelKeys?: string[];
+  rejectOutputConfigKeys?: string[];
+}
+
 export interface Emulator {
   /** Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). */
   url: string;
@@ -121,7 +152,12 @@ export interface Emulator {
   /** Every Bedrock-path request received, in arrival order (control endpoints are not recorded). */
   requests: RecordedRequest[];
   script(s: Scenario): void;
-  /** Forget queued scenarios, recorded requests and the prompt-cache state. */
+  /**
+   * Forget queued scenarios, recorded requests, the prompt-cache state and the redacted-thinking data handed out.
+   * Settings from `configure` are kept.
+   */
   reset(): void;
+  /** Change settings at runtime (fields given replace the current values; see EmulatorSettings). */
+  configure(settings: EmulatorSettings): void;
   stop(): Promise<void>;
 }

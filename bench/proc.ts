@@ -1,5 +1,7 @@
-// Resident memory of the gateway's runtime processes, read from /proc (Linux only). Miniflare spawns `workerd` and the
-// Deno harness spawns `deno` as children of this process; their RSS is what a long stream would make grow.
+// Memory and CPU time of the gateway's runtime processes, read from /proc (Linux only). Miniflare spawns `workerd` and
+// the Deno harness spawns `deno` as children of this process; their RSS is what a long stream would make grow, and
+// their CPU time per request says where the time goes.
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 export function procAvailable(): boolean {
@@ -94,4 +96,33 @@ export async function sampleMaxRss<T>(pid: number, work: () => Promise<T>, every
   } finally {
     clearInterval(timer);
   }
+}
+
+let ticksPerSecond: number | undefined;
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every mainstream Linux). */
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms. Resolution is one clock tick (10 ms), so
+ * only differences over runs of a second or more mean much. For this process, process.cpuUsage() is finer.
+ */
+export function cpuTimeMs(pid: number): number {
+  if (pid === process.pid) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / clockTicks();
 }

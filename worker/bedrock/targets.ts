@@ -1,0 +1,93 @@
+import type { ResolvedModel } from "../models/catalog.ts";
+import { BedrockClient } from "./client.ts";
+
+/** One place a model can be served from: a region (or endpoint), an id to call there, and the account to sign as. */
+export interface TargetSpec {
+  /** Label returned to the caller in `x-breakwater-target` and written to the spend log. */
+  name?: string;
+  region?: string;
+  /** Full Bedrock Runtime base URL; defaults to the region's public endpoint. */
+  endpoint?: string;
+  /** Inference-profile geography to use for this target ("us", "eu", "global", … or "" for the base id). */
+  profile?: string;
+  /** Exact model id or ARN to call (overrides `profile`). */
+  id?: string;
+  /** Name of a credential set in BEDROCK_ACCOUNTS; the default AWS credentials otherwise. */
+  account?: string;
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface Target {
+  name: string;
+  modelId: string;
+  client: BedrockClient;
+}
+
+export interface TargetRouterOptions {
+  region: string;
+  endpoint: string;
+  credentials: Credentials;
+  accounts: Record<string, Credentials>;
+  /** Model name (or "*") → ordered targets. */
+  targets: Record<string, TargetSpec[]>;
+}
+
+const GEO_PREFIX = /^(us|eu|apac|au|ca|jp|global|us-gov)\./;
+
+/**
+ * Turns a resolved model into the ordered list of places to try. With no BEDROCK_TARGETS configured that is one
+ * target: the configured region and endpoint. Clients are built once per (endpoint, region, account) and reused, so
+ * aws4fetch's derived signing keys are cached across requests.
+ */
+export class TargetRouter {
+  private readonly clients = new Map<string, BedrockClient>();
+
+  constructor(private readonly opts: TargetRouterOptions) {
+    for (const [model, specs] of Object.entries(opts.targets)) {
+      for (const s of specs) {
+        if (s.account && !opts.accounts[s.account]) throw new Error(`BEDROCK_TARGETS for ${model} names unknown account "${s.account}"`);
+      }
+    }
+  }
+
+  targetsFor(model: ResolvedModel): Target[] {
+    // A client that names an exact Bedrock id gets exactly that id, in the default place.
+    const specs = model.explicitId ? undefined : (this.opts.targets[model.row.name] ?? this.opts.targets["*"]);
+    if (!specs?.length) return [this.target({}, model.invokeId)];
+    return specs.map((s) => this.target(s, this.modelIdFor(s, model)));
+  }
+
+  /** The default client, for calls that need no failover (count-tokens). */
+  defaultClient(): BedrockClient {
+    return this.client(this.opts.endpoint, this.opts.region, undefined);
+  }
+
+  private modelIdFor(spec: TargetSpec, model: ResolvedModel): string {
+    if (spec.id) return spec.id;
+    if (spec.profile === undefined) return model.invokeId;
+    const base = model.invokeId.replace(GEO_PREFIX, "");
+    return spec.profile && model.row.geos.includes(spec.profile) ? `${spec.profile}.${base}` : base;
+  }
+
+  private target(spec: TargetSpec, modelId: string): Target {
+    const region = spec.region ?? this.opts.region;
+    const endpoint = (spec.endpoint ?? (spec.region ? `https://bedrock-runtime.${region}.amazonaws.com` : this.opts.endpoint)).replace(/\/+$/, "");
+    return { name: spec.name ?? `${region}/${modelId}`, modelId, client: this.client(endpoint, region, spec.account) };
+  }
+
+  private client(endpoint: string, region: string, account: string | undefined): BedrockClient {
+    const key = `${endpoint}|${region}|${account ?? ""}`;
+    let c = this.clients.get(key);
+    if (!c) {
+      const creds = account ? this.opts.accounts[account]! : this.opts.credentials;
+      c = new BedrockClient({ ...creds, region, endpoint });
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+}
