@@ -3,7 +3,7 @@
 import { AwsClient } from "aws4fetch";
 import { expectOk, KeepAliveClient, type Timed } from "./http.ts";
 
-export type PathName = "direct" | "workerd" | "deno";
+export type PathName = "direct" | "workerd-relay" | "deno-relay" | "workerd" | "deno";
 
 export interface BenchPath {
   name: PathName;
@@ -51,15 +51,26 @@ export function emulatorSigner(o: Omit<DirectOptions, "invoke" | "stream">): Sig
 }
 
 export function directPath(o: DirectOptions): BenchPath {
-  const client = new KeepAliveClient(o.emulatorUrl);
-  const sign = emulatorSigner(o);
+  return signedPath("direct", o.emulatorUrl, emulatorSigner(o), o);
+}
+
+/**
+ * A bare relay (bench/relays.ts) in front of the emulator: the client signs exactly as on the direct path and the
+ * relay forwards, so the only difference from the direct path is the runtime in between.
+ */
+export function relayPath(name: PathName, relayUrl: string, sign: Signer, o: Pick<DirectOptions, "invoke" | "stream">): BenchPath {
+  return signedPath(name, relayUrl, sign, o);
+}
+
+function signedPath(name: PathName, baseUrl: string, sign: Signer, o: Pick<DirectOptions, "invoke" | "stream">): BenchPath {
+  const client = new KeepAliveClient(baseUrl);
   const call = async (up: UpstreamCall, streaming: boolean, keepBody = false): Promise<Timed> => {
     // Signing is inside the timed call on purpose: a client that skips the gateway has to sign every request itself.
     const headers = await sign(up, streaming);
-    return expectOk(client.send({ method: "POST", path: up.path, headers, body: up.body, keepBody }), `direct ${up.path}`);
+    return expectOk(client.send({ method: "POST", path: up.path, headers, body: up.body, keepBody }), `${name} ${up.path}`);
   };
   return {
-    name: "direct",
+    name,
     client,
     invoke: (keepBody) => call(o.invoke, false, keepBody),
     stream: (keepBody) => call(o.stream, true, keepBody),

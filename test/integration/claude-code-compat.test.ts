@@ -2,7 +2,7 @@
 // mangled, beta flags and new fields refused, greedy model matching, no failover, silent streams cut by proxies.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../support/emulator/index.ts";
+import { DEFAULT_KNOWN_BETAS, startEmulator, type Emulator } from "../support/emulator/index.ts";
 import { parseSSE } from "../support/fixtures.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -87,10 +87,14 @@ describe("prompt caching, end to end", () => {
     const read = await c.messages.create(cached("One hour TTL prompt.", { ttl: "1h" }) as any);
     await expect.poll(async () => (await stack.spendRows()).filter((r) => r.keyAlias === "cache-bill").length).toBe(2);
     const rows = (await stack.spendRows()).filter((r) => r.keyAlias === "cache-bill").sort((a, b) => a.id - b.id);
-    // Sonnet 4.6: input $3, output $15, cache read $0.30, 1-hour cache write $6 per 1M tokens.
+    // Sonnet 4.6 per 1M tokens: input $3, output $15, cache read $0.30, cache write $3.75 (5 minutes) / $6 (1 hour).
     const u1 = write1h.usage;
+    const oneHour = u1.cache_creation!.ephemeral_1h_input_tokens;
+    const fiveMin = u1.cache_creation!.ephemeral_5m_input_tokens;
+    expect(oneHour).toBeGreaterThan(0);
+    expect(fiveMin).toBeGreaterThan(0); // the request mixes a 1-hour breakpoint with 5-minute ones
     expect(rows[0]!.cacheCreationInputTokens).toBe(u1.cache_creation_input_tokens);
-    expect(Number(rows[0]!.cost)).toBeCloseTo((u1.input_tokens * 3 + u1.output_tokens * 15 + u1.cache_creation_input_tokens! * 6) / 1e6, 10);
+    expect(Number(rows[0]!.cost)).toBeCloseTo((u1.input_tokens * 3 + u1.output_tokens * 15 + oneHour * 6 + fiveMin * 3.75) / 1e6, 10);
     const u2 = read.usage;
     expect(rows[1]!.cacheReadInputTokens).toBe(u2.cache_read_input_tokens);
     expect(Number(rows[1]!.cost)).toBeCloseTo((u2.input_tokens * 3 + u2.output_tokens * 15 + u2.cache_read_input_tokens! * 0.3) / 1e6, 10);
@@ -136,12 +140,84 @@ describe("extended thinking", () => {
   });
 });
 
+describe("redacted thinking", () => {
+  it("passes redacted_thinking blocks through streams and relays them back intact", async () => {
+    stack.emulator.script({ thinking: "visible", redactedThinking: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj4ZnIhPkdJ", text: "ok" });
+    const res = await post({ model: "claude-sonnet-4-6", max_tokens: 2000, stream: true, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "x" }] });
+    const events = parseSSE(await res.text());
+    const start = events.find((e) => e.event === "content_block_start" && e.data.content_block.type === "redacted_thinking")!;
+    expect(start.data.content_block.data).toMatch(/^EmwKAhgB/);
+
+    stack.emulator.script({ thinking: "visible", redactedThinking: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj4ZnIhPkdJ", text: "ok" });
+    const turn1 = await client.messages.create({ model: "claude-sonnet-4-6", max_tokens: 2000, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "x" }] });
+    expect(turn1.content.map((b) => b.type)).toEqual(["thinking", "redacted_thinking", "text"]);
+    const turn2 = await client.messages.create({
+      model: "claude-sonnet-4-6",
+      max_tokens: 2000,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      messages: [{ role: "user", content: "x" }, { role: "assistant", content: turn1.content }, { role: "user", content: "and?" }],
+    });
+    expect(turn2.type).toBe("message"); // the emulator refuses tampered thinking or unknown redacted data with a 400
+    expect(lastBody().messages[1].content).toEqual(JSON.parse(JSON.stringify(turn1.content)));
+  });
+});
+
 describe("beta flags and fields Bedrock refuses", () => {
   it("filters anthropic-beta through the per-model allowlist and translates bundles", async () => {
     await post({ model: "claude-opus-4-6", max_tokens: 10, messages: [{ role: "user", content: "x" }] }, {
       "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14,oauth-2025-04-20,advanced-tool-use-2025-11-20",
     });
     expect(lastBody().anthropic_beta).toEqual(["interleaved-thinking-2025-05-14", "tool-search-tool-2025-10-19", "tool-examples-2025-10-29"]);
+  });
+
+  it("learns a beta flag Bedrock rejects: drops it, retries once, and never sends it for that model again", async () => {
+    stack.emulator.configure({ knownBetas: DEFAULT_KNOWN_BETAS.filter((b) => b !== "effort-2025-11-24") });
+    try {
+      const req = { model: "claude-opus-4-6", max_tokens: 10, messages: [{ role: "user", content: "x" }] };
+      const headers = { "anthropic-beta": "effort-2025-11-24,interleaved-thinking-2025-05-14" };
+      const first = await post(req, headers);
+      expect(first.status).toBe(200);
+      const [refused, retried] = stack.emulator.requests;
+      expect(refused!.status).toBe(400);
+      expect((refused!.body as any).anthropic_beta).toContain("effort-2025-11-24");
+      expect(retried!.status).toBe(200);
+      expect((retried!.body as any).anthropic_beta).toEqual(["interleaved-thinking-2025-05-14"]);
+
+      stack.emulator.reset();
+      expect((await post(req, headers)).status).toBe(200);
+      expect(stack.emulator.requests).toHaveLength(1); // remembered: no second 400
+      expect(lastBody().anthropic_beta).toEqual(["interleaved-thinking-2025-05-14"]);
+      // Other models still try the flag: the memory is per model.
+      stack.emulator.reset();
+      expect((await post({ ...req, model: "claude-opus-4-7" }, headers)).status).toBe(200);
+      expect((stack.emulator.requests[0]!.body as any).anthropic_beta).toContain("effort-2025-11-24");
+    } finally {
+      stack.emulator.configure({ knownBetas: DEFAULT_KNOWN_BETAS });
+    }
+  });
+
+  it("learns fields Bedrock rejects (a top-level key, a key inside output_config) the same way", async () => {
+    stack.emulator.configure({ rejectTopLevelKeys: ["context_management"], rejectOutputConfigKeys: ["task_budget"] });
+    try {
+      const req = {
+        model: "claude-sonnet-4-6",
+        max_tokens: 10,
+        output_config: { effort: "medium", task_budget: 100 },
+        context_management: { edits: [{ type: "compact_20260112" }] },
+        messages: [{ role: "user", content: "x" }],
+      };
+      const res = await post(req, { "anthropic-beta": "compact-2026-01-12" });
+      expect(res.status).toBe(200); // two refusals, each named, each learned, then served
+      expect(stack.emulator.requests.map((r) => r.status)).toEqual([400, 400, 200]);
+      const sent = lastBody();
+      expect(sent).not.toHaveProperty("context_management");
+      expect(sent.output_config).toEqual({ effort: "medium" });
+      stack.emulator.reset();
+      expect((await post(req, { "anthropic-beta": "compact-2026-01-12" })).status).toBe(200);
+      expect(stack.emulator.requests).toHaveLength(1);
+    } finally {
+      stack.emulator.configure({ rejectTopLevelKeys: [], rejectOutputConfigKeys: [] });
+    }
   });
 
   it("turns the [1m] suffix into the 1M-context beta", async () => {

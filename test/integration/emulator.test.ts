@@ -646,6 +646,15 @@ describe("thinking round trips, stricter settings, usage breakdown and recorded 
     const fiveMinutes = await invokeJson(claudeBody({ system: [{ ...system[0], text: "Another prompt.", cache_control: { type: "ephemeral" } }] }));
     expect(fiveMinutes.usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: fiveMinutes.usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 });
     expect(fiveMinutes.usage.cache_creation_input_tokens).toBeGreaterThan(0);
+    // Mixed TTLs (Anthropic's rule): 1-hour up to the last 1h breakpoint, 5-minute from there to the last breakpoint.
+    const sys1h = { type: "text", text: "Mixed TTL prompt.", cache_control: { type: "ephemeral", ttl: "1h" } };
+    const msg5m = { type: "text", text: "hi", cache_control: { type: "ephemeral" } };
+    const mixed = await invokeJson(claudeBody({ system: [sys1h], messages: [{ role: "user", content: [msg5m] }] }));
+    const whole = expectedInputTokens([sys1h, msg5m]);
+    expect(mixed.usage).toMatchObject({
+      cache_creation_input_tokens: whole,
+      cache_creation: { ephemeral_1h_input_tokens: expectedInputTokens([sys1h]), ephemeral_5m_input_tokens: whole - expectedInputTokens([sys1h]) },
+    });
   });
 
   it("records the HTTP status each request was answered with (0 while it is still stalled)", async () => {

@@ -143,19 +143,24 @@ describe("report verdicts", () => {
     expect(text).toContain("workerd gateway: not measured: no /proc");
   });
 
-  it("memory is flat when peak growth stays under a quarter of the long response", () => {
-    const m = (growthMiB: number) => ({
+  it("memory is flat when doubling the length adds less peak RSS than the extra bytes", () => {
+    const MiB = 1048576;
+    const m = (longRss: number, doubleRss: number) => ({
       label: "workerd gateway",
       runtime: "workerd" as const,
       ok: true as const,
       pid: 1,
-      short: { words: 1000, bytes: 40_000, maxRss: 100 * 1048576 },
-      long: { words: 200_000, bytes: 8 * 1048576, maxRss: (100 + growthMiB) * 1048576, seconds: 1 },
+      short: { words: 1000, bytes: 40_000, maxRss: 80 * MiB, seconds: 0.1 },
+      long: { words: 200_000, bytes: 8 * MiB, maxRss: longRss * MiB, seconds: 2 },
+      double: { words: 400_000, bytes: 16 * MiB, maxRss: doubleRss * MiB, seconds: 4 },
       rssAfter: 0,
     });
-    expect(memoryIsFlat(m(1))).toBe(true);
-    expect(memoryIsFlat(m(1.99))).toBe(true);
-    expect(memoryIsFlat(m(2))).toBe(false);
-    expect(memoryIsFlat(m(40))).toBe(false);
+    // The jump from the short baseline to the first long stream (80 → 170) is not judged.
+    expect(memoryIsFlat(m(170, 172))).toBe(true);
+    expect(memoryIsFlat(m(170, 165))).toBe(true);
+    expect(memoryIsFlat(m(170, 177.99))).toBe(true);
+    expect(memoryIsFlat(m(170, 178))).toBe(false); // +8 MiB for 8 MiB more response
+    expect(memoryIsFlat(m(200, 273))).toBe(false);
   });
 });
+

@@ -24,6 +24,8 @@ export interface InvokeOptions {
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const RETRYABLE_FRAME = new Set(["throttlingException", "serviceUnavailableException", "internalServerException", "ThrottlingException", "ServiceUnavailableException", "InternalServerException"]);
 
+const MAX_RELEARN = 3;
+
 export const defaultBackoff = (attempt: number) => Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
 
 /**
@@ -34,7 +36,7 @@ export const defaultBackoff = (attempt: number) => Math.min(2000, 100 * 2 ** (at
 export async function invokeWithFailover(o: InvokeOptions): Promise<InvokeOutcome> {
   const backoff = o.backoffMs ?? defaultBackoff;
   let body = withoutRejected(o.body, o.memory.known(o.modelKey)).body;
-  let relearned = false;
+  let relearned = 0;
   let last: InvokeOutcome = { ok: false, error: { name: "ServiceUnavailableException", message: "No Bedrock target is configured.", status: 503 }, target: null };
 
   for (let i = 0; i < o.targets.length; i++) {
@@ -43,12 +45,13 @@ export async function invokeWithFailover(o: InvokeOptions): Promise<InvokeOutcom
     const outcome = await attempt(target, o.op, body);
     if (outcome.ok) return outcome;
 
-    // A validation error naming something we can drop: remember it, drop it, and try the same target again once.
-    if (!relearned && outcome.error.status === 400) {
+    // A validation error naming something we can drop: remember it, drop it, and try the same target again. Bedrock
+    // names one problem at a time, so a release that adds two new fields takes two rounds; bounded all the same.
+    if (relearned < MAX_RELEARN && outcome.error.status === 400) {
       const rejected = parseRejections(outcome.error.message);
       const retry = withoutRejected(body, rejected);
       if (retry.changed) {
-        relearned = true;
+        relearned++;
         o.memory.remember(o.modelKey, rejected);
         o.onRetry?.(`Bedrock refused ${rejected.map((r) => (r.kind === "beta" ? r.flag : r.kind === "field" ? r.path : `tools[].${r.key}`)).join(", ")}; retrying without it`);
         body = retry.body;

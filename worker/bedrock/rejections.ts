@@ -24,8 +24,9 @@ export function parseRejections(message: string): Rejection[] {
   for (const m of message.matchAll(EXTRA_INPUT)) {
     const parts = (m[1] ?? "").split(".");
     if (parts[0] === "tools" && /^\d+$/.test(parts[1] ?? "") && parts[2]) {
-      // "tools.11.custom.defer_loading": the tool definition's key is the thing to drop ("custom").
-      out.push({ kind: "toolField", key: parts[2] });
+      // "tools.11.custom.defer_loading": Bedrock names the tool variant ("custom") and then the key it refuses;
+      // "tools.3.strict": just the key.
+      out.push({ kind: "toolField", key: parts[3] ?? parts[2] });
     } else if (parts.length <= 2 && parts.every((p) => !/^\d+$/.test(p)) && parts[0] !== "messages") {
       // Top-level or one level down ("output_config.effort"). Never message content: that is the user's data.
       out.push({ kind: "field", path: parts.join(".") });
@@ -89,13 +90,21 @@ export function withoutRejected(body: Record<string, unknown>, rejections: reado
     } else if (Array.isArray(out.tools)) {
       let touched = false;
       const tools = (out.tools as unknown[]).map((t) => {
-        if (t && typeof t === "object" && r.key in t) {
-          touched = true;
-          const copy = { ...(t as Record<string, unknown>) };
-          delete copy[r.key];
-          return copy;
+        if (!t || typeof t !== "object") return t;
+        const tool = t as Record<string, unknown>;
+        const nested = tool.custom && typeof tool.custom === "object" && r.key in tool.custom;
+        if (!(r.key in tool) && !nested) return t;
+        touched = true;
+        const copy = { ...tool };
+        delete copy[r.key];
+        if (nested) {
+          // Claude Code has sent the key both at the top of the tool and inside `custom: {…}`.
+          const inner = { ...(tool.custom as Record<string, unknown>) };
+          delete inner[r.key];
+          if (Object.keys(inner).length) copy.custom = inner;
+          else delete copy.custom;
         }
-        return t;
+        return copy;
       });
       if (touched) {
         out.tools = tools;

@@ -258,8 +258,8 @@ function claudeUsage(usage: UsageNumbers, outputTokens: number): Record<string, 
     cache_creation_input_tokens: usage.cacheWriteTokens,
     cache_read_input_tokens: usage.cacheReadTokens,
     cache_creation: {
-      ephemeral_5m_input_tokens: usage.cacheWriteTtl === "5m" ? usage.cacheWriteTokens : 0,
-      ephemeral_1h_input_tokens: usage.cacheWriteTtl === "1h" ? usage.cacheWriteTokens : 0,
+      ephemeral_5m_input_tokens: usage.cacheWriteTokens - usage.cacheWrite1hTokens,
+      ephemeral_1h_input_tokens: usage.cacheWrite1hTokens,
     },
     output_tokens: outputTokens,
   };

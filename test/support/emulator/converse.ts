@@ -197,7 +197,12 @@ function converseUsage(u: UsageNumbers): Json {
     cacheReadInputTokens: u.cacheReadTokens,
     cacheWriteInputTokens: u.cacheWriteTokens,
   };
-  if (u.cacheWriteTokens > 0) usage.cacheDetails = [{ inputTokens: u.cacheWriteTokens, ttl: u.cacheWriteTtl }];
+  // One entry per TTL written, 1-hour first (longer TTLs must precede shorter ones in a prompt).
+  const details = [
+    { inputTokens: u.cacheWrite1hTokens, ttl: "1h" },
+    { inputTokens: u.cacheWriteTokens - u.cacheWrite1hTokens, ttl: "5m" },
+  ].filter((d) => d.inputTokens > 0);
+  if (details.length > 0) usage.cacheDetails = details;
   return usage;
 }
 

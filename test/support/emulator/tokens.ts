@@ -8,7 +8,9 @@
 //         Claude, a `cachePoint` block on Converse). The first request with a given prefix (per base model) writes
 //         it: cache_creation = tokens(prefix); later requests with the same prefix read it: cache_read =
 //         tokens(prefix). input_tokens is the rest, as on Anthropic's API: total − cache_creation − cache_read.
-//         No minimum-size rule and no expiry: simple, but repeatable.
+//         A write is split by TTL with Anthropic's mixed-TTL rule: the 1-hour share is the prefix up to the last
+//         breakpoint with ttl "1h", the 5-minute share the rest (reads are not split). No minimum-size rule and no
+//         expiry: simple, but repeatable.
 import { createHash } from "node:crypto";
 import type { Usage } from "./types.ts";
 
@@ -25,7 +27,8 @@ export interface UsageNumbers {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
-  cacheWriteTtl: CacheTtl;
+  /** The part of cacheWriteTokens written with the 1-hour TTL (the rest is 5-minute). */
+  cacheWrite1hTokens: number;
 }
 
 export const tokensForChars = (chars: number): number => Math.ceil(chars / 4);
@@ -54,9 +57,11 @@ export class PromptCache {
       if (s.breakpoint) last = i;
     });
     const lastSegment = segments[last];
-    if (!lastSegment) return { inputTokens: total, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWriteTtl: "5m" };
+    if (!lastSegment) return { inputTokens: total, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
     const prefix = segments.slice(0, last + 1);
     const prefixTokens = Math.min(total, totalInputTokens(prefix));
+    const last1h = segments.findLastIndex((s) => s.breakpoint === "1h");
+    const oneHourTokens = Math.min(prefixTokens, totalInputTokens(segments.slice(0, last1h + 1)));
     const hash = createHash("sha256").update(modelKey).update("\0");
     for (const s of prefix) hash.update(s.json).update("\0");
     const key = hash.digest("hex");
@@ -66,18 +71,21 @@ export class PromptCache {
       inputTokens: total - prefixTokens,
       cacheReadTokens: hit ? prefixTokens : 0,
       cacheWriteTokens: hit ? 0 : prefixTokens,
-      cacheWriteTtl: lastSegment.breakpoint ?? "5m",
+      cacheWrite1hTokens: hit ? 0 : oneHourTokens,
     };
   }
 }
 
 export function applyUsageOverride(usage: UsageNumbers, override: Usage | undefined): UsageNumbers {
   if (!override) return usage;
+  const write = override.cache_creation_input_tokens ?? usage.cacheWriteTokens;
+  // An overridden write keeps the request's TTLs: an all-1-hour write stays all 1-hour, a mixed one keeps at most its 1-hour share.
+  const allOneHour = usage.cacheWriteTokens > 0 && usage.cacheWrite1hTokens === usage.cacheWriteTokens;
   return {
-    ...usage,
     inputTokens: override.input_tokens ?? usage.inputTokens,
     outputTokens: override.output_tokens ?? usage.outputTokens,
     cacheReadTokens: override.cache_read_input_tokens ?? usage.cacheReadTokens,
-    cacheWriteTokens: override.cache_creation_input_tokens ?? usage.cacheWriteTokens,
+    cacheWriteTokens: write,
+    cacheWrite1hTokens: allOneHour ? write : Math.min(usage.cacheWrite1hTokens, write),
   };
 }

@@ -1,0 +1,80 @@
+// Yardsticks for the gateway: the smallest possible "gateway" in each runtime, a bare relay that forwards a request
+// the client already signed for the emulator and returns the emulator's answer. Relay minus direct is what merely
+// putting the runtime in the path costs (one more HTTP exchange in, one fetch out); gateway minus relay is the
+// gateway's own code. With `?js=1` the relay moves the response body through an identity TransformStream, which
+// shows what relaying a long stream through JavaScript costs the runtime in memory, whatever the code does.
+import { spawn } from "node:child_process";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { denoBinary } from "../test/support/deno-harness.ts";
+import { COMPATIBILITY_DATE } from "../test/support/worker-harness.ts";
+
+export interface Relay {
+  url: string;
+  stop(): Promise<void>;
+}
+
+// One handler for both runtimes. The Host header is dropped so fetch sets the emulator's, which is what was signed.
+const HANDLER = `async function relay(request, upstream) {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  headers.delete("host");
+  const res = await fetch(upstream + url.pathname, { method: request.method, headers, body: await request.arrayBuffer() });
+  const body = url.searchParams.has("js") && res.body ? res.body.pipeThrough(new TransformStream()) : res.body;
+  return new Response(body, { status: res.status, headers: res.headers });
+}`;
+
+export async function startWorkerdRelay(upstream: string): Promise<Relay> {
+  const mf = new Miniflare({
+    modules: true,
+    script: `${HANDLER}\nexport default { fetch: (request, env) => relay(request, env.UPSTREAM) };`,
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { UPSTREAM: upstream },
+    host: "127.0.0.1",
+    port: 0,
+    log: new Log(LogLevel.NONE),
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  let stopping: Promise<void> | null = null;
+  return { url, stop: () => (stopping ??= mf.dispose()) };
+}
+
+export async function startDenoRelay(upstream: string, timeoutMs = 60_000): Promise<Relay> {
+  const script = `${HANDLER}
+const upstream = Deno.env.get("UPSTREAM");
+Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log("relay listening on " + port) }, (req) => relay(req, upstream));`;
+  const child = spawn(denoBinary(), ["eval", "--quiet", script], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DENO_NO_UPDATE_CHECK: "1", UPSTREAM: upstream },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+    });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`Deno relay did not start in ${timeoutMs} ms: ${output}`)), timeoutMs);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        const m = /relay listening on (\d+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`Deno relay exited with ${code}: ${output}`));
+      });
+    });
+    return { url: `http://127.0.0.1:${port}`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
