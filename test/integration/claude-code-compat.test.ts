@@ -192,7 +192,7 @@ describe("beta flags and fields Bedrock refuses", () => {
       expect((await post({ ...req, model: "claude-opus-4-7" }, headers)).status).toBe(200);
       expect((stack.emulator.requests[0]!.body as any).anthropic_beta).toContain("effort-2025-11-24");
     } finally {
-      stack.emulator.configure({ knownBetas: DEFAULT_KNOWN_BETAS });
+      stack.emulator.configure({ knownBetas: [...DEFAULT_KNOWN_BETAS] });
     }
   });
 

@@ -23,22 +23,30 @@ export function claudeBinary(): string {
 
 export interface ClaudeResult {
   result: string;
+  session_id: string;
   is_error: boolean;
   num_turns: number;
   usage: { input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number };
   [k: string]: unknown;
 }
 
-/** Runs `claude -p PROMPT --output-format json` with its own empty home, pointed at `baseUrl` with `apiKey`. */
-export function runClaude(baseUrl: string, apiKey: string, prompt: string, extraArgs: string[] = [], timeoutMs = 90_000): Promise<ClaudeResult> {
-  const home = mkdtempSync(join(tmpdir(), "breakwater-claude-"));
+export interface RunClaudeOptions {
+  args?: string[];
+  /** A home directory the caller manages (to resume a session in a later run); a fresh one otherwise. */
+  home?: string;
+  timeoutMs?: number;
+}
+
+/** Runs `claude -p PROMPT --output-format json` with its own home, pointed at `baseUrl` with `apiKey`. */
+export function runClaude(baseUrl: string, apiKey: string, prompt: string, opts: RunClaudeOptions = {}): Promise<ClaudeResult> {
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), "breakwater-claude-"));
   return new Promise((resolve, reject) => {
     execFile(
       claudeBinary(),
-      ["-p", prompt, "--output-format", "json", ...extraArgs],
+      ["-p", prompt, "--output-format", "json", ...(opts.args ?? [])],
       {
         cwd: home,
-        timeout: timeoutMs,
+        timeout: opts.timeoutMs ?? 90_000,
         maxBuffer: 16 * 1024 * 1024,
         env: {
           PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -50,7 +58,7 @@ export function runClaude(baseUrl: string, apiKey: string, prompt: string, extra
         },
       },
       (err, stdout, stderr) => {
-        rmSync(home, { recursive: true, force: true });
+        if (!opts.home) rmSync(home, { recursive: true, force: true });
         try {
           resolve(JSON.parse(stdout) as ClaudeResult);
         } catch {

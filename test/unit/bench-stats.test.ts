@@ -102,22 +102,24 @@ describe("report verdicts", () => {
   const s = (p50: number, p99 = p50) => ({ count: 10, min: p50, mean: p50, p50, p90: p99, p99, max: p99 });
   const results = (gatewayP50: number): BenchResults => ({
     header: [],
-    latency: { direct: s(1, 2), workerd: s(gatewayP50, 3), deno: s(1.2, 2.5) },
-    streamTtfb: { direct: s(0.5), workerd: s(2), deno: s(1) },
-    streamTotal: { direct: s(1), workerd: s(3), deno: s(2) },
+    latency: { direct: s(1, 2), "workerd-relay": s(1.25, 2.5), workerd: s(gatewayP50, 3), "deno-relay": s(1.1, 2.2), deno: s(1.2, 2.5) },
+    streamTtfb: { direct: s(0.5), "workerd-relay": s(1), workerd: s(2), "deno-relay": s(0.75), deno: s(1) },
+    streamTotal: { direct: s(1), "workerd-relay": s(2), workerd: s(3), "deno-relay": s(1.5), deno: s(2) },
     floor: s(0.1),
     health: { workerd: s(0.4), deno: s(0.2) },
     models: { workerd: s(0.5), deno: s(0.3) },
     throughput: {
-      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10), cpuMsPerRequest: { node: 0.5, gateway: null } },
-      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20), cpuMsPerRequest: { node: 0.5, gateway: 1 } },
-      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11), cpuMsPerRequest: { node: 0.5, gateway: 0.5 } },
+      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10), cpuMsPerRequest: { node: 0.5, runtime: null } },
+      "workerd-relay": { completed: 100, elapsedMs: 150, rps: 667, latency: s(15), cpuMsPerRequest: { node: 0.5, runtime: 0.25 } },
+      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20), cpuMsPerRequest: { node: 0.5, runtime: 1 } },
+      "deno-relay": { completed: 100, elapsedMs: 105, rps: 950, latency: s(10.5), cpuMsPerRequest: { node: 0.5, runtime: 0.125 } },
+      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11), cpuMsPerRequest: { node: 0.5, runtime: 0.5 } },
     },
     healthThroughput: {
-      workerd: { completed: 100, elapsedMs: 50, rps: 2000, latency: s(5), cpuMsPerRequest: { node: 0.1, gateway: 0.3 } },
-      deno: { completed: 100, elapsedMs: 25, rps: 4000, latency: s(3), cpuMsPerRequest: { node: 0.1, gateway: 0.1 } },
+      workerd: { completed: 100, elapsedMs: 50, rps: 2000, latency: s(5), cpuMsPerRequest: { node: 0.1, runtime: 0.3 } },
+      deno: { completed: 100, elapsedMs: 25, rps: 4000, latency: s(3), cpuMsPerRequest: { node: 0.1, runtime: 0.1 } },
     },
-    memory: [{ label: "workerd gateway", runtime: "workerd", ok: false, reason: "no /proc" }],
+    memory: [{ label: "workerd gateway", runtime: "workerd", kind: "gateway", ok: false, reason: "no /proc" }],
     bundle: { rawBytes: 300 * 1024, gzipBytes: 100 * 1024 },
   });
 
@@ -134,11 +136,14 @@ describe("report verdicts", () => {
 
   it("the full report renders every section with the figures it was given", () => {
     const text = renderReport(results(1.4));
-    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Added", "6. Where", "7. Memory", "8. Worker bundle", "SUMMARY:"]) {
+    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. Worker bundle", "SUMMARY:"]) {
       expect(text).toContain(heading);
     }
-    // workerd throughput is half of direct; its CPU per request totals node 0.5 + gateway 1.
-    expect(text).toMatch(/workerd POST\s+100\s+0\.20\s+500\s+0\.50x.*0\.500\s+1\.000\s+1\.500/);
+    // workerd throughput is half of direct; its CPU per request totals node 0.5 + runtime 1.
+    expect(text).toMatch(/workerd gateway POST\s+100\s+0\.20\s+500\s+0\.50x.*0\.500\s+1\.000\s+1\.500/);
+    // Relay split: p50 gateway 1.4 = direct 1 + relay 0.25 + gateway code 0.15; CPU 1.5 = 0.5 + 0.25 + 0.75.
+    expect(text).toMatch(/workerd\s+latency p50\s+\+0\.400 ms\s+\+0\.250 ms\s+\+0\.150 ms/);
+    expect(text).toMatch(/workerd\s+CPU per request\s+\+1\.000 ms\s+\+0\.250 ms\s+\+0\.750 ms/);
     expect(text).toMatch(/workerd\s+TTFB p50\s+\+1\.500 ms\s+4\.00x\s+<= 1 ms\s+over target/);
     expect(text).toContain("workerd gateway: not measured: no /proc");
   });
@@ -148,6 +153,7 @@ describe("report verdicts", () => {
     const m = (longRss: number, doubleRss: number) => ({
       label: "workerd gateway",
       runtime: "workerd" as const,
+      kind: "gateway" as const,
       ok: true as const,
       pid: 1,
       short: { words: 1000, bytes: 40_000, maxRss: 80 * MiB, seconds: 0.1 },

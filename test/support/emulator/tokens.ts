@@ -49,29 +49,36 @@ export class PromptCache {
     this.seen.clear();
   }
 
-  /** Splits the input into uncached/cache-write/cache-read tokens, recording the prefix as written. */
+  /**
+   * Splits the input into uncached/cache-write/cache-read tokens, as Anthropic's cache does with several
+   * breakpoints: the longest prefix ending at any breakpoint that was cached before is read; from there up to the
+   * last breakpoint is written (conversations grow, so the newest breakpoint moves while earlier ones still hit).
+   * Every breakpoint's prefix is recorded as written.
+   */
   account(modelKey: string, segments: Segment[]): Omit<UsageNumbers, "outputTokens"> {
     const total = totalInputTokens(segments);
-    let last = -1;
-    segments.forEach((s, i) => {
-      if (s.breakpoint) last = i;
-    });
-    const lastSegment = segments[last];
-    if (!lastSegment) return { inputTokens: total, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
-    const prefix = segments.slice(0, last + 1);
-    const prefixTokens = Math.min(total, totalInputTokens(prefix));
-    const last1h = segments.findLastIndex((s) => s.breakpoint === "1h");
-    const oneHourTokens = Math.min(prefixTokens, totalInputTokens(segments.slice(0, last1h + 1)));
+    const breakpoints = segments.flatMap((s, i) => (s.breakpoint ? [i] : []));
+    const last = breakpoints.at(-1);
+    if (last === undefined) return { inputTokens: total, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
     const hash = createHash("sha256").update(modelKey).update("\0");
-    for (const s of prefix) hash.update(s.json).update("\0");
-    const key = hash.digest("hex");
-    const hit = this.seen.has(key);
-    this.seen.add(key);
+    const keys = new Map<number, string>();
+    for (let i = 0; i <= last; i++) {
+      hash.update(segments[i]!.json).update("\0");
+      if (segments[i]!.breakpoint) keys.set(i, hash.copy().digest("hex"));
+    }
+    const hitAt = [...breakpoints].reverse().find((i) => this.seen.has(keys.get(i)!));
+    for (const k of keys.values()) this.seen.add(k);
+    const prefixTokens = Math.min(total, totalInputTokens(segments.slice(0, last + 1)));
+    const readTokens = hitAt === undefined ? 0 : Math.min(prefixTokens, totalInputTokens(segments.slice(0, hitAt + 1)));
+    const writeTokens = prefixTokens - readTokens;
+    // The 1-hour share of the write: the part of it that lies before the last 1-hour breakpoint.
+    const last1h = segments.findLastIndex((s) => s.breakpoint === "1h");
+    const oneHourEnd = Math.min(prefixTokens, totalInputTokens(segments.slice(0, last1h + 1)));
     return {
       inputTokens: total - prefixTokens,
-      cacheReadTokens: hit ? prefixTokens : 0,
-      cacheWriteTokens: hit ? 0 : prefixTokens,
-      cacheWrite1hTokens: hit ? 0 : oneHourTokens,
+      cacheReadTokens: readTokens,
+      cacheWriteTokens: writeTokens,
+      cacheWrite1hTokens: Math.max(0, Math.min(writeTokens, oneHourEnd - readTokens)),
     };
   }
 }
