@@ -193,13 +193,24 @@ describe("Bedrock HTTP errors map to Anthropic errors, keeping Bedrock's message
 describe("count_tokens", () => {
   it("uses Bedrock CountTokens on the base model id and records no spend", async () => {
     const k = await stack.createKey({ alias: "counter" });
-    const res = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] }, { "x-api-key": k });
+    const tools = [{ name: "lookup", description: "d", input_schema: { type: "object" } }];
+    const small = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] }, { "x-api-key": k });
+    const res = await post(
+      "/v1/messages/count_tokens",
+      { model: "claude-sonnet-4-6", system: "You are terse.", tools, messages: [{ role: "user", content: "Hello there" }] },
+      { "x-api-key": k, "anthropic-beta": "claude-code-20250219" },
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { input_tokens: number };
-    expect(body.input_tokens).toBeGreaterThan(0);
+    expect(body).toEqual({ input_tokens: expect.any(Number) });
+    // System and tools are counted: the same messages with them count more.
+    expect(body.input_tokens).toBeGreaterThan(((await small.json()) as { input_tokens: number }).input_tokens);
     const seen = stack.emulator.requests.at(-1)!;
     expect(seen.operation).toBe("CountTokens");
-    expect(seen.modelId).toBe("anthropic.claude-sonnet-4-6");
+    expect(seen.modelId).toBe("anthropic.claude-sonnet-4-6"); // base id, not the inference profile
+    const invokeBody = JSON.parse(Buffer.from((seen.body as any).input.invokeModel.body, "base64").toString("utf8"));
+    expect(invokeBody).toMatchObject({ anthropic_version: "bedrock-2023-05-31", max_tokens: 1, system: "You are terse.", tools });
+    expect(invokeBody).not.toHaveProperty("model");
     await new Promise((r) => setTimeout(r, 200));
     expect((await stack.spendRows()).filter((r) => r.keyAlias === "counter")).toHaveLength(0);
   });
