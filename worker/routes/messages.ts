@@ -1,10 +1,7 @@
 import { toAnthropicError, type BedrockError } from "../bedrock/errors.ts";
 import { invokeWithFailover } from "../bedrock/invoke.ts";
 import { defer, type AppContext } from "../context.ts";
-import type { SpendRow } from "../db/queries.ts";
 import { GatewayError } from "../edge/errors.ts";
-import { costOf } from "../meter/cost.ts";
-import type { ResolvedModel } from "../models/catalog.ts";
 import { rewriteInvokeResponse } from "../protocols/anthropic/response.ts";
 import { MessagesRequest } from "../protocols/anthropic/schema.ts";
 import { withPings } from "../protocols/anthropic/keepalive.ts";
@@ -14,6 +11,7 @@ import { logEvent } from "../util/log.ts";
 import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
+import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
 
 /** `POST /v1/messages`: Anthropic Messages → Bedrock InvokeModel (or its streaming twin) → Anthropic response. */
 export async function messages(c: AppContext): Promise<Response> {
@@ -36,12 +34,12 @@ export async function messages(c: AppContext): Promise<Response> {
     memory: s.rejections,
     onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: model.requested }),
   });
-  const meta: CallMeta = { model, stream, target: outcome.target?.name ?? null, bedrockModel: outcome.target?.modelId ?? model.invokeId };
+  const meta: CallMeta = { route: "/v1/messages", model, stream, target: outcome.target?.name ?? null, bedrockModel: outcome.target?.modelId ?? model.invokeId };
 
   if (!outcome.ok) {
     if (outcome.unreachable) {
       logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), target: meta.target });
-      record(c, meta, 502, emptyUsage());
+      recordSpend(c, meta, 502, emptyUsage());
       throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
     }
     return withTarget(upstreamError(c, meta, outcome.error), meta);
@@ -49,7 +47,7 @@ export async function messages(c: AppContext): Promise<Response> {
 
   if (!stream) {
     const json = (await outcome.res.json()) as Record<string, unknown>;
-    record(c, meta, 200, usageFromMessage(json));
+    recordSpend(c, meta, 200, usageFromMessage(json));
     return withTarget(c.json(rewriteInvokeResponse(json, req.model), 200), meta);
   }
 
@@ -57,7 +55,7 @@ export async function messages(c: AppContext): Promise<Response> {
   let finished: (usage: AnthropicUsage, status: number) => void = () => {};
   const done = new Promise<void>((resolve) => {
     finished = (usage, status) => {
-      record(c, meta, status, usage);
+      recordSpend(c, meta, status, usage);
       resolve();
     };
   });
@@ -80,63 +78,9 @@ export async function messages(c: AppContext): Promise<Response> {
   );
 }
 
-/** Says which Bedrock target served (or refused) the request. */
-function withTarget(res: Response, meta: CallMeta): Response {
-  if (meta.target) res.headers.set("x-breakwater-target", meta.target);
-  return res;
-}
-
-interface CallMeta {
-  model: ResolvedModel;
-  stream: boolean;
-  target: string | null;
-  /** The id actually called (differs from the catalog's when a failover target uses another profile). */
-  bedrockModel: string;
-}
-
 function upstreamError(c: AppContext, meta: CallMeta, e: BedrockError): Response {
   const mapped = toAnthropicError(e);
   if (mapped.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId"), bedrockError: e.name });
-  record(c, meta, mapped.status, emptyUsage());
+  recordSpend(c, meta, mapped.status, emptyUsage());
   return anthropicUpstreamError(c, e);
-}
-
-function record(c: AppContext, meta: CallMeta, status: number, usage: AnthropicUsage): void {
-  const s = c.get("services");
-  const key = c.get("key");
-  const cost = costOf(usage, meta.model.row.price);
-  const now = Date.now();
-  const row: SpendRow = {
-    requestId: c.get("requestId"),
-    keyId: key.id,
-    keyAlias: key.keyAlias,
-    model: meta.model.requested,
-    bedrockModel: meta.bedrockModel,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheReadInputTokens: usage.cache_read_input_tokens,
-    cacheCreationInputTokens: usage.cache_creation_input_tokens,
-    cost,
-    latencyMs: now - c.get("startedAt"),
-    status,
-    stream: meta.stream,
-    target: meta.target,
-    startTime: new Date(c.get("startedAt")),
-    endTime: new Date(now),
-  };
-  s.keys.addSpend(c.get("keyHash"), cost);
-  s.spend.record(row, (p) => defer(c, p));
-  logEvent("info", {
-    requestId: row.requestId,
-    key: key.keyAlias,
-    route: "/v1/messages",
-    model: row.model,
-    status,
-    stream: meta.stream,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cost,
-    latencyMs: row.latencyMs,
-    target: meta.target,
-  });
 }

@@ -1,10 +1,25 @@
 import type { AppContext } from "../context.ts";
 
-/** `GET /v1/models` in the Anthropic format, limited to the models the caller's key may use. */
+/**
+ * `GET /v1/models`, limited to the models the caller's key may use, in the caller's dialect: Anthropic clients
+ * (they send `anthropic-version`, Claude Code and the Anthropic SDKs always do) get Anthropic's format with the Claude
+ * models; everyone else gets OpenAI's list of every chat and embedding model.
+ */
 export function listModels(c: AppContext): Response {
   const { catalog } = c.get("services");
   const key = c.get("key");
-  const rows = catalog.models.filter((m) => m.api === "anthropic" && (key.models.length === 0 || key.models.includes(m.name)));
-  const data = rows.map((m) => ({ type: "model", id: m.name, display_name: m.displayName, created_at: `${m.released}T00:00:00Z` }));
-  return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  const allowed = catalog.models.filter((m) => key.models.length === 0 || key.models.includes(m.name));
+  if (c.req.header("anthropic-version")) {
+    const data = allowed
+      .filter((m) => m.api === "anthropic")
+      .map((m) => ({ type: "model", id: m.name, display_name: m.displayName, created_at: `${m.released}T00:00:00Z` }));
+    return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  }
+  const data = allowed.map((m) => ({
+    id: m.name,
+    object: "model",
+    created: Math.floor(Date.parse(`${m.released}T00:00:00Z`) / 1000),
+    owned_by: m.bedrockId.split(".")[0] ?? "bedrock",
+  }));
+  return c.json({ object: "list", data });
 }

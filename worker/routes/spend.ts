@@ -1,0 +1,68 @@
+import { defer, type AppContext } from "../context.ts";
+import type { SpendRow } from "../db/queries.ts";
+import { costOf, type TokenUsage } from "../meter/cost.ts";
+import type { ResolvedModel } from "../models/catalog.ts";
+import { logEvent } from "../util/log.ts";
+
+/** What a route knows about the Bedrock call it made, for the spend log and the request log. */
+export interface CallMeta {
+  route: string;
+  model: ResolvedModel;
+  stream: boolean;
+  /** Label of the target that served (or refused) the call. */
+  target: string | null;
+  /** The id actually called (differs from the catalog's when a failover target uses another profile). */
+  bedrockModel: string;
+}
+
+/**
+ * Prices the usage, adds it to the key's cached total, queues the spend-log row (written after the response, in a
+ * batch) and writes the structured request log line. Every request that reached Bedrock goes through here once.
+ */
+export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage: TokenUsage): void {
+  const s = c.get("services");
+  const key = c.get("key");
+  const cost = costOf(usage, meta.model.row.price);
+  const now = Date.now();
+  const row: SpendRow = {
+    requestId: c.get("requestId"),
+    keyId: key.id,
+    keyAlias: key.keyAlias,
+    model: meta.model.requested,
+    bedrockModel: meta.bedrockModel,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadInputTokens: usage.cache_read_input_tokens,
+    cacheCreationInputTokens: usage.cache_creation_input_tokens,
+    cost,
+    latencyMs: now - c.get("startedAt"),
+    status,
+    stream: meta.stream,
+    target: meta.target,
+    startTime: new Date(c.get("startedAt")),
+    endTime: new Date(now),
+  };
+  s.keys.addSpend(c.get("keyHash"), cost);
+  s.spend.record(row, (p) => defer(c, p));
+  logEvent("info", {
+    requestId: row.requestId,
+    key: key.keyAlias,
+    route: meta.route,
+    model: row.model,
+    status,
+    stream: meta.stream,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: usage.cache_read_input_tokens,
+    cacheWriteTokens: usage.cache_creation_input_tokens,
+    cost,
+    latencyMs: row.latencyMs,
+    target: meta.target,
+  });
+}
+
+/** Says which Bedrock target served (or refused) the request. */
+export function withTarget(res: Response, meta: CallMeta): Response {
+  if (meta.target) res.headers.set("x-breakwater-target", meta.target);
+  return res;
+}
