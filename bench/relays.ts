@@ -13,14 +13,19 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
-// One handler for both runtimes. The Host header is dropped so fetch sets the emulator's, which is what was signed.
-const HANDLER = `async function relay(request, upstream) {
+// One handler for both runtimes. Host is dropped so fetch sets the emulator's (what was signed), and hop-by-hop
+// headers are dropped both ways, as a proxy must.
+const HANDLER = `const HOP = ["host", "connection", "keep-alive", "transfer-encoding", "content-length"];
+function strip(h) {
+  const out = new Headers(h);
+  for (const name of HOP) out.delete(name);
+  return out;
+}
+async function relay(request, upstream) {
   const url = new URL(request.url);
-  const headers = new Headers(request.headers);
-  headers.delete("host");
-  const res = await fetch(upstream + url.pathname, { method: request.method, headers, body: await request.arrayBuffer() });
+  const res = await fetch(upstream + url.pathname, { method: request.method, headers: strip(request.headers), body: await request.arrayBuffer() });
   const body = url.searchParams.has("js") && res.body ? res.body.pipeThrough(new TransformStream()) : res.body;
-  return new Response(body, { status: res.status, headers: res.headers });
+  return new Response(body, { status: res.status, headers: strip(res.headers) });
 }`;
 
 export async function startWorkerdRelay(upstream: string): Promise<Relay> {
@@ -46,8 +51,13 @@ Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DENO_NO_UPDATE_CHECK: "1", UPSTREAM: upstream },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Miniflare's exit hook ends the process on SIGINT without waiting for async cleanups; this makes sure the relay
+  // does not outlive it.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const stop = (): Promise<void> =>
     new Promise<void>((resolve) => {
+      process.off("exit", killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill("SIGTERM");

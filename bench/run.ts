@@ -1,11 +1,13 @@
 // `npm run bench`: the gateway's performance figures against the Bedrock emulator (DESIGN §8), printed, never
 // asserted. One run measures the direct path (this process → emulator), the Worker in workerd and the Deno entry on
-// the same machine and the same emulator, so the ratios between them mean something even on a noisy machine.
+// the same machine and the same emulator, so the ratios between them mean something even on a noisy machine. A bare
+// relay in each runtime (bench/relays.ts) splits the gateway's added time into "the runtime in the path" and "the
+// gateway's own code".
 //
 //   BENCH_QUICK=1         a small smoke-test run (50 latency samples, 500 throughput requests, shorter long stream)
 //   BENCH_N=500           latency samples per path and figure
 //   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (4000)
-//   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000; it also streams twice that)
+//   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000; it also streams half and twice that)
 //
 // Progress goes to stderr, the report to stdout.
 import { createServer, type Server } from "node:http";
@@ -16,12 +18,12 @@ import { KeepAliveClient, expectOk, type Timed } from "./http.ts";
 import { concurrent, interleaved, type Operation } from "./load.ts";
 import { cpuTimeMs, findDescendants, procAvailable, readRss, sampleMaxRss } from "./proc.ts";
 import {
-  directPath, emulatorSigner, gatewayHeaders, gatewayPath, longStream, longUpstreamCall, MESSAGES_BODY,
-  type BenchPath, type PathName, type UpstreamCall,
+  directPath, emulatorSigner, gatewayHeaders, gatewayPath, longStream, longUpstreamCall, MESSAGES_BODY, relayPath,
+  type BenchPath, type PathName, type Signer, type UpstreamCall,
 } from "./paths.ts";
-import { startReferenceWorker } from "./reference-worker.ts";
+import { startDenoRelay, startWorkerdRelay } from "./relays.ts";
 import {
-  GATEWAYS, PATHS, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
+  GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
 } from "./report.ts";
 import { summarize, throughput, type Summary } from "./stats.ts";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_TEXT } from "../test/support/emulator/index.ts";
@@ -75,25 +77,56 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   progress("bundling the Worker for the size figure");
   const bundle = await measureBundle();
 
-  progress("starting database, emulator, workerd (Miniflare) and the Deno entry");
+  progress("starting database, emulator, workerd (Miniflare), the Deno entry and a bare relay in each runtime");
+  // Each runtime process is identified right after it starts, as the one new process of its name under this one.
+  const pidOf = newProcessFinder();
   const stack: Stack = await startStack({ env: GATEWAY_SETTINGS });
   cleanups.push(() => stack.stop());
+  const workerdPid = pidOf("workerd");
   const deno = await startDenoGateway(stack.gatewayEnv);
-  cleanups.push(() => deno.stop());
+  const denoPid = pidOf("deno");
+  // Miniflare's exit hook ends the process on SIGINT without waiting for async cleanups, so the Deno process (whose
+  // handle the harness keeps) is also killed synchronously on exit unless it was stopped properly.
+  const killDenoOnExit = () => {
+    try {
+      if (denoPid !== null) process.kill(denoPid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  process.once("exit", killDenoOnExit);
+  cleanups.push(async () => {
+    await deno.stop();
+    process.off("exit", killDenoOnExit);
+  });
+  const workerdRelay = await startWorkerdRelay(stack.emulator.url);
+  cleanups.push(() => workerdRelay.stop());
+  const workerdRelayPid = pidOf("workerd");
+  const denoRelay = await startDenoRelay(stack.emulator.url);
+  cleanups.push(() => denoRelay.stop());
+  const denoRelayPid = pidOf("deno");
+  const pids: Record<PathName, number | null> = {
+    direct: null, workerd: workerdPid, deno: denoPid, "workerd-relay": workerdRelayPid, "deno-relay": denoRelayPid,
+  };
   const floor = await startFloorServer();
   cleanups.push(() => floor.stop());
   const apiKey = await stack.createKey({ alias: "bench" });
-  const pids: Record<GatewayName, number | null> = { workerd: onlyDescendant("workerd"), deno: onlyDescendant("deno") };
 
   const workerd = gatewayPath("workerd", stack.gateway.url, apiKey);
-  const denoPath = gatewayPath("deno", deno.url, apiKey);
   const upstream = await captureUpstreamCalls(stack, workerd);
   const credentials = { emulatorUrl: stack.emulator.url, accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY, region: DEFAULT_REGION };
-  const direct = directPath({ ...credentials, ...upstream });
-  const paths: Record<PathName, BenchPath> = { direct, workerd, deno: denoPath };
+  const sign = emulatorSigner(credentials);
+  const paths: Record<PathName, BenchPath> = {
+    direct: directPath({ ...credentials, ...upstream }),
+    "workerd-relay": relayPath("workerd-relay", workerdRelay.url, sign, upstream),
+    workerd,
+    "deno-relay": relayPath("deno-relay", denoRelay.url, sign, upstream),
+    deno: gatewayPath("deno", deno.url, apiKey),
+  };
   const floorClient = new KeepAliveClient(floor.url);
   for (const c of [...Object.values(paths).map((p) => p.client), floorClient]) cleanups.push(() => c.close());
   await sanityCheck(paths);
@@ -144,30 +177,35 @@ async function main(): Promise<void> {
   const overhead = (k: "floor" | `${GatewayName}-health` | `${GatewayName}-models`): Summary => summarize(over.get(k)?.ms ?? []);
 
   progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (two halves, ABC then CBA), then GET /health`);
-  const tp = await measureThroughput(
-    PATHS.map((p) => ({ key: p, op: () => paths[p].invoke(), pid: p === "direct" ? null : pids[p] })),
-  );
+  const tp = await measureThroughput(PATHS.map((p) => ({ key: p, op: () => paths[p].invoke(), pid: pids[p] })));
   const healthTp = await measureThroughput(GATEWAYS.map((g) => ({ key: g, op: get(paths[g].client, "/health"), pid: pids[g] })));
   stack.emulator.reset();
 
-  progress(`memory: ${SHORT_WORDS}, ${LONG_WORDS} (twice) and ${LONG_WORDS * 2} streamed words through each runtime and a reference Worker`);
+  progress(`memory: ${SHORT_WORDS}, ${Math.round(LONG_WORDS / 2)} (twice), ${LONG_WORDS} and ${LONG_WORDS * 2} streamed words through each gateway and relay`);
   const memory: MemoryResult[] = [];
+  const relayUrls: Record<GatewayName, string> = { workerd: workerdRelay.url, deno: denoRelay.url };
+  const gatewayUrls: Record<GatewayName, string> = { workerd: stack.gateway.url, deno: deno.url };
   for (const g of GATEWAYS) {
-    const baseUrl = g === "workerd" ? stack.gateway.url : deno.url;
-    memory.push(await measureMemory(`${g} gateway`, g, pids[g], (words) => withFreshClient(baseUrl, (c) => longStream(c, g, apiKey, words))));
+    memory.push(
+      await measureMemory({ label: `${g} gateway`, runtime: g, kind: "gateway" }, pids[g], (words) =>
+        withFreshClient(gatewayUrls[g], (c) => longStream(c, g, apiKey, words)),
+      ),
+      await measureMemory({ label: `${g} bare relay (JS stream)`, runtime: g, kind: "relay" }, pids[RELAY_OF[g]], (words) =>
+        withFreshClient(relayUrls[g], (c) => relayLongStream(c, sign, upstream.stream.path, words)),
+      ),
+    );
   }
-  memory.push(await measureReferenceMemory(stack.emulator.url, upstream.stream.path, emulatorSigner(credentials)));
 
   const results: BenchResults = {
     header: [
       `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
-        `load average at start ${loadavg()[0]?.toFixed(2)}`,
+        `load average at start ${loadAtStart.toFixed(2)}`,
       `latency/streaming n=${N} per path (after ${WARMUP} warm-up, ${ROUNDS} interleaved rounds); throughput ${THROUGHPUT_N} requests ` +
         `at ${CONCURRENCY} concurrent; keep-alive node:http clients; times in ms from performance.now()`,
       `request: POST /v1/messages ${JSON.stringify(MESSAGES_BODY)} (+"stream":true); direct path: the same InvokeModel ` +
         `body to ${upstream.invoke.path}, signed with aws4fetch inside the timed call`,
       `gateway settings: ${Object.entries(GATEWAY_SETTINGS).map(([k, v]) => `${k}=${v}`).join(" ")}; the emulator, the database ` +
-        "(PGlite behind the Neon shim) and the clients share this Node process; workerd and Deno are separate processes",
+        "(PGlite behind the Neon shim) and the clients share this Node process; each gateway and relay is its own workerd/deno process",
     ],
     latency,
     streamTtfb,
@@ -185,7 +223,7 @@ async function main(): Promise<void> {
 }
 
 function byPath<T>(f: (p: PathName) => T): Record<PathName, T> {
-  return { direct: f("direct"), workerd: f("workerd"), deno: f("deno") };
+  return { direct: f("direct"), "workerd-relay": f("workerd-relay"), workerd: f("workerd"), "deno-relay": f("deno-relay"), deno: f("deno") };
 }
 function byGateway<T>(f: (g: GatewayName) => T): Record<GatewayName, T> {
   return { workerd: f("workerd"), deno: f("deno") };
@@ -213,9 +251,10 @@ async function sanityCheck(paths: Record<PathName, BenchPath>): Promise<void> {
     const r = await paths[p].invoke(true);
     const json = JSON.parse(r.body ?? "null") as { content?: Array<{ text?: string }>; model?: string };
     if (json.content?.[0]?.text !== DEFAULT_TEXT) throw new Error(`${p}: unexpected answer ${r.body?.slice(0, 300)}`);
-    if (p !== "direct" && json.model !== MESSAGES_BODY.model) throw new Error(`${p}: answered for model ${json.model}`);
+    const gateway = p === "workerd" || p === "deno";
+    if (gateway && json.model !== MESSAGES_BODY.model) throw new Error(`${p}: answered for model ${json.model}`);
     const s = await paths[p].stream(true);
-    const ok = p === "direct" ? (s.body ?? "").includes("chunk") : (s.body ?? "").includes("event: message_stop");
+    const ok = gateway ? (s.body ?? "").includes("event: message_stop") : (s.body ?? "").includes("chunk");
     if (!ok) throw new Error(`${p}: unexpected stream ${s.body?.slice(0, 300)}`);
   }
 }
@@ -223,7 +262,7 @@ async function sanityCheck(paths: Record<PathName, BenchPath>): Promise<void> {
 interface ThroughputSpec<K extends string> {
   key: K;
   op: Operation<unknown>;
-  /** The gateway process whose CPU time is charged to this path (null for the direct path). */
+  /** The runtime process whose CPU time is charged to this path (null for the direct path). */
   pid: number | null;
 }
 
@@ -233,15 +272,15 @@ interface ThroughputSpec<K extends string> {
  */
 async function measureThroughput<K extends string>(specs: ReadonlyArray<ThroughputSpec<K>>): Promise<Record<K, ThroughputResult>> {
   const half = Math.ceil(THROUGHPUT_N / 2);
-  const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, gatewayCpu: 0 }]));
+  const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, runtimeCpu: 0 }]));
   for (const spec of [...specs, ...[...specs].reverse()]) {
     const a = acc.get(spec.key);
     if (!a) continue;
     const node0 = cpuTimeMs(process.pid);
-    const gw0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
+    const rt0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
     const run = await concurrent(half, CONCURRENCY, spec.op);
     a.nodeCpu += cpuTimeMs(process.pid) - node0;
-    if (spec.pid !== null) a.gatewayCpu += cpuTimeMs(spec.pid) - gw0;
+    if (spec.pid !== null) a.runtimeCpu += cpuTimeMs(spec.pid) - rt0;
     a.completed += run.completed;
     a.elapsedMs += run.elapsedMs;
     a.ms.push(...run.ms);
@@ -255,17 +294,24 @@ async function measureThroughput<K extends string>(specs: ReadonlyArray<Throughp
       elapsedMs: a.elapsedMs,
       rps: throughput(a.completed, a.elapsedMs),
       latency: summarize(a.ms),
-      cpuMsPerRequest: { node: a.nodeCpu / a.completed, gateway: spec.pid === null ? null : a.gatewayCpu / a.completed },
+      cpuMsPerRequest: { node: a.nodeCpu / a.completed, runtime: spec.pid === null ? null : a.runtimeCpu / a.completed },
     };
   }
   return out;
 }
 
-/** The single process called `name` under this one, or null when /proc cannot tell. */
-function onlyDescendant(name: string): number | null {
-  if (!procAvailable()) return null;
-  const found = findDescendants(process.pid, name);
-  return found.length === 1 ? (found[0] as number) : null;
+/**
+ * Returns a function that, called right after a runtime process was started, finds it: the one process of that
+ * name under this one not seen before. Null when /proc is missing or the answer is ambiguous.
+ */
+function newProcessFinder(): (name: string) => number | null {
+  const seen = new Set<number>();
+  return (name) => {
+    if (!procAvailable()) return null;
+    const found = findDescendants(process.pid, name).filter((p) => !seen.has(p));
+    for (const p of found) seen.add(p);
+    return found.length === 1 ? (found[0] as number) : null;
+  };
 }
 
 /**
@@ -282,12 +328,16 @@ async function withFreshClient<T>(baseUrl: string, f: (c: KeepAliveClient) => Pr
 }
 
 /**
- * Peak RSS of a runtime process while it streams a short answer, the long answer twice, then one twice as long.
- * Shortest first: a process's RSS rarely shrinks, so the order matters.
+ * Peak RSS of a runtime process while it streams a short answer, half the long answer twice (to let the heap settle),
+ * the long answer, then one twice as long. Shortest first: a process's RSS rarely shrinks, so the order matters.
  */
-async function measureMemory(label: string, runtime: MemoryResult["runtime"], pid: number | null, stream: (words: number) => Promise<Timed>): Promise<MemoryResult> {
-  if (!procAvailable()) return { label, runtime, ok: false, reason: "no /proc on this system" };
-  if (pid === null) return { label, runtime, ok: false, reason: `could not find exactly one ${runtime} process under pid ${process.pid}` };
+async function measureMemory(
+  who: { label: string; runtime: GatewayName; kind: "gateway" | "relay" },
+  pid: number | null,
+  stream: (words: number) => Promise<Timed>,
+): Promise<MemoryResult> {
+  if (!procAvailable()) return { ...who, ok: false, reason: "no /proc on this system" };
+  if (pid === null) return { ...who, ok: false, reason: `could not tell which ${who.runtime} process it is under pid ${process.pid}` };
   const step = async (words: number): Promise<MemoryStep> => {
     const t0 = performance.now();
     const { maxRss, result } = await sampleMaxRss(pid, () => stream(words));
@@ -296,33 +346,19 @@ async function measureMemory(label: string, runtime: MemoryResult["runtime"], pi
   // Two short streams first, so lazily compiled code and buffers are in place before the baseline.
   for (let i = 0; i < 2; i++) await stream(SHORT_WORDS);
   const short = await step(SHORT_WORDS);
-  const first = await step(LONG_WORDS);
-  const second = await step(LONG_WORDS);
-  const long = second.maxRss >= first.maxRss ? second : first;
+  const first = await step(Math.round(LONG_WORDS / 2));
+  const second = await step(Math.round(LONG_WORDS / 2));
+  const settle = second.maxRss >= first.maxRss ? second : first;
+  const long = await step(LONG_WORDS);
   const double = await step(LONG_WORDS * 2);
-  return { label, runtime, ok: true, pid, short, long, double, rssAfter: readRss(pid).rss };
+  return { ...who, ok: true, pid, short, settle, long, double, rssAfter: readRss(pid).rss };
 }
 
-/** The same measurement on the reference Worker (identity TransformStream in its own workerd), fed the same frames. */
-async function measureReferenceMemory(emulatorUrl: string, streamPath: string, sign: ReturnType<typeof emulatorSigner>): Promise<MemoryResult> {
-  const label = "workerd reference (identity JS stream)";
-  if (!procAvailable()) return { label, runtime: "workerd", ok: false, reason: "no /proc on this system" };
-  const before = new Set(findDescendants(process.pid, "workerd"));
-  const ref = await startReferenceWorker(emulatorUrl);
-  let stopping: Promise<void> | null = null;
-  const stop = () => (stopping ??= ref.stop());
-  cleanups.push(stop);
-  try {
-    const pid = findDescendants(process.pid, "workerd").filter((p) => !before.has(p));
-    const stream = (words: number) =>
-      withFreshClient(ref.url, async (c) => {
-        const up = longUpstreamCall(streamPath, words);
-        return expectOk(c.send({ method: "POST", path: up.path, headers: await sign(up, true), body: up.body }), `reference long stream (${words} words)`);
-      });
-    return await measureMemory(label, "reference", pid.length === 1 ? (pid[0] as number) : null, stream);
-  } finally {
-    await stop();
-  }
+/** A long answer through a bare relay, with `?js=1` so the relay moves the body through a JS TransformStream. */
+async function relayLongStream(c: KeepAliveClient, sign: Signer, streamPath: string, words: number): Promise<Timed> {
+  const up = longUpstreamCall(streamPath, words);
+  // The query is for the relay only: it forwards the bare path, which is what was signed.
+  return expectOk(c.send({ method: "POST", path: `${up.path}?js=1`, headers: await sign(up, true), body: up.body }), `relay long stream (${words} words)`);
 }
 
 /** The cheapest HTTP exchange this process can have over loopback: the floor under every runtime's /health. */

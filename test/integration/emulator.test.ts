@@ -15,9 +15,12 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { AwsClient } from "aws4fetch";
 import {
-  DEFAULT_KNOWN_BETAS, DEFAULT_TEXT, decodeFrames, generateWords, startEmulator, thinkingSignature, type Emulator,
+  DEFAULT_KNOWN_BETAS, DEFAULT_TEXT, decodeFrames, embeddingFor, generateWords, startEmulator, thinkingSignature, type Emulator,
 } from "../support/emulator/index.ts";
 import { verifyAuth } from "../support/emulator/sigv4.ts";
+import {
+  assembleEmbeddings, planEmbeddings, type BedrockEmbeddingResponse, type EmbeddingFamily,
+} from "../../worker/protocols/embeddings/openai.ts";
 
 const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const BASE_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -676,5 +679,187 @@ describe("thinking round trips, stricter settings, usage breakdown and recorded 
     expect(emu.requests.map((r) => r.status)).toEqual([200, 429, 400, 404, 404, 403, 200]);
     const overHttp = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as Array<{ status: number }>;
     expect(overHttp.map((r) => r.status)).toEqual([200, 429, 400, 404, 404, 403, 200]);
+  });
+});
+
+describe("embedding models (Titan Text Embeddings V2, Cohere Embed v3 / v4)", () => {
+  const TITAN = "amazon.titan-embed-text-v2:0";
+  const COHERE_EN = "cohere.embed-english-v3";
+  const COHERE_MULTI = "cohere.embed-multilingual-v3";
+  const COHERE_V4 = "cohere.embed-v4:0";
+  const invokeJson = async (modelId: string, body: unknown) =>
+    decode((await sdk.send(new InvokeModelCommand({ modelId, contentType: "application/json", accept: "application/json", body: encode(body) }))).body);
+  const sdkError = async (modelId: string, body: unknown) =>
+    (await sdk.send(new InvokeModelCommand({ modelId, contentType: "application/json", body: encode(body) })).catch((e: unknown) => e)) as Error & {
+      $metadata: { httpStatusCode: number };
+    };
+  const norm = (v: number[]) => Math.sqrt(v.reduce((n, x) => n + x * x, 0));
+  const tokens = (...texts: string[]) => texts.reduce((n, t) => n + Math.ceil([...t].length / 4), 0);
+
+  it("Titan V2 answers one deterministic vector of the requested size with inputTextTokenCount", async () => {
+    const text = "The quick brown fox — über schnell 🦊";
+    const out = await invokeJson(TITAN, { inputText: text, dimensions: 256, normalize: true, embeddingTypes: ["float", "binary"] });
+    expect(out.embedding).toHaveLength(256);
+    expect(out.embedding).toEqual(embeddingFor(text, 256));
+    expect(norm(out.embedding)).toBeCloseTo(1, 5);
+    expect(out.inputTextTokenCount).toBe(tokens(text));
+    expect(out.embeddingsByType.float).toEqual(out.embedding);
+    expect(out.embeddingsByType.binary).toEqual(out.embedding.map((v: number) => (v > 0 ? 1 : 0)));
+    // Defaults: 1024 dimensions, normalised, float only. normalize:false returns the raw (non-unit) vector.
+    const plain = await invokeJson(TITAN, { inputText: text });
+    expect(plain.embedding).toHaveLength(1024);
+    expect(Object.keys(plain.embeddingsByType)).toEqual(["float"]);
+    expect(plain.embedding.slice(0, 4)).not.toEqual(out.embedding.slice(0, 4)); // renormalised over 1024 components
+    const raw = await invokeJson(TITAN, { inputText: text, dimensions: 512, normalize: false });
+    expect(raw.embedding).toEqual(embeddingFor(text, 512, false));
+    expect(norm(raw.embedding)).toBeGreaterThan(2);
+    const again = await invokeJson(TITAN, { inputText: text, dimensions: 256 });
+    expect(again.embedding).toEqual(out.embedding);
+  });
+
+  it("Cohere v3 (English and multilingual) answers embeddings_floats, or embeddings_by_type when types are asked", async () => {
+    const texts = ["first document", "zweites Dokument", "third"];
+    for (const modelId of [COHERE_EN, COHERE_MULTI]) {
+      const out = await invokeJson(modelId, { texts, input_type: "search_document", truncate: "NONE" });
+      expect(out).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), texts, response_type: "embeddings_floats", embeddings: texts.map((t) => embeddingFor(t, 1024)) });
+    }
+    const typed = await invokeJson(COHERE_EN, { texts, input_type: "search_query", embedding_types: ["float", "int8", "uint8", "binary", "ubinary"] });
+    expect(typed.response_type).toBe("embeddings_by_type");
+    expect(Object.keys(typed.embeddings)).toEqual(["float", "int8", "uint8", "binary", "ubinary"]);
+    expect(typed.embeddings.float).toEqual(texts.map((t) => embeddingFor(t, 1024)));
+    const int8: number[] = typed.embeddings.int8[0];
+    expect(int8).toHaveLength(1024);
+    expect(int8.every((v) => Number.isInteger(v) && v >= -128 && v <= 127)).toBe(true);
+    expect(typed.embeddings.uint8[0]).toEqual(int8.map((v) => v + 128));
+    expect(typed.embeddings.ubinary[0]).toHaveLength(128);
+    expect(typed.embeddings.binary[0]).toEqual(typed.embeddings.ubinary[0].map((b: number) => b - 128));
+    // The first packed byte holds the signs of components 0..7, most significant bit first.
+    const signs = (typed.embeddings.float[0] as number[]).slice(0, 8).map((v) => (v > 0 ? "1" : "0")).join("");
+    expect(typed.embeddings.ubinary[0][0]).toBe(parseInt(signs, 2));
+  });
+
+  it("Cohere v4 honours output_dimension (default 1536) and its own truncate values", async () => {
+    const out = await invokeJson(COHERE_V4, { texts: ["a", "b"], input_type: "clustering", embedding_types: ["float"], output_dimension: 512, truncate: "RIGHT" });
+    expect(out.response_type).toBe("embeddings_by_type");
+    expect(out.embeddings.float).toEqual([embeddingFor("a", 512), embeddingFor("b", 512)]);
+    const full = await invokeJson(COHERE_V4, { texts: ["a"], input_type: "classification" });
+    expect(full.embeddings[0]).toHaveLength(1536);
+  });
+
+  it("sends the input token count in X-Amzn-Bedrock-Input-Token-Count (the only place Cohere has it)", async () => {
+    const texts = ["12345", "1234", "😀😀😀😀😀"];
+    const res = await post(invokeUrl(COHERE_EN), { texts, input_type: "search_document" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-amzn-bedrock-input-token-count")).toBe(String(2 + 1 + 2));
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(Object.keys((await res.json()) as object)).not.toContain("inputTextTokenCount");
+    const titan = await post(invokeUrl(encodeURIComponent(TITAN)), { inputText: "123456789" });
+    expect(titan.headers.get("x-amzn-bedrock-input-token-count")).toBe("3");
+    expect(((await titan.json()) as any).inputTextTokenCount).toBe(3);
+  });
+
+  it("validates embedding bodies with Bedrock-style ValidationExceptions", async () => {
+    const m = (detail: string) => `Malformed input request: ${detail}, please reformat your input and try again.`;
+    const cases: Array<[string, unknown, string]> = [
+      [TITAN, { inputText: "x", dimensions: 300 }, m("#/dimensions: 300 is not a valid enum value")],
+      [TITAN, { inputText: "x", dimensions: "256" }, m("#/dimensions: expected type: Integer, found: String")],
+      [TITAN, { dimensions: 256 }, m("#: required key [inputText] not found")],
+      [TITAN, { inputText: "" }, m("#/inputText: expected minLength: 1, actual: 0")],
+      [TITAN, { inputText: "x".repeat(50_001) }, m("#/inputText: expected maxLength: 50000, actual: 50001")],
+      [TITAN, { inputText: "x".repeat(40_000) }, "400 Bad Request: Too many input tokens. Max input tokens: 8192, request input token count: 10000"],
+      [TITAN, { inputText: "x", normalize: "yes" }, m("#/normalize: expected type: Boolean, found: String")],
+      [TITAN, { inputText: "x", embeddingTypes: ["int8"] }, m("#/embeddingTypes/0: int8 is not a valid enum value")],
+      [TITAN, { inputText: "x", texts: ["x"], model: "t" }, m("#: extraneous key [texts] is not permitted#: extraneous key [model] is not permitted")],
+      [TITAN, [1], m("#: expected type: JSONObject, found: JSONArray")],
+      [COHERE_EN, { texts: ["x"] }, m("#: required key [input_type] not found")],
+      [COHERE_EN, { input_type: "search_query" }, m("#: required key [texts] not found")],
+      [COHERE_EN, { texts: Array.from({ length: 97 }, () => "x"), input_type: "search_document" }, m("#/texts: expected maximum item count: 96, found: 97")],
+      [COHERE_EN, { texts: ["ok", "y".repeat(2049)], input_type: "search_document" }, m("#/texts/1: expected maxLength: 2048, actual: 2049")],
+      [COHERE_MULTI, { texts: ["x"], input_type: "query" }, m("#/input_type: query is not a valid enum value")],
+      [COHERE_EN, { texts: ["x"], input_type: "search_document", truncate: "RIGHT" }, m("#/truncate: RIGHT is not a valid enum value")],
+      [COHERE_EN, { texts: ["x"], input_type: "search_document", embedding_types: ["float", "double"] }, m("#/embedding_types/1: double is not a valid enum value")],
+      [COHERE_EN, { texts: ["x"], input_type: "search_document", output_dimension: 512 }, m("#: extraneous key [output_dimension] is not permitted")],
+      [COHERE_V4, { texts: ["x"], input_type: "search_document", output_dimension: 2048 }, m("#/output_dimension: 2048 is not a valid enum value")],
+      [COHERE_V4, { texts: ["x"], input_type: "search_document", truncate: "END" }, m("#/truncate: END is not a valid enum value")],
+      [COHERE_V4, { texts: ["x".repeat(41)], input_type: "search_document", max_tokens: 10 }, "Input is too long for requested model."],
+    ];
+    for (const [modelId, body, message] of cases) {
+      const err = await sdkError(modelId, body);
+      expect(err, message).toBeInstanceOf(ValidationException);
+      expect(err.message).toBe(message);
+      expect(err.$metadata.httpStatusCode).toBe(400);
+    }
+    // Truncation lets an over-long v4 text through; v3's character limit is counted in code points.
+    expect((await invokeJson(COHERE_V4, { texts: ["x".repeat(41)], input_type: "search_document", max_tokens: 10, truncate: "LEFT" })).embeddings).toHaveLength(1);
+    expect((await invokeJson(COHERE_EN, { texts: ["😀".repeat(2048)], input_type: "search_document" })).embeddings).toHaveLength(1);
+  });
+
+  it("knows only the base ids: a geo prefix is an invalid identifier, other versions are unknown, no stream/Converse/CountTokens", async () => {
+    for (const id of ["us.amazon.titan-embed-text-v2:0", "eu.cohere.embed-english-v3", "global.cohere.embed-v4:0", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.cohere.embed-v4:0"]) {
+      const err = await sdkError(id, { inputText: "x", texts: ["x"], input_type: "search_document" });
+      expect(err, id).toBeInstanceOf(ValidationException);
+      expect(err.message).toBe("The provided model identifier is invalid.");
+    }
+    const viaArn = await invokeJson("arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0", { inputText: "arn" });
+    expect(viaArn.embedding).toEqual(embeddingFor("arn", 1024));
+    for (const id of ["amazon.titan-embed-text-v1", "amazon.titan-embed-text-v2", "cohere.embed-english-v2", "cohere.embed-v4", "titan-embed-text-v2"]) {
+      expect((await post(invokeUrl(encodeURIComponent(id)), { inputText: "x" })).status, id).toBe(404);
+    }
+    const stream = await sdk
+      .send(new InvokeModelWithResponseStreamCommand({ modelId: TITAN, body: encode({ inputText: "x" }) }))
+      .catch((e: unknown) => e);
+    expect(stream).toBeInstanceOf(ValidationException);
+    expect((stream as Error).message).toBe("The model is unsupported for streaming.");
+    const converse = await sdk
+      .send(new ConverseCommand({ modelId: COHERE_V4, messages: [{ role: "user", content: [{ text: "x" }] }] }))
+      .catch((e: unknown) => e);
+    expect(converse).toBeInstanceOf(ValidationException);
+    expect((converse as Error).message).toMatch(/^This action doesn't support the model that you provided/);
+    const count = await sdk.send(new CountTokensCommand({ modelId: TITAN, input: { invokeModel: { body: encode({ inputText: "x" }) } } })).catch((e: unknown) => e);
+    expect((count as Error).message).toBe("The provided model doesn't support counting tokens.");
+  });
+
+  it("applies scripted HTTP failures to embedding calls but leaves answer-shaping scenarios for generation calls", async () => {
+    emu.script({ match: { modelId: COHERE_EN }, http: { status: 429, errorType: "ThrottlingException", message: "Too many requests, please wait before trying again." } });
+    emu.script({ text: "kept for Claude" });
+    const err = await sdkError(COHERE_EN, { texts: ["x"], input_type: "search_document" });
+    expect(err).toBeInstanceOf(ThrottlingException);
+    expect(err.$metadata.httpStatusCode).toBe(429);
+    expect((await invokeJson(TITAN, { inputText: "x" })).embedding).toHaveLength(1024);
+    const claude = decode((await sdk.send(new InvokeModelCommand({ modelId: MODEL, body: encode(claudeBody()) }))).body);
+    expect(claude.content[0].text).toBe("kept for Claude");
+    expect(emu.requests.map((r) => [r.modelId, r.status])).toEqual([[COHERE_EN, 429], [TITAN, 200], [MODEL, 200]]);
+  });
+
+  it("the gateway translator's plans are accepted, and its assembly matches the emulator's vectors, for every family", async () => {
+    const families: Array<[EmbeddingFamily, string, Record<string, unknown>, number]> = [
+      ["titan-v2", TITAN, { dimensions: 256 }, 256],
+      ["cohere-v3", COHERE_MULTI, {}, 1024],
+      ["cohere-v4", COHERE_V4, { dimensions: 512, input_type: "search_query" }, 512],
+    ];
+    const input = Array.from({ length: 100 }, (_, i) => `input number ${i} ${"·".repeat(i % 7)}`);
+    for (const [family, modelId, extra, dims] of families) {
+      const plan = planEmbeddings({ model: "whatever", input, encoding_format: "base64", ...extra }, family);
+      // Sent the way the Worker sends them: aws4fetch, SigV4, the id percent-encoded in the path.
+      const responses: BedrockEmbeddingResponse[] = [];
+      for (const call of plan.calls) {
+        const res = await post(invokeUrl(encodeURIComponent(modelId)), call.body);
+        expect(res.status, family).toBe(200);
+        const header = res.headers.get("x-amzn-bedrock-input-token-count");
+        responses.push({ json: await res.json(), inputTokenHeader: header === null ? null : Number(header) });
+      }
+      const { body, inputTokens } = assembleEmbeddings(plan, responses, { requestedModel: `openai-name-for-${family}` });
+      expect(body.model).toBe(`openai-name-for-${family}`);
+      expect(inputTokens).toBe(tokens(...input));
+      expect(body.usage).toEqual({ prompt_tokens: inputTokens, total_tokens: inputTokens });
+      body.data.forEach((d, i) => {
+        expect(d.index).toBe(i);
+        const buf = Buffer.from(d.embedding as string, "base64");
+        const floats = Array.from({ length: buf.length / 4 }, (_, k) => buf.readFloatLE(k * 4));
+        expect(floats, `${family} #${i}`).toEqual(embeddingFor(input[i]!, dims));
+      });
+      expect(emu.requests.length).toBe(plan.calls.length);
+      emu.reset();
+    }
   });
 });

@@ -236,7 +236,7 @@ describe("bad input gets a 4xx in Anthropic error JSON and no spend row", () => 
     expect((await stack.spendRows()).filter((r) => r.keyAlias === `bad-${_name}`)).toHaveLength(0);
   });
 
-  it("oversized body → 413 request_too_large without reading it all", async () => {
+  it("oversized body → 413 request_too_large (drained, never buffered)", async () => {
     const huge = JSON.stringify({ ...HELLO, messages: [{ role: "user", content: "x".repeat(21 * 1024 * 1024) }] });
     const res = await post("/v1/messages", huge);
     await expectAnthropicError(res, 413, "request_too_large", /20 MB/);

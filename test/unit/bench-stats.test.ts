@@ -148,6 +148,27 @@ describe("report verdicts", () => {
     expect(text).toContain("workerd gateway: not measured: no /proc");
   });
 
+  it("the memory section judges the gateway on its last doubling and quotes its relay", () => {
+    const MiB = 1048576;
+    const step = (words: number, rss: number) => ({ words, bytes: words * 45, maxRss: rss * MiB, seconds: 1 });
+    const mem = (kind: "gateway" | "relay", doubleRss: number) => ({
+      label: `workerd ${kind}`,
+      runtime: "workerd" as const,
+      kind,
+      ok: true as const,
+      pid: 7,
+      short: step(1000, 100),
+      settle: step(100_000, 150),
+      long: step(200_000, 200),
+      double: step(400_000, doubleRss),
+      rssAfter: doubleRss * MiB,
+    });
+    const text = renderReport({ ...results(1.4), memory: [mem("gateway", 260), mem("relay", 255)] });
+    expect(text).toMatch(/workerd gateway\s+400,000 words\s+17\.2 MiB\s+260\.0 MiB\s+\+60\.0 MiB/);
+    expect(text).toContain("workerd gateway: grows with response length, +60.0 MiB peak RSS from 200,000 words to 400,000 words (over target); its bare relay (identity TransformStream): +55.0 MiB");
+    expect(summaryLine({ ...results(1.4), memory: [mem("gateway", 201)] })).toContain("workerd memory flat (+1.0 MiB at 2x length)");
+  });
+
   it("memory is flat when doubling the length adds less peak RSS than the extra bytes", () => {
     const MiB = 1048576;
     const m = (longRss: number, doubleRss: number) => ({
@@ -157,11 +178,12 @@ describe("report verdicts", () => {
       ok: true as const,
       pid: 1,
       short: { words: 1000, bytes: 40_000, maxRss: 80 * MiB, seconds: 0.1 },
+      settle: { words: 100_000, bytes: 4 * MiB, maxRss: 120 * MiB, seconds: 1 },
       long: { words: 200_000, bytes: 8 * MiB, maxRss: longRss * MiB, seconds: 2 },
       double: { words: 400_000, bytes: 16 * MiB, maxRss: doubleRss * MiB, seconds: 4 },
       rssAfter: 0,
     });
-    // The jump from the short baseline to the first long stream (80 → 170) is not judged.
+    // The jumps from the short baseline through the settling streams (80 → 120 → 170) are not judged.
     expect(memoryIsFlat(m(170, 172))).toBe(true);
     expect(memoryIsFlat(m(170, 165))).toBe(true);
     expect(memoryIsFlat(m(170, 177.99))).toBe(true);

@@ -10,11 +10,14 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   if (!/^application\/json\b/i.test(type.trim())) {
     throw new GatewayError(415, "Content-Type must be application/json.", "invalid_request_error");
   }
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) throw new GatewayError(400, "Request body is empty: expected a JSON object.", "invalid_request_error");
-
   const reader = req.body.getReader();
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await discard(reader, maxBytes * 4);
+    throw tooLarge(maxBytes);
+  }
+
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -22,7 +25,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
+      await discard(reader, maxBytes * 3);
       throw tooLarge(maxBytes);
     }
     chunks.push(value);
@@ -50,6 +53,25 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     throw new GatewayError(400, "Request body must be a JSON object.", "invalid_request_error");
   }
   return parsed;
+}
+
+/**
+ * Reads and drops the rest of an oversized body (up to a cap) before answering 413. Answering while the client is
+ * still sending makes the runtime reset the connection, and most HTTP clients then report a network error instead
+ * of the 413 and its explanation. Nothing is kept: memory stays flat whatever the size.
+ */
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, capBytes: number): Promise<void> {
+  let seen = 0;
+  try {
+    while (seen <= capBytes) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+    }
+  } catch {
+    return;
+  }
+  await reader.cancel().catch(() => {});
 }
 
 function tooLarge(maxBytes: number): GatewayError {

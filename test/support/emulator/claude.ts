@@ -45,7 +45,8 @@ export interface ClaudeRequest {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const jsonType = (v: unknown): string =>
+/** The type names Bedrock's JSON-schema validator (everit) uses in "expected type: X, found: Y". */
+export const jsonType = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? "JSONArray" : isObject(v) ? "JSONObject" : typeof v === "number" ? (Number.isInteger(v) ? "Integer" : "BigDecimal") : typeof v === "string" ? "String" : "Boolean";
 
 /**

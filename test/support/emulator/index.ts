@@ -10,8 +10,10 @@
 // Other processes script it over HTTP: POST /__emulator/script (a Scenario or a list), POST /__emulator/reset,
 // GET /__emulator/requests, POST /__emulator/config (EmulatorSettings; answers {ok, config}), GET /__emulator/config. Callers that can only send prompts use magic markers (magic.ts): [[emu:tool NAME JSON]],
 // [[emu:text …]], [[emu:words N]]. Without either, the answer is DEFAULT_TEXT. Token usage follows the formula in
-// tokens.ts. Files: server.ts (HTTP, order of checks), sigv4.ts, routes.ts + models.ts (paths, model ids),
-// claude.ts / converse.ts / count-tokens.ts (per-operation validation and answers), echoed-thinking.ts (thinking
+// tokens.ts. Embedding models (Titan Text Embeddings V2, Cohere Embed v3/v4) answer InvokeModel with deterministic
+// vectors (embeddingFor) and ceil(characters / 4) tokens per text. Files: server.ts (HTTP, order of checks), sigv4.ts,
+// routes.ts + models.ts (paths, model ids), claude.ts / converse.ts / count-tokens.ts / embeddings.ts +
+// embedding-vectors.ts (per-operation and per-model validation and answers), echoed-thinking.ts (thinking
 // blocks sent back must be ones the emulator issued), config.ts (runtime settings), plan.ts (what to answer),
 // scenarios.ts (script queue), frames.ts + stream.ts (event-stream encoding and writing), errors.ts.
 //
@@ -32,6 +34,8 @@ export type {
 export { DEFAULT_KNOWN_BETAS } from "./claude.ts";
 export { DEFAULT_TEXT, thinkingSignature } from "./plan.ts";
 export { generateWords } from "./magic.ts";
+export { embeddingFor } from "./embedding-vectors.ts";
+export { embeddingTokens } from "./embeddings.ts";
 export { decodeFrames } from "./frames.ts";
 
 export const DEFAULT_ACCESS_KEY_ID = "AKIDEMULATOR";

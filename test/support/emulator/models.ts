@@ -1,9 +1,11 @@
 // Which model ids the emulator treats as existing. The point is to catch a gateway that forgets to map a friendly
 // name ("claude-sonnet-4-6") to a Bedrock id ("us.anthropic.claude-sonnet-4-6"): anything not shaped like a Bedrock
 // id is unknown. Real Bedrock knows a fixed catalogue; we accept any id of a known family's shape, so new model
-// versions need no emulator change.
+// versions need no emulator change (embedding models excepted: they are listed exactly, see FAMILIES).
 
-export type ModelFamily = "claude" | "nova" | "deepseek" | "qwen" | "kimi" | "llama" | "mistral" | "gpt-oss";
+export type ModelFamily =
+  | "claude" | "nova" | "deepseek" | "qwen" | "kimi" | "llama" | "mistral" | "gpt-oss"
+  | "titan-embed-v2" | "cohere-embed-v3" | "cohere-embed-v4";
 
 export interface ModelInfo {
   family: ModelFamily;
@@ -24,6 +26,12 @@ const FAMILIES: Array<[ModelFamily, RegExp]> = [
   ["llama", new RegExp(String.raw`^meta\.llama[a-z0-9.-]*${VERSION}$`)],
   ["mistral", new RegExp(String.raw`^mistral\.[a-z0-9][a-z0-9.-]*${VERSION}$`)],
   ["gpt-oss", new RegExp(String.raw`^openai\.gpt-oss-[a-z0-9][a-z0-9.-]*${VERSION}$`)],
+  // Embedding models are matched exactly: each version has its own body schema (embeddings.ts), so an unknown
+  // version must not be answered with a guessed one. They exist only as base ids (a geo prefix is classified here and
+  // refused in server.ts, as Bedrock refuses an inference profile that does not exist).
+  ["titan-embed-v2", /^amazon\.titan-embed-text-v2:0$/],
+  ["cohere-embed-v3", /^cohere\.embed-(?:english|multilingual)-v3$/],
+  ["cohere-embed-v4", /^cohere\.embed-v4:0$/],
 ];
 const ARN = /^arn:aws(?:-[a-z-]+)?:bedrock:[a-z0-9-]+:(\d{12})?:([a-z-]+)\/(.+)$/;
 

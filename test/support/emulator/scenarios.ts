@@ -1,6 +1,7 @@
 // The FIFO queue of scripted behaviours. A request takes the first scenario that matches it AND that its operation
 // can express: stream faults wait for a streaming call, answer-shaping fields are not eaten by CountTokens (which a
-// gateway may call before the real request). `http` and `stallMs` fit every operation.
+// gateway may call before the real request) nor by embedding calls (which have no text to shape). `http` and
+// `stallMs` fit every operation.
 import { normaliseOperationName, STREAMING_OPERATIONS } from "./routes.ts";
 import type { Operation, Scenario } from "./types.ts";
 
@@ -28,14 +29,17 @@ export function checkScenario(s: unknown): asserts s is Scenario {
   }
 }
 
-function fits(s: Scenario, operation: Operation, modelId: string): boolean {
+/** What the request will answer: generated content (Claude, Converse) or vectors (the embedding models). */
+export type AnswerKind = "generation" | "embedding";
+
+function fits(s: Scenario, operation: Operation, modelId: string, kind: AnswerKind): boolean {
   if (s.match?.operation !== undefined && normaliseOperationName(s.match.operation) !== operation) return false;
   if (s.match?.modelId !== undefined && s.match.modelId !== modelId) return false;
   const streamOnly = s.streamException !== undefined || s.streamErrorFrame !== undefined || s.corruptCrcAfterEvents !== undefined;
   if (streamOnly && !STREAMING_OPERATIONS.has(operation)) return false;
   const shapesAnswer =
     s.text !== undefined || s.toolUse !== undefined || s.thinking !== undefined || s.redactedThinking !== undefined || s.usage !== undefined;
-  if ((shapesAnswer || streamOnly) && operation === "CountTokens") return false;
+  if ((shapesAnswer || streamOnly) && (operation === "CountTokens" || kind === "embedding")) return false;
   return true;
 }
 
@@ -55,8 +59,8 @@ export class ScenarioQueue {
     return this.queue.length;
   }
 
-  take(operation: Operation, modelId: string): Scenario | undefined {
-    const index = this.queue.findIndex((q) => fits(q.scenario, operation, modelId));
+  take(operation: Operation, modelId: string, kind: AnswerKind = "generation"): Scenario | undefined {
+    const index = this.queue.findIndex((q) => fits(q.scenario, operation, modelId, kind));
     const found = this.queue[index];
     if (!found) return undefined;
     found.remaining--;

@@ -18,6 +18,7 @@ import {
   type ConverseRequest,
 } from "./converse.ts";
 import { countTokens } from "./count-tokens.ts";
+import { answerEmbedding, isEmbeddingFamily, type EmbeddingModelFamily } from "./embeddings.ts";
 import { applySettings, describeSettings, type ClaudeRules } from "./config.ts";
 import { validateEchoedThinking } from "./echoed-thinking.ts";
 import type { AnswerPlan } from "./plan.ts";
@@ -219,6 +220,8 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     return sendJson(res, 200, result, { "x-amzn-RequestId": requestId });
   }
 
+  if (isEmbeddingFamily(model.family)) return answerEmbeddingCall(route, model, model.family, body, res, config, state, requestId, timing);
+
   const isClaudeInvoke = operation === "InvokeModel" || operation === "InvokeModelWithResponseStream";
   let claudeBody: ClaudeRequest | null = null;
   let converseBody: ConverseRequest | null = null;
@@ -286,6 +289,33 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     splitFrames: config.splitFrames,
     fault: faultFromScenario(scenario),
     timing,
+  });
+}
+
+/**
+ * Titan / Cohere embeddings (embeddings.ts): InvokeModel only, base model ids only. Scripted `http` failures and
+ * stalls apply; answer-shaping scenarios are left for a later generation call.
+ */
+async function answerEmbeddingCall(
+  route: Route, model: ModelInfo, family: EmbeddingModelFamily, body: unknown, res: ServerResponse, config: EmulatorConfig,
+  state: EmulatorState, requestId: string, timing: StreamTiming,
+): Promise<void> {
+  const { operation, modelId } = route;
+  // Embedding models have no cross-region inference profile, so a geo-prefixed id names nothing that exists.
+  if (!model.isBaseModel) throw validation("The provided model identifier is invalid.");
+  if (operation === "Converse" || operation === "ConverseStream") {
+    throw validation("This action doesn't support the model that you provided. Try again with a supported text or chat model.");
+  }
+  if (operation === "InvokeModelWithResponseStream") throw validation("The model is unsupported for streaming.");
+  const result = answerEmbedding(family, body);
+  const scenario = state.scenarios.take(operation, modelId, "embedding");
+  await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
+  if (res.destroyed) return;
+  if (scenario?.http) return writeScripted(res, scenario, requestId);
+  sendJson(res, 200, result.body, {
+    "x-amzn-RequestId": requestId,
+    "X-Amzn-Bedrock-Invocation-Latency": String(Date.now() - timing.startedAt),
+    "X-Amzn-Bedrock-Input-Token-Count": String(result.inputTokens),
   });
 }
 

@@ -96,7 +96,7 @@ export interface Usage {
 /**
  * One scripted behaviour. Scenarios form a FIFO queue: a request takes the first queued scenario whose `match`
  * fits it and that its operation can express (stream faults only fit streaming operations; answer-shaping fields
- * do not fit CountTokens). `times` (default 1) says how many requests it serves before it is dropped.
+ * do not fit CountTokens nor calls to the embedding models, which take only `http` and `stallMs`). `times` (default 1) says how many requests it serves before it is dropped.
  */
 export interface Scenario {
   match?: ScenarioMatch;

@@ -493,8 +493,9 @@ export function openAIToConverse(req: any, opts: OpenAIToConverseOptions): Conve
 
   for (const field of IGNORED_FIELDS) {
     const v = req[field];
-    if (v === undefined || v === null || v === false) continue;
-    if (field === "parallel_tool_calls" && v === true) continue; // the default: nothing is lost
+    if (v === undefined || v === null) continue;
+    // false is the default for the rest, but for parallel_tool_calls true is (and false is what gets lost).
+    if (v === (field === "parallel_tool_calls")) continue;
     t.warn(`${field} is not supported by Bedrock Converse and was ignored.`);
   }
   if (Array.isArray(req.modalities) && req.modalities.some((m: unknown) => m !== "text")) {
