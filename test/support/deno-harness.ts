@@ -41,6 +41,10 @@ export async function startDenoGateway(env: Record<string, string>, timeoutMs = 
   );
   const logs: string[] = [];
   const url = `http://127.0.0.1:${port}`;
+  // If the test process dies first (Ctrl-C, a crash), do not leave the child running.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Deno gateway did not start in ${timeoutMs} ms:\n${logs.join("\n")}`)), timeoutMs);
     const onData = (chunk: Buffer) => {

@@ -34,6 +34,10 @@ export async function startDevServer(env: Record<string, string>, timeoutMs = 11
   });
   const output: string[] = [];
   const url = `http://127.0.0.1:${port}`;
+  // If the test process dies first (Ctrl-C, a crash), do not leave the child running.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm run dev did not become ready:\n${output.join("")}`)), timeoutMs);
     const onData = (b: Buffer) => {
