@@ -4,7 +4,9 @@ import type { AppEnv } from "./context.ts";
 import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
 import { checkRoute, rawTarget } from "./edge/firewall.ts";
 import { requireKey } from "./keys/middleware.ts";
+import { chatCompletions } from "./routes/chat.ts";
 import { countTokens } from "./routes/count-tokens.ts";
+import { embeddings } from "./routes/embeddings.ts";
 import { health } from "./routes/health.ts";
 import { messages } from "./routes/messages.ts";
 import { listModels } from "./routes/models.ts";
@@ -53,6 +55,8 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
   app.post("/v1/messages", messages);
   app.post("/v1/messages/count_tokens", countTokens);
   app.get("/v1/models", listModels);
+  app.post("/v1/chat/completions", chatCompletions);
+  app.post("/v1/embeddings", embeddings);
 
   app.notFound((c) => errorResponse(dialectForPath(rawTarget(c.req.url).path), 404, "Not found.", { requestId: c.get("requestId") }));
 

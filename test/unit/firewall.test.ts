@@ -15,7 +15,9 @@ function statusOf(method: string, url: string): number {
 }
 
 describe("path and method allowlist", () => {
-  it("serves exactly the four routes of the first cut, with their methods", () => {
+  it("serves exactly the allowlisted routes, with their methods", () => {
+    expect(checkRoute("POST", `${H}/v1/chat/completions`)).toBe("/v1/chat/completions");
+    expect(checkRoute("POST", `${H}/v1/embeddings`)).toBe("/v1/embeddings");
     expect(checkRoute("POST", `${H}/v1/messages`)).toBe("/v1/messages");
     expect(checkRoute("POST", `${H}/v1/messages?beta=true`)).toBe("/v1/messages");
     expect(checkRoute("POST", `${H}/v1/messages/count_tokens`)).toBe("/v1/messages/count_tokens");
@@ -35,7 +37,7 @@ describe("path and method allowlist", () => {
 
   it.each([
     "/", "/v1", "/v1/", "/v1/messages/", "/V1/messages", "/v1/Messages", "/health/readiness", "/docs", "/openapi.json",
-    "/v1/chat/completions", "/v1/messages/count_tokens/x", "/admin", "/ui",
+    "/v1/completions", "/v1/chat/completions/", "/v1/Chat/completions", "/v1/messages/count_tokens/x", "/admin", "/ui",
   ])("404s unknown or differently-cased path %s", (path) => {
     expect(statusOf("POST", `${H}${path}`)).toBe(404);
     expect(statusOf("GET", `${H}${path}`)).toBe(404);

@@ -11,6 +11,8 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/messages": ["POST"],
   "/v1/messages/count_tokens": ["POST"],
   "/v1/models": ["GET"],
+  "/v1/chat/completions": ["POST"],
+  "/v1/embeddings": ["POST"],
 };
 
 export const MAX_PATH_LENGTH = 256;

@@ -8,6 +8,17 @@
 
 export type ModelApi = "anthropic" | "converse" | "embedding";
 
+/** What a Converse model accepts, so the OpenAI translator refuses (400) what the model would otherwise reject. */
+export interface ConverseSupport {
+  stopSequences?: boolean;
+  toolChoiceRequired?: boolean;
+  cachePointOnTools?: boolean;
+  jsonSchema?: boolean;
+  reasoning?: boolean;
+}
+
+export type EmbeddingFamily = "titan-v2" | "cohere-v3" | "cohere-v4";
+
 export interface Price {
   input: number;
   output: number;
@@ -37,6 +48,10 @@ export interface ModelRow {
   cacheTtl?: boolean;
   /** `output_config` accepted (Claude 4.6 and later). */
   outputConfig?: boolean;
+  /** Converse models: what the model accepts (omitted = the common defaults: stop sequences and tool forcing). */
+  converse?: ConverseSupport;
+  /** Embedding models: which request/response shape the model speaks. */
+  embedding?: EmbeddingFamily;
   contextWindow: number;
   maxOutput: number;
   /** RFC 3339 date the model was released, for `/v1/models`. */
@@ -72,7 +87,8 @@ export const MODELS: readonly ModelRow[] = [
   // ---- Other providers (Rockport's model set), served through Converse --------------------------------------
   { name: "deepseek-v3.2", displayName: "DeepSeek V3.2", bedrockId: "deepseek.v3.2", api: "converse", geos: [], price: { input: 0.62, output: 1.85 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-12-01" },
   { name: "qwen3-coder-480b", displayName: "Qwen3 Coder 480B A35B", bedrockId: "qwen.qwen3-coder-480b-a35b-v1:0", api: "converse", geos: [], price: { input: 0.45, output: 1.8 }, contextWindow: 256_000, maxOutput: 64_000, released: "2025-09-18" },
-  { name: "kimi-k2.5", displayName: "Kimi K2.5", bedrockId: "moonshotai.kimi-k2.5", api: "converse", geos: [], price: { input: 0.6, output: 3 }, contextWindow: 256_000, maxOutput: 32_000, released: "2026-01-27" },
+  // Kimi on Bedrock takes no stop sequences and cannot be forced to call a tool.
+  { name: "kimi-k2.5", converse: { stopSequences: false, toolChoiceRequired: false }, displayName: "Kimi K2.5", bedrockId: "moonshotai.kimi-k2.5", api: "converse", geos: [], price: { input: 0.6, output: 3 }, contextWindow: 256_000, maxOutput: 32_000, released: "2026-01-27" },
   { name: "nova-pro", displayName: "Amazon Nova Pro", bedrockId: "amazon.nova-pro-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.8, output: 3.2, cacheRead: 0.2 }, contextWindow: 300_000, maxOutput: 10_000, released: "2024-12-03" },
   { name: "nova-lite", displayName: "Amazon Nova Lite", bedrockId: "amazon.nova-lite-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.06, output: 0.24, cacheRead: 0.015 }, contextWindow: 300_000, maxOutput: 10_000, released: "2024-12-03" },
   { name: "nova-micro", displayName: "Amazon Nova Micro", bedrockId: "amazon.nova-micro-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.035, output: 0.14, cacheRead: 0.00875 }, contextWindow: 128_000, maxOutput: 10_000, released: "2024-12-03" },
@@ -81,6 +97,12 @@ export const MODELS: readonly ModelRow[] = [
   { name: "llama4-maverick", displayName: "Llama 4 Maverick 17B", bedrockId: "meta.llama4-maverick-17b-instruct-v1:0", api: "converse", geos: ["us"], price: { input: 0.24, output: 0.97 }, contextWindow: 1_000_000, maxOutput: 8_192, released: "2025-04-28", verified: false },
   { name: "mistral-large-3", displayName: "Mistral Large 3", bedrockId: "mistral.mistral-large-3-675b-instruct", api: "converse", geos: [], price: { input: 0.5, output: 1.5 }, contextWindow: 256_000, maxOutput: 32_000, released: "2025-12-02", verified: false },
   { name: "ministral-8b", displayName: "Ministral 3 8B", bedrockId: "mistral.ministral-3-8b-instruct", api: "converse", geos: [], price: { input: 0.15, output: 0.15 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-12-02", verified: false },
-  { name: "gpt-oss-120b", displayName: "gpt-oss-120b", bedrockId: "openai.gpt-oss-120b-1:0", api: "converse", geos: [], price: { input: 0.15, output: 0.6 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-08-05", verified: false },
-  { name: "gpt-oss-20b", displayName: "gpt-oss-20b", bedrockId: "openai.gpt-oss-20b-1:0", api: "converse", geos: [], price: { input: 0.07, output: 0.3 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-08-05", verified: false },
+  { name: "gpt-oss-120b", converse: { reasoning: true }, displayName: "gpt-oss-120b", bedrockId: "openai.gpt-oss-120b-1:0", api: "converse", geos: [], price: { input: 0.15, output: 0.6 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-08-05", verified: false },
+  { name: "gpt-oss-20b", converse: { reasoning: true }, displayName: "gpt-oss-20b", bedrockId: "openai.gpt-oss-20b-1:0", api: "converse", geos: [], price: { input: 0.07, output: 0.3 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-08-05", verified: false },
+
+  // ---- Embeddings (OpenAI /v1/embeddings), called with their native InvokeModel bodies; base ids only -------------
+  { name: "titan-embed-text-v2", aliases: ["amazon.titan-embed-text-v2"], embedding: "titan-v2", displayName: "Amazon Titan Text Embeddings V2", bedrockId: "amazon.titan-embed-text-v2:0", api: "embedding", geos: [], price: { input: 0.02, output: 0 }, contextWindow: 8_192, maxOutput: 0, released: "2024-04-30" },
+  { name: "cohere-embed-english-v3", embedding: "cohere-v3", displayName: "Cohere Embed English v3", bedrockId: "cohere.embed-english-v3", api: "embedding", geos: [], price: { input: 0.1, output: 0 }, contextWindow: 512, maxOutput: 0, released: "2023-11-02" },
+  { name: "cohere-embed-multilingual-v3", embedding: "cohere-v3", displayName: "Cohere Embed Multilingual v3", bedrockId: "cohere.embed-multilingual-v3", api: "embedding", geos: [], price: { input: 0.1, output: 0 }, contextWindow: 512, maxOutput: 0, released: "2023-11-02" },
+  { name: "cohere-embed-v4", embedding: "cohere-v4", displayName: "Cohere Embed v4", bedrockId: "cohere.embed-v4:0", api: "embedding", geos: [], price: { input: 0.12, output: 0 }, contextWindow: 128_000, maxOutput: 0, released: "2025-04-15", verified: false },
 ];

@@ -1,14 +1,16 @@
-const PING = new TextEncoder().encode('event: ping\ndata: {"type": "ping"}\n\n');
+const ANTHROPIC_PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 
 /**
- * Passes SSE bytes through and, once the stream has started, sends Anthropic's `ping` event whenever it has been
+ * Passes SSE bytes through and, once the stream has started, sends a keep-alive (Anthropic's `ping` event by default;
+ * OpenAI streams use an SSE comment) whenever it has been
  * silent for `intervalMs` (a thinking model can be quiet for a long time; idle connections get cut by proxies).
  * Chunks from the transcoder are whole events, so a ping never lands inside one.
  *
  * Per chunk this only records the time: one timer per stream checks for silence, instead of re-arming a timer on
  * every chunk (which showed up in the benchmark's profile).
  */
-export function withPings(intervalMs: number): TransformStream<Uint8Array, Uint8Array> {
+export function withPings(intervalMs: number, ping: string = ANTHROPIC_PING): TransformStream<Uint8Array, Uint8Array> {
+  const PING = new TextEncoder().encode(ping);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastWrite = 0;
   let closed = false;

@@ -21,7 +21,8 @@
 import { GatewayError } from "../../edge/errors.ts";
 import { float32Base64 } from "./float32-base64.ts";
 
-export type EmbeddingFamily = "titan-v2" | "cohere-v3" | "cohere-v4";
+import type { EmbeddingFamily } from "../../models/catalog-data.ts";
+export type { EmbeddingFamily };
 export type EmbeddingEncoding = "float" | "base64";
 export type CohereInputType = "search_document" | "search_query" | "classification" | "clustering";
 

@@ -1,0 +1,66 @@
+import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
+import type { AppContext } from "../context.ts";
+import { errorResponse } from "../edge/errors.ts";
+import { assembleEmbeddings, planEmbeddings, type BedrockEmbeddingResponse } from "../protocols/embeddings/openai.ts";
+import { toOpenAIError, TranslationError } from "../protocols/openai/errors.ts";
+import { EmbeddingsRequest } from "../protocols/openai/schema.ts";
+import { logEvent } from "../util/log.ts";
+import { readJsonBody, validate } from "./body.ts";
+import { resolveModelForKey } from "./resolve-model.ts";
+import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
+
+/** Workers allow six simultaneous outgoing connections per request; more would only queue. */
+const PARALLEL_CALLS = 6;
+
+/**
+ * `POST /v1/embeddings` for the embedding models in the catalog. Titan embeds one text per call, Cohere up to 96:
+ * the translator plans the calls, they run a few at a time, and the answers are put back in input order.
+ */
+export async function embeddings(c: AppContext): Promise<Response> {
+  const s = c.get("services");
+  const raw = (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>;
+  const req = validate(EmbeddingsRequest, raw);
+  const model = resolveModelForKey(c, req.model);
+  if (model.row.api !== "embedding" || !model.row.embedding) {
+    throw new TranslationError("model", `model: ${req.model} is not an embedding model; call it through /v1/chat/completions.`);
+  }
+  const plan = planEmbeddings(raw, model.row.embedding);
+  const targets = s.router.targetsFor(model);
+
+  const outcomes: InvokeOutcome[] = new Array(plan.calls.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.calls.length) {
+      const i = next++;
+      outcomes[i] = await invokeWithFailover({ targets, op: "invoke", body: plan.calls[i]!.body, modelKey: model.baseId, memory: s.rejections });
+      if (!outcomes[i]!.ok) next = plan.calls.length; // one failure decides the answer: stop starting new calls
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_CALLS, plan.calls.length) }, worker));
+
+  const first = outcomes.find((o) => o !== undefined);
+  const meta: CallMeta = { route: "/v1/embeddings", model, stream: false, target: first?.target?.name ?? null, bedrockModel: first?.target?.modelId ?? model.invokeId };
+  const failure = outcomes.find((o): o is Extract<InvokeOutcome, { ok: false }> => o !== undefined && !o.ok);
+  if (failure) {
+    const e = toOpenAIError(failure.error);
+    // Calls that did succeed were still billed by Bedrock.
+    const done = await readAll(outcomes.filter((o): o is Extract<InvokeOutcome, { ok: true }> => o?.ok === true));
+    const tokens = done.reduce((n, r) => n + (r.inputTokenHeader ?? 0), 0);
+    recordSpend(c, meta, e.status, { input_tokens: tokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    logEvent("warn", { msg: "embedding call failed", requestId: c.get("requestId"), error: failure.error.name });
+    return withTarget(errorResponse("openai", e.status, failure.unreachable ? "The model service could not be reached. Please retry." : e.message, { type: e.type }), meta);
+  }
+  const responses = await readAll(outcomes as Extract<InvokeOutcome, { ok: true }>[]);
+  const { body, inputTokens } = assembleEmbeddings(plan, responses, { requestedModel: req.model });
+  recordSpend(c, meta, 200, { input_tokens: inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+  return withTarget(c.json(body, 200), meta);
+}
+
+async function readAll(ok: Extract<InvokeOutcome, { ok: true }>[]): Promise<BedrockEmbeddingResponse[]> {
+  return Promise.all(
+    ok.map(async (o) => {
+      const header = Number(o.res.headers.get("x-amzn-bedrock-input-token-count"));
+      return { json: await o.res.json(), inputTokenHeader: Number.isFinite(header) && header >= 0 ? header : null };
+    }),
+  );
+}
