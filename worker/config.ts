@@ -25,6 +25,8 @@ export interface Config {
   negativeKeyCacheTtlMs: number;
   maxBodyBytes: number;
   spendFlushDelayMs: number;
+  /** The admin API's credential (LiteLLM's "master key"); the admin API does not exist without it. */
+  masterKey?: string;
   /** Local development mode (`npm run dev`): relaxes nothing about keys, only allows running without Access. */
   devMode: boolean;
 }
@@ -130,8 +132,10 @@ export function parseConfig(env: Record<string, unknown>): Config {
     negativeKeyCacheTtlMs: Math.min(2000, keyTtl * 1000),
     maxBodyBytes: r.int("MAX_BODY_MB", 20, 1, 24) * 1024 * 1024,
     spendFlushDelayMs: r.int("SPEND_FLUSH_DELAY_MS", 25, 0, 5000),
+    masterKey: r.optional("MASTER_KEY"),
     devMode: r.optional("BREAKWATER_DEV") === "1",
   };
+  if (config.masterKey !== undefined && config.masterKey.length < 32) r.problems.push("MASTER_KEY must be at least 32 characters");
   if (r.problems.length) throw new ConfigError(`Invalid configuration: ${r.problems.join("; ")}`);
   return config;
 }

@@ -1,7 +1,7 @@
 import { RejectionMemory } from "./bedrock/rejections.ts";
 import { TargetRouter } from "./bedrock/targets.ts";
 import { parseConfig, type Config } from "./config.ts";
-import { createDb } from "./db/client.ts";
+import { createDb, type Db } from "./db/client.ts";
 import { findKeyByHash, writeSpend } from "./db/queries.ts";
 import { KeyStore } from "./keys/store.ts";
 import { SpendRecorder } from "./meter/spend.ts";
@@ -11,6 +11,8 @@ import { logEvent } from "./util/log.ts";
 /** Everything a request needs that lives longer than a request: built once per isolate from the environment. */
 export interface Services {
   config: Config;
+  /** Postgres through the Neon HTTP driver: one fetch per statement, nothing held between requests. */
+  db: Db;
   catalog: Catalog;
   keys: KeyStore;
   /** Where each model is served from, in failover order, with one signing client per place. */
@@ -18,15 +20,23 @@ export interface Services {
   /** Beta flags and fields Bedrock refused, per model, learned at run time. */
   rejections: RejectionMemory;
   spend: SpendRecorder;
+  /** Tells every part of the gateway that holds key state that a key changed (blocked, updated, deleted, rotated). */
+  keyEvents: KeyEvents;
+}
+
+export interface KeyEvents {
+  changed(keyId: string, keyHashes: string[]): Promise<void>;
 }
 
 export function buildServices(env: Record<string, unknown>): Services {
   const config = parseConfig(env);
   const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint });
+  const keys = new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs);
   return {
     config,
+    db,
     catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds, arns: config.modelArns }),
-    keys: new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs),
+    keys,
     router: new TargetRouter({
       region: config.aws.region,
       endpoint: config.bedrockEndpoint,
@@ -38,6 +48,12 @@ export function buildServices(env: Record<string, unknown>): Services {
     spend: new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
       logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
     ),
+    // This isolate forgets the key at once; other isolates are told through the meter (see worker/meter/).
+    keyEvents: {
+      async changed(_keyId, hashes) {
+        for (const h of hashes) keys.invalidate(h);
+      },
+    },
   };
 }
 
