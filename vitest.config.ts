@@ -13,6 +13,8 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // Spend is written after the response; on a loaded 2-core machine that can take more than a second.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
       {

@@ -9,6 +9,7 @@ import { countTokens } from "./routes/count-tokens.ts";
 import { embeddings } from "./routes/embeddings.ts";
 import { health } from "./routes/health.ts";
 import { messages } from "./routes/messages.ts";
+import { meterScope } from "./routes/metering.ts";
 import { listModels } from "./routes/models.ts";
 import type { Services } from "./services.ts";
 import { newRequestId } from "./util/ids.ts";
@@ -52,6 +53,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
 
   app.get("/health", health);
   app.use("/v1/*", requireKey);
+  app.use("/v1/*", meterScope);
   app.post("/v1/messages", messages);
   app.post("/v1/messages/count_tokens", countTokens);
   app.get("/v1/models", listModels);

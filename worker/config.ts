@@ -3,6 +3,7 @@
  * the first request with a clear message naming the variable, rather than misbehaving later.
  */
 import type { Credentials, TargetSpec } from "./bedrock/targets.ts";
+import { defaultsOutsideLimits, keyDefaultsProblems, keyLimitsProblems, type KeyDefaults, type KeyLimits } from "./keys/bounds.ts";
 
 export interface Config {
   aws: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region: string };
@@ -27,6 +28,10 @@ export interface Config {
   spendFlushDelayMs: number;
   /** The admin API's credential (LiteLLM's "master key"); the admin API does not exist without it. */
   masterKey?: string;
+  /** Values for fields a /key/generate request leaves out (KEY_DEFAULTS). */
+  keyDefaults: KeyDefaults;
+  /** Upper bounds for keys made or changed through the admin API (KEY_LIMITS). */
+  keyLimits: KeyLimits;
   /** Local development mode (`npm run dev`): relaxes nothing about keys, only allows running without Access. */
   devMode: boolean;
 }
@@ -133,11 +138,30 @@ export function parseConfig(env: Record<string, unknown>): Config {
     maxBodyBytes: r.int("MAX_BODY_MB", 20, 1, 24) * 1024 * 1024,
     spendFlushDelayMs: r.int("SPEND_FLUSH_DELAY_MS", 25, 0, 5000),
     masterKey: r.optional("MASTER_KEY"),
+    keyDefaults: keyBounds(r, "KEY_DEFAULTS", keyDefaultsProblems),
+    keyLimits: keyBounds(r, "KEY_LIMITS", keyLimitsProblems),
     devMode: r.optional("BREAKWATER_DEV") === "1",
   };
   if (config.masterKey !== undefined && config.masterKey.length < 32) r.problems.push("MASTER_KEY must be at least 32 characters");
+  for (const p of defaultsOutsideLimits(config.keyDefaults, config.keyLimits)) r.problems.push(`KEY_DEFAULTS: ${p} (KEY_LIMITS)`);
   if (r.problems.length) throw new ConfigError(`Invalid configuration: ${r.problems.join("; ")}`);
   return config;
+}
+
+/** KEY_DEFAULTS / KEY_LIMITS: a JSON object whose every problem is reported, field by field. */
+function keyBounds<T extends object>(r: EnvReader, name: string, problemsOf: (v: unknown) => string[]): T {
+  const text = r.optional(name);
+  if (text === undefined) return {} as T;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    r.problems.push(`${name} must be a JSON object`);
+    return {} as T;
+  }
+  const problems = problemsOf(parsed);
+  for (const p of problems) r.problems.push(`${name}: ${p}`);
+  return problems.length ? ({} as T) : (parsed as T);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { KeyRecord } from "./db/queries.ts";
+import type { Ticket } from "./routes/metering.ts";
 import type { Services } from "./services.ts";
 
 /** What the pipeline stages hand to each other through the Hono context. */
@@ -11,6 +12,10 @@ export interface AppEnv {
     services: Services;
     key: KeyRecord;
     keyHash: string;
+    /** When the key record in `key` was read from Postgres. */
+    keyLoadedAt: number;
+    /** The meter reservation of this request, once admitted (settled exactly once). */
+    ticket: Ticket;
   };
 }
 

@@ -1,9 +1,23 @@
 // Workers entry: the only file that knows it runs on Cloudflare. It hands the app the env bindings and the
-// execution context (for waitUntil); Durable Object classes will be exported from here too.
+// execution context (for waitUntil), gives the services the Durable Object meter, and exports the Durable Object
+// class to the runtime.
 import { createApp } from "./app.ts";
-import { servicesPerEnv } from "./services.ts";
+import { DurableMeter } from "./meter/durable-meter.ts";
+import { buildServices, servicesPerEnv } from "./services.ts";
 
-const app = createApp(servicesPerEnv());
+export { KeyMeterObject } from "./meter/key-meter-object.ts";
+
+const app = createApp(
+  servicesPerEnv((env) =>
+    buildServices(env, {
+      meter: (e) => {
+        const ns = e.KEY_METER as DurableObjectNamespace | undefined;
+        if (!ns) throw new Error("The KEY_METER Durable Object binding is missing (see wrangler.toml).");
+        return new DurableMeter(ns);
+      },
+    }),
+  ),
+);
 
 export default {
   fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Response | Promise<Response> {

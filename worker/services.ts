@@ -3,7 +3,10 @@ import { TargetRouter } from "./bedrock/targets.ts";
 import { parseConfig, type Config } from "./config.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { findKeyByHash, writeSpend } from "./db/queries.ts";
+import { resetKeyPeriod } from "./db/meter-queries.ts";
 import { KeyStore } from "./keys/store.ts";
+import { InProcessMeter } from "./meter/in-process.ts";
+import type { Meter } from "./meter/meter.ts";
 import { SpendRecorder } from "./meter/spend.ts";
 import { Catalog } from "./models/catalog.ts";
 import { logEvent } from "./util/log.ts";
@@ -20,6 +23,8 @@ export interface Services {
   /** Beta flags and fields Bedrock refused, per model, learned at run time. */
   rejections: RejectionMemory;
   spend: SpendRecorder;
+  /** Per-key limits and budget reservations that hold across isolates (Durable Object on Workers). */
+  meter: Meter;
   /** Tells every part of the gateway that holds key state that a key changed (blocked, updated, deleted, rotated). */
   keyEvents: KeyEvents;
 }
@@ -28,10 +33,19 @@ export interface KeyEvents {
   changed(keyId: string, keyHashes: string[]): Promise<void>;
 }
 
-export function buildServices(env: Record<string, unknown>): Services {
+/** What the runtime entry provides: on Workers the Durable Object meter; elsewhere the in-process one is used. */
+export interface Platform {
+  meter?: (env: Record<string, unknown>) => Meter;
+}
+
+export function buildServices(env: Record<string, unknown>, platform: Platform = {}): Services {
   const config = parseConfig(env);
   const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint });
   const keys = new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs);
+  const spend = new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
+    logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
+  );
+  const meter = platform.meter?.(env) ?? new InProcessMeter(spend, (keyId, next) => resetKeyPeriod(db, keyId, new Date(next)));
   return {
     config,
     db,
@@ -45,13 +59,13 @@ export function buildServices(env: Record<string, unknown>): Services {
       targets: config.targets,
     }),
     rejections: new RejectionMemory(),
-    spend: new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
-      logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
-    ),
+    spend,
+    meter,
     // This isolate forgets the key at once; other isolates are told through the meter (see worker/meter/).
     keyEvents: {
-      async changed(_keyId, hashes) {
+      async changed(keyId, hashes) {
         for (const h of hashes) keys.invalidate(h);
+        await meter.keyChanged(keyId);
       },
     },
   };
@@ -61,7 +75,7 @@ export function buildServices(env: Record<string, unknown>): Services {
  * One Services per environment object. Workers hand every request of an isolate the same `env`, so this builds once
  * per isolate; Deno passes one object for the process lifetime.
  */
-export function servicesPerEnv(build: (env: Record<string, unknown>) => Services = buildServices) {
+export function servicesPerEnv(build: (env: Record<string, unknown>) => Services = (env) => buildServices(env)) {
   const memo = new WeakMap<object, Services>();
   return (env: unknown): Services => {
     const key = (env ?? {}) as object;

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { neon, neonConfig, NeonDbError } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openLocalPglite } from "../../scripts/lib/db.ts";
+import { MIGRATIONS_DIR, openLocalPglite } from "../../scripts/lib/db.ts";
 import { findKeyByHash, insertKey, writeSpend, type SpendRow } from "../../worker/db/queries.ts";
 import { sha256Hex } from "../../worker/keys/hash.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -387,7 +387,8 @@ describe("local PGlite directory", () => {
       // Released on close: the next run opens it again, with the data kept and migrations not re-applied.
       const second = await openLocalPglite(dir);
       const applied = await second.pglite.query<{ n: number }>("select count(*)::int as n from drizzle.__drizzle_migrations");
-      expect(applied.rows[0]?.n).toBe(1);
+      const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as { entries: unknown[] };
+      expect(applied.rows[0]?.n).toBe(journal.entries.length);
       await second.close();
     } finally {
       rmSync(root, { recursive: true, force: true });

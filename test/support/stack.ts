@@ -93,7 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const [row] = await db.select({ spend: apiKeys.spend }).from(apiKeys).where(eq(apiKeys.keyHash, await sha256Hex(key)));
       return Number(row?.spend);
     },
-    async waitForSpendRows(n, timeoutMs = 5000) {
+    async waitForSpendRows(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const rows = await db.select().from(spendLogs);

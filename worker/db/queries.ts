@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, or, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { apiKeys } from "./schema.ts";
 
@@ -26,6 +26,8 @@ export interface KeyRecord {
   userId: string | null;
   teamId: string | null;
   metadata: Record<string, unknown>;
+  /** IANA zone in which day-based budget periods reset; absent = UTC. */
+  budgetTimezone?: string | null;
 }
 
 /** One request's usage, as written to spend_logs. */
@@ -68,7 +70,12 @@ export interface NewKey {
   metadata?: Record<string, unknown>;
 }
 
-/** The key whose SHA-256 hex is `keyHash`, or null. Blocked/expired keys are returned too: policy decides. */
+/**
+ * The key whose SHA-256 hex is `keyHash`, or null. Blocked/expired keys are returned too: policy decides.
+ *
+ * During a rotation's grace period the previous key (grace_key_hash) finds the same row, with `expires` brought
+ * forward to the end of the grace period: policy then refuses it on time even when the record sits in a cache.
+ */
 export async function findKeyByHash(db: AnyPgDatabase, keyHash: string): Promise<KeyRecord | null> {
   const rows = await db
     .select({
@@ -82,19 +89,30 @@ export async function findKeyByHash(db: AnyPgDatabase, keyHash: string): Promise
       rpmLimit: apiKeys.rpmLimit,
       tpmLimit: apiKeys.tpmLimit,
       maxParallelRequests: apiKeys.maxParallelRequests,
-      expires: apiKeys.expires,
+      // least() ignores NULLs: a key that never expires still stops at the end of its grace period.
+      expires: sql<Date | null>`case when ${apiKeys.keyHash} = ${keyHash} then ${apiKeys.expires} else least(${apiKeys.expires}, ${apiKeys.graceExpires}) end`.mapWith(
+        apiKeys.expires,
+      ),
       blocked: apiKeys.blocked,
       userId: apiKeys.userId,
       teamId: apiKeys.teamId,
       metadata: apiKeys.metadata,
+      budgetTimezone: apiKeys.budgetTimezone,
     })
     .from(apiKeys)
-    .where(eq(apiKeys.keyHash, keyHash))
+    .where(or(eq(apiKeys.keyHash, keyHash), and(eq(apiKeys.graceKeyHash, keyHash), gt(apiKeys.graceExpires, sql`now()`))))
     .limit(1);
   const row = rows[0];
   if (!row) return null;
+  const { budgetTimezone, ...rest } = row;
   // numeric arrives as an exact decimal string; the gateway compares budgets in float USD, which is plenty.
-  return { ...row, maxBudget: row.maxBudget === null ? null : Number(row.maxBudget), spend: Number(row.spend) };
+  return {
+    ...rest,
+    maxBudget: row.maxBudget === null ? null : Number(row.maxBudget),
+    spend: Number(row.spend),
+    // Only present when set, so records of keys without a zone look exactly as they did before the column existed.
+    ...(budgetTimezone === null ? {} : { budgetTimezone }),
+  };
 }
 
 /** Stores a new key (its hash, never the key) and returns its id. */

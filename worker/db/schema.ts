@@ -16,34 +16,49 @@ import {
 // Column names follow LiteLLM's key API where the concept is the same, so its users recognise them.
 
 /** Virtual API keys. Only the SHA-256 of a key is stored; the key itself is shown once, at creation. */
-export const apiKeys = pgTable("api_keys", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  keyHash: text("key_hash").notNull().unique(),
-  /** First characters of the key, so people can tell their keys apart without the secret. */
-  keyPrefix: text("key_prefix").notNull(),
-  keyAlias: text("key_alias"),
-  userId: text("user_id"),
-  teamId: text("team_id"),
-  /** Model names this key may call; empty means every model. */
-  models: text("models").array().notNull().default(sql`'{}'::text[]`),
-  // numeric, not float: money must add up exactly over millions of small requests.
-  maxBudget: numeric("max_budget", { precision: 20, scale: 6 }),
-  /** How often spend resets, e.g. "1d", "7d", "30d"; null = never. */
-  budgetDuration: text("budget_duration"),
-  budgetResetAt: timestamp("budget_reset_at", { withTimezone: true, mode: "date" }),
-  spend: numeric("spend", { precision: 20, scale: 10 }).notNull().default("0"),
-  rpmLimit: integer("rpm_limit"),
-  tpmLimit: integer("tpm_limit"),
-  maxParallelRequests: integer("max_parallel_requests"),
-  expires: timestamp("expires", { withTimezone: true, mode: "date" }),
-  blocked: boolean("blocked").notNull().default(false),
-  metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" })
-    .notNull()
-    .defaultNow()
-    .$onUpdateFn(() => new Date()),
-});
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    keyHash: text("key_hash").notNull().unique(),
+    /** First characters of the key, so people can tell their keys apart without the secret. */
+    keyPrefix: text("key_prefix").notNull(),
+    keyAlias: text("key_alias"),
+    userId: text("user_id"),
+    teamId: text("team_id"),
+    /** Model names this key may call; empty means every model. */
+    models: text("models").array().notNull().default(sql`'{}'::text[]`),
+    // numeric, not float: money must add up exactly over millions of small requests.
+    maxBudget: numeric("max_budget", { precision: 20, scale: 6 }),
+    /** How often spend resets, e.g. "1d", "7d", "30d"; null = never. */
+    budgetDuration: text("budget_duration"),
+    budgetResetAt: timestamp("budget_reset_at", { withTimezone: true, mode: "date" }),
+    spend: numeric("spend", { precision: 20, scale: 10 }).notNull().default("0"),
+    rpmLimit: integer("rpm_limit"),
+    tpmLimit: integer("tpm_limit"),
+    maxParallelRequests: integer("max_parallel_requests"),
+    expires: timestamp("expires", { withTimezone: true, mode: "date" }),
+    blocked: boolean("blocked").notNull().default(false),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Key rotation with a grace period: after a regenerate the previous key's hash moves here and keeps working until
+     * grace_expires, so clients can be switched over without an outage. Null = no previous key is valid.
+     */
+    graceKeyHash: text("grace_key_hash"),
+    graceExpires: timestamp("grace_expires", { withTimezone: true, mode: "date" }),
+    /** IANA time zone in which day-based budget periods reset at local midnight; null = UTC. */
+    budgetTimezone: text("budget_timezone"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow()
+      .$onUpdateFn(() => new Date()),
+  },
+  (t) => [
+    // Key lookups also match the previous key during a rotation's grace period.
+    index("api_keys_grace_key_hash_idx").on(t.graceKeyHash),
+  ],
+);
 
 /** One row per gateway request that reached a model: who, what, how many tokens, what it cost. */
 export const spendLogs = pgTable(
@@ -79,6 +94,29 @@ export const spendLogs = pgTable(
   ],
 );
 
+/**
+ * Who changed what through the admin API, one row per change to a key. `details` holds non-secret facts (which
+ * fields changed, key prefixes, grace periods), never a key or a hash.
+ */
+export const adminAudit = pgTable(
+  "admin_audit",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** e.g. "key.generate", "key.update", "key.block". */
+    action: text("action").notNull(),
+    /** Who acted: "master" for the master key (later, an Access identity). */
+    actor: text("actor").notNull(),
+    // No foreign key: the audit trail must outlive the keys it talks about.
+    keyId: uuid("key_id"),
+    keyAlias: text("key_alias"),
+    requestId: text("request_id").notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index("admin_audit_at_idx").on(t.at), index("admin_audit_key_id_idx").on(t.keyId)],
+);
+
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type NewApiKeyRow = typeof apiKeys.$inferInsert;
 export type SpendLogRow = typeof spendLogs.$inferSelect;
+export type AdminAuditRow = typeof adminAudit.$inferSelect;

@@ -8,8 +8,10 @@ export const requireKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const presented = presentedKey(c.req.raw.headers);
   if (!presented) throw missingKeyError();
   const hash = await sha256Hex(presented);
-  const key = checkKeyUsable(await c.get("services").keys.lookup(hash), new Date());
+  const { record, loadedAt } = await c.get("services").keys.lookupWithTime(hash);
+  const key = checkKeyUsable(record, new Date());
   c.set("key", key);
   c.set("keyHash", hash);
+  c.set("keyLoadedAt", loadedAt);
   await next();
 };

@@ -16,14 +16,14 @@ export function presentedKey(headers: Headers): string | null {
 // One message for every authentication failure: a caller probing keys learns nothing about which keys exist.
 const INVALID_KEY = "Invalid API key.";
 
-/** Checks a key that was found; throws the client-facing error when it may not be used now. */
+/**
+ * Checks a key that was found; throws the client-facing error when it may not be used now. Budgets are the meter's
+ * business (it knows the current period and what is in flight), not this cached record's.
+ */
 export function checkKeyUsable(key: KeyRecord | null, now: Date): KeyRecord {
   if (!key) throw new GatewayError(401, INVALID_KEY, "authentication_error");
   if (key.blocked) throw new GatewayError(401, "This API key has been blocked.", "authentication_error");
   if (key.expires && key.expires.getTime() <= now.getTime()) throw new GatewayError(401, "This API key has expired.", "authentication_error");
-  if (key.maxBudget !== null && key.spend >= key.maxBudget) {
-    throw new GatewayError(402, `Budget exceeded: this key has spent $${key.spend.toFixed(4)} of its $${key.maxBudget} budget.`, "billing_error");
-  }
   return key;
 }
 

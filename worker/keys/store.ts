@@ -5,6 +5,7 @@ export type KeyLoader = (keyHash: string) => Promise<KeyRecord | null>;
 interface Entry {
   record: KeyRecord | null;
   expiresAt: number;
+  loadedAt: number;
 }
 
 /**
@@ -26,12 +27,17 @@ export class KeyStore {
   ) {}
 
   async lookup(keyHash: string): Promise<KeyRecord | null> {
+    return (await this.lookupWithTime(keyHash)).record;
+  }
+
+  /** The record and when it was read from the database (the meter refuses to act on a copy older than a change). */
+  async lookupWithTime(keyHash: string): Promise<{ record: KeyRecord | null; loadedAt: number }> {
     const t = this.now();
     const hit = this.cache.get(keyHash);
-    if (hit && hit.expiresAt > t) return hit.record;
+    if (hit && hit.expiresAt > t) return { record: hit.record, loadedAt: hit.loadedAt };
     const record = await this.load(keyHash);
     this.remember(keyHash, record, t);
-    return record;
+    return { record, loadedAt: t };
   }
 
   /** Forget a key now (used after this isolate learns it changed). */
@@ -54,6 +60,6 @@ export class KeyStore {
       if (oldest !== undefined) this.cache.delete(oldest);
     }
     this.cache.delete(keyHash);
-    this.cache.set(keyHash, { record, expiresAt: t + ttl });
+    this.cache.set(keyHash, { record, expiresAt: t + ttl, loadedAt: t });
   }
 }

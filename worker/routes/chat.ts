@@ -19,7 +19,9 @@ import { logEvent } from "../util/log.ts";
 import { invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
+import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
+import { worstCase } from "../meter/estimate.ts";
 
 /** When an OpenAI client sets no max_tokens: Bedrock needs one, and a modest default keeps reservations sane. */
 const DEFAULT_MAX_TOKENS = 4096;
@@ -50,27 +52,30 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
 
   if (model.row.api === "anthropic") {
     const t = openAIToAnthropic(raw as unknown as OpenAIChatRequest, { model: req.model, maxTokensDefault: DEFAULT_MAX_TOKENS, supportsThinking: true });
+    await admit(c, worstCase(requestBytes(c, raw), Number(t.body.max_tokens) || DEFAULT_MAX_TOKENS, model.row.price));
     const withImages = t.imageUrls.length ? inlineImages(t.body, await fetchAll(t.imageUrls)) : t.body;
     const outcome = await call(c, model, stream ? "invoke-with-response-stream" : "invoke", invokeBodyFor(c, withImages, model));
     const meta = metaFor(model, stream, outcome);
     if (!outcome.ok) return failed(c, meta, outcome);
     if (!stream) {
       const json = (await outcome.res.json()) as Record<string, unknown>;
-      recordSpend(c, meta, 200, usageFromMessage(json));
-      return withTarget(c.json(anthropicToOpenAI(json, { ...common, jsonMode: t.jsonMode }), 200), meta);
+      const cost = recordSpend(c, meta, 200, usageFromMessage(json));
+      return withMeterHeaders(c, withTarget(c.json(anthropicToOpenAI(json, { ...common, jsonMode: t.jsonMode }), 200), meta), cost);
     }
     return streamed(c, meta, outcome, (onEnd) => bedrockInvokeToOpenAIChunks({ ...common, includeUsage: t.includeUsage, jsonMode: t.jsonMode as JsonModeInfo | null, onEnd }));
   }
 
   const t = openAIToConverse(raw, { maxTokensDefault: Math.min(DEFAULT_MAX_TOKENS, model.row.maxOutput), capabilities: { stopSequences: true, toolChoiceRequired: true, ...model.row.converse } });
+  const maxTokens = Number((t.body.inferenceConfig as { maxTokens?: number } | undefined)?.maxTokens) || DEFAULT_MAX_TOKENS;
+  await admit(c, worstCase(requestBytes(c, raw), maxTokens, model.row.price));
   const body = t.imageUrls.length ? inlineConverseImages(t.body, await fetchAll(t.imageUrls)) : t.body;
   const outcome = await call(c, model, stream ? "converse-stream" : "converse", body);
   const meta = metaFor(model, stream, outcome);
   if (!outcome.ok) return failed(c, meta, outcome);
   if (!stream) {
     const json = (await outcome.res.json()) as Record<string, unknown>;
-    recordSpend(c, meta, 200, converseUsage(json.usage));
-    return withTarget(c.json(converseToOpenAI(json, common), 200), meta);
+    const cost = recordSpend(c, meta, 200, converseUsage(json.usage));
+    return withMeterHeaders(c, withTarget(c.json(converseToOpenAI(json, common), 200), meta), cost);
   }
   return streamed(c, meta, outcome, (onEnd) => bedrockConverseToOpenAIChunks({ ...common, includeUsage: t.includeUsage, onEnd }));
 }
@@ -98,7 +103,7 @@ function failed(c: AppContext, meta: CallMeta, outcome: Extract<InvokeOutcome, {
   if (e.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId") });
   recordSpend(c, meta, e.status, { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
   const message = outcome.unreachable ? "The model service could not be reached. Please retry." : (e.message.split("\n\n")[0] ?? e.message);
-  return withTarget(errorResponse("openai", e.status, message, { type: e.type, requestId: c.get("requestId") }), meta);
+  return withMeterHeaders(c, withTarget(errorResponse("openai", e.status, message, { type: e.type, requestId: c.get("requestId") }), meta));
 }
 
 /** Pipes Bedrock's stream through a translator to OpenAI chunks; bills whatever was generated when it ends. */
@@ -111,8 +116,9 @@ function streamed(c: AppContext, meta: CallMeta, outcome: Extract<InvokeOutcome,
     resolveDone();
   });
   defer(c, done);
+  c.get("ticket").streaming = true; // settled by the stream's end, not by the scope
   const sse = outcome.body.pipeThrough(translator).pipeThrough(withOpenAIKeepAlive(c));
-  return withTarget(new Response(sse, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } }), meta);
+  return withMeterHeaders(c, withTarget(new Response(sse, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } }), meta));
 }
 
 /** SSE comment lines keep an OpenAI stream alive while the model is silent (clients ignore comments). */

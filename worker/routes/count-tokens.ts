@@ -6,6 +6,7 @@ import { CountTokensRequest } from "../protocols/anthropic/schema.ts";
 import { encodeBase64Utf8 } from "../util/base64.ts";
 import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
+import { admit } from "./metering.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 
 /**
@@ -22,6 +23,8 @@ export async function countTokens(c: AppContext): Promise<Response> {
 
   // Drop what Bedrock is known to refuse for this model, as the messages route does.
   const invokeBody = withoutRejected(invokeBodyFor(c, { ...raw, max_tokens: req.max_tokens ?? 1 }, model), s.rejections.known(model.baseId)).body;
+  // Free, but rate-limited like every other call: it takes a request slot and a parallel slot, reserves nothing.
+  await admit(c, { tokens: 0, cost: 0 });
   const payload = JSON.stringify({ input: { invokeModel: { body: encodeBase64Utf8(JSON.stringify(invokeBody)) } } });
 
   let upstream: Response;

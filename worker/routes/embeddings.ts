@@ -7,7 +7,9 @@ import { EmbeddingsRequest } from "../protocols/openai/schema.ts";
 import { logEvent } from "../util/log.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
+import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
+import { worstCase } from "../meter/estimate.ts";
 
 /** Workers allow six simultaneous outgoing connections per request; more would only queue. */
 const PARALLEL_CALLS = 6;
@@ -25,6 +27,7 @@ export async function embeddings(c: AppContext): Promise<Response> {
     throw new TranslationError("model", `model: ${req.model} is not an embedding model; call it through /v1/chat/completions.`);
   }
   const plan = planEmbeddings(raw, model.row.embedding);
+  await admit(c, worstCase(requestBytes(c, raw), 0, model.row.price));
   const targets = s.router.targetsFor(model);
 
   const outcomes: InvokeOutcome[] = new Array(plan.calls.length);
@@ -48,12 +51,12 @@ export async function embeddings(c: AppContext): Promise<Response> {
     const tokens = done.reduce((n, r) => n + (r.inputTokenHeader ?? 0), 0);
     recordSpend(c, meta, e.status, { input_tokens: tokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     logEvent("warn", { msg: "embedding call failed", requestId: c.get("requestId"), error: failure.error.name });
-    return withTarget(errorResponse("openai", e.status, failure.unreachable ? "The model service could not be reached. Please retry." : e.message, { type: e.type }), meta);
+    return withMeterHeaders(c, withTarget(errorResponse("openai", e.status, failure.unreachable ? "The model service could not be reached. Please retry." : e.message, { type: e.type }), meta));
   }
   const responses = await readAll(outcomes as Extract<InvokeOutcome, { ok: true }>[]);
   const { body, inputTokens } = assembleEmbeddings(plan, responses, { requestedModel: req.model });
-  recordSpend(c, meta, 200, { input_tokens: inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
-  return withTarget(c.json(body, 200), meta);
+  const cost = recordSpend(c, meta, 200, { input_tokens: inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+  return withMeterHeaders(c, withTarget(c.json(body, 200), meta), cost);
 }
 
 async function readAll(ok: Extract<InvokeOutcome, { ok: true }>[]): Promise<BedrockEmbeddingResponse[]> {

@@ -11,7 +11,9 @@ import { logEvent } from "../util/log.ts";
 import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
+import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
+import { worstCase } from "../meter/estimate.ts";
 
 /** `POST /v1/messages`: Anthropic Messages → Bedrock InvokeModel (or its streaming twin) → Anthropic response. */
 export async function messages(c: AppContext): Promise<Response> {
@@ -25,6 +27,7 @@ export async function messages(c: AppContext): Promise<Response> {
 
   const body = invokeBodyFor(c, raw, model);
   const stream = req.stream === true;
+  const ticket = await admit(c, worstCase(requestBytes(c, raw), req.max_tokens, model.row.price));
   const targets = s.router.targetsFor(model);
   const outcome = await invokeWithFailover({
     targets,
@@ -42,13 +45,13 @@ export async function messages(c: AppContext): Promise<Response> {
       recordSpend(c, meta, 502, emptyUsage());
       throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
     }
-    return withTarget(upstreamError(c, meta, outcome.error), meta);
+    return withMeterHeaders(c, withTarget(upstreamError(c, meta, outcome.error), meta));
   }
 
   if (!stream) {
     const json = (await outcome.res.json()) as Record<string, unknown>;
-    recordSpend(c, meta, 200, usageFromMessage(json));
-    return withTarget(c.json(rewriteInvokeResponse(json, req.model), 200), meta);
+    const cost = recordSpend(c, meta, 200, usageFromMessage(json));
+    return withMeterHeaders(c, withTarget(c.json(rewriteInvokeResponse(json, req.model), 200), meta), cost);
   }
 
   if (!outcome.body) return upstreamError(c, meta, { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 });
@@ -69,12 +72,16 @@ export async function messages(c: AppContext): Promise<Response> {
     )
     .pipeThrough(withPings(s.config.streamPingMs));
   defer(c, done);
-  return withTarget(
-    new Response(sse, {
-      status: 200,
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": c.get("requestId") },
-    }),
-    meta,
+  ticket.streaming = true; // settled by the stream's end, not by the scope
+  return withMeterHeaders(
+    c,
+    withTarget(
+      new Response(sse, {
+        status: 200,
+        headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": c.get("requestId") },
+      }),
+      meta,
+    ),
   );
 }
 

@@ -1,8 +1,9 @@
-import { defer, type AppContext } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import type { SpendRow } from "../db/queries.ts";
 import { costOf, type TokenUsage } from "../meter/cost.ts";
 import type { ResolvedModel } from "../models/catalog.ts";
 import { logEvent } from "../util/log.ts";
+import { settle } from "./metering.ts";
 
 /** What a route knows about the Bedrock call it made, for the spend log and the request log. */
 export interface CallMeta {
@@ -16,10 +17,11 @@ export interface CallMeta {
 }
 
 /**
- * Prices the usage, adds it to the key's cached total, queues the spend-log row (written after the response, in a
- * batch) and writes the structured request log line. Every request that reached Bedrock goes through here once.
+ * Prices the usage, adds it to the key's cached total, settles the request with the meter (which writes the
+ * spend-log row durably, after the response, in batches) and writes the structured request log line. Every request
+ * that reached Bedrock goes through here once. Returns the cost.
  */
-export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage: TokenUsage): void {
+export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage: TokenUsage): number {
   const s = c.get("services");
   const key = c.get("key");
   const cost = costOf(usage, meta.model.row.price);
@@ -43,7 +45,9 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
     endTime: new Date(now),
   };
   s.keys.addSpend(c.get("keyHash"), cost);
-  s.spend.record(row, (p) => defer(c, p));
+  const tokens = usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
+  // The meter replaces this request's reservation with the real cost and writes the row durably.
+  settle(c, { tokens, cost }, row);
   logEvent("info", {
     requestId: row.requestId,
     key: key.keyAlias,
@@ -59,6 +63,7 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
     latencyMs: row.latencyMs,
     target: meta.target,
   });
+  return cost;
 }
 
 /** Says which Bedrock target served (or refused) the request. */

@@ -10,14 +10,14 @@
 // * total_tokens is prompt_tokens + completion_tokens (OpenAI's invariant), with cache reads and writes counted
 //   as prompt tokens.
 //
-// Stream end accounting mirrors worker/protocols/anthropic/stream.ts: `onEnd` fires exactly once — on flush, on
-// an exception frame or undecodable bytes (after the error chunk), or on cancellation (client gone, upstream
-// body failed).
+// Stream end accounting is frameTranscoder's (worker/bedrock/frame-transcoder.ts): `onEnd` fires exactly once — on
+// flush, on an exception frame or undecodable bytes (after the error chunk), after [DONE], or on cancellation
+// (client gone, upstream body failed).
 
-import { EventStreamDecoder, type EventStreamFrame } from "../../bedrock/eventstream.ts";
-import { bedrockErrorFromFrame, type BedrockError } from "../../bedrock/errors.ts";
+import type { EventStreamFrame } from "../../bedrock/eventstream.ts";
+import type { BedrockError } from "../../bedrock/errors.ts";
+import { frameTranscoder, messageOf, streamFailure } from "../../bedrock/frame-transcoder.ts";
 import type { TokenUsage } from "../../meter/cost.ts";
-import { reportReadableCancel } from "../anthropic/stream.ts";
 import { openAIErrorEnvelope } from "../openai/errors.ts";
 
 type Json = Record<string, unknown>;
@@ -158,29 +158,14 @@ const utf8 = new TextDecoder("utf-8");
 
 /** ConverseStream body (event-stream bytes) → OpenAI chat.completion.chunk SSE, chunk by chunk. */
 export function bedrockConverseToOpenAIChunks(opts: OpenAIChunksOptions): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new EventStreamDecoder();
-  const encoder = new TextEncoder();
   let usage: TokenUsage = converseUsage(undefined);
   let finishReason: string | null = null;
   let messageStopped = false;
   let metadataSeen = false;
   let roleSent = false;
   let done = false; // [DONE] written: nothing may follow
-  let failure: BedrockError | null = null; // error chunk written: nothing may follow
-  let ended = false;
   // Converse numbers content blocks across text and tools; OpenAI numbers tool calls alone.
   const toolIndexByBlock = new Map<number, number>();
-
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    try {
-      opts.onEnd({ usage, finishReason, error: failure, completed: messageStopped || metadataSeen });
-    } catch (err) {
-      // Accounting must never break a response the client has already received.
-      console.error("bedrockConverseToOpenAIChunks: onEnd threw", err);
-    }
-  };
 
   const chunk = (delta: Json, finish: string | null = null): string => {
     const c: Json = {
@@ -290,88 +275,12 @@ export function bedrockConverseToOpenAIChunks(opts: OpenAIChunksOptions): Transf
     }
   };
 
-  const transformer: Transformer<Uint8Array, Uint8Array> & { cancel?: (reason: unknown) => void } = {
-    transform(chunkBytes, controller) {
-      if (failure || done) return;
-      let out = "";
-      try {
-        decoder.feed(chunkBytes, (frame) => {
-          if (failure || done) return; // nothing may follow an error chunk or [DONE]
-          const messageType = frame.headers[":message-type"];
-          if (messageType === "event") {
-            const type = frame.headers[":event-type"];
-            if (typeof type === "string") out += translateEvent(type, frame);
-            return;
-          }
-          failure = bedrockErrorFromFrame(frame);
-          out += openAIErrorChunk(failure);
-        });
-      } catch (err) {
-        if (!failure && !done) {
-          failure = isBedrockError(err) ? err : streamFailure(`Bedrock response stream is corrupt: ${messageOf(err)}`);
-          out += openAIErrorChunk(failure);
-        }
-      }
-      // Everything decoded from one network read goes out in one write.
-      if (out) controller.enqueue(encoder.encode(out));
-      if (failure || done) {
-        end();
-        // Closes the readable for the client and errors the writable, which releases the upstream body.
-        controller.terminate();
-      }
-    },
-
-    flush(controller) {
-      if (failure || done) return end();
-      let out = "";
-      try {
-        decoder.finish();
-        // A stream cut after messageStop but before metadata still answered the question: finish it, usage unknown.
-        if (messageStopped) out = closing();
-        else failure = streamFailure("Bedrock response stream ended before messageStop");
-      } catch (err) {
-        failure = streamFailure(`Bedrock response stream is corrupt: ${messageOf(err)}`);
-      }
-      if (failure) out = openAIErrorChunk(failure);
-      controller.enqueue(encoder.encode(out));
-      end();
-    },
-
-    cancel() {
-      end();
-    },
-  };
-
-  const stream = new TransformStream<Uint8Array, Uint8Array>(transformer);
-  return transformerCancelSupported() ? stream : reportReadableCancel(stream, end);
-}
-
-/** A failure of our own making (not a Bedrock error); maps to 500 server_error. */
-function streamFailure(message: string): BedrockError {
-  return { name: "StreamDecodeError", message, status: 502 };
-}
-
-function isBedrockError(v: unknown): v is BedrockError {
-  return isRecord(v) && typeof v.name === "string" && typeof v.message === "string" && typeof v.status === "number";
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-let cancelHookSupported: boolean | undefined;
-
-/** Whether this runtime calls `transformer.cancel` when the readable side is cancelled (checked once). */
-function transformerCancelSupported(): boolean {
-  if (cancelHookSupported === undefined) {
-    let called = false;
-    try {
-      const probe = new TransformStream({ cancel: () => void (called = true) } as Transformer);
-      probe.readable.cancel().catch(() => {});
-    } catch {
-      called = false;
-    }
-    cancelHookSupported = called;
-  }
-  return cancelHookSupported;
+  return frameTranscoder("bedrockConverseToOpenAIChunks", {
+    onEvent: translateEvent,
+    onError: openAIErrorChunk,
+    done: () => done,
+    // A stream cut after messageStop but before metadata still answered the question: finish it, usage unknown.
+    onUpstreamEnd: () => (messageStopped ? closing() : streamFailure("Bedrock response stream ended before messageStop")),
+    onEnd: (error) => opts.onEnd({ usage, finishReason, error, completed: messageStopped || metadataSeen }),
+  });
 }

@@ -11,9 +11,9 @@
 // JSON mode (response_format json_schema, implemented as a forced tool): that tool's input is the answer, so it
 // becomes `content` (JSON text) and the finish reason "stop". With a forced tool Claude writes no text first.
 
-import { EventStreamDecoder, decodeBase64Utf8, type EventStreamFrame } from "../../bedrock/eventstream.ts";
-import { bedrockErrorFromFrame, type BedrockError } from "../../bedrock/errors.ts";
-import { reportReadableCancel } from "../anthropic/stream.ts";
+import type { EventStreamFrame } from "../../bedrock/eventstream.ts";
+import type { BedrockError } from "../../bedrock/errors.ts";
+import { frameTranscoder, invokeChunkEvent, streamFailure } from "../../bedrock/frame-transcoder.ts";
 import { UsageTracker, usageFromMessage, type AnthropicUsage } from "../anthropic/usage.ts";
 import { openAIErrorEnvelope } from "./errors.ts";
 import type { JsonModeInfo } from "./to-anthropic.ts";
@@ -157,35 +157,18 @@ type BlockState =
   | { kind: "json"; sent: boolean; startInput: unknown }
   | { kind: "other" };
 
-const utf8 = new TextDecoder("utf-8");
-
 /**
  * InvokeModelWithResponseStream bytes → OpenAI `chat.completion.chunk` SSE (`data: {…}\n\n` … `data: [DONE]\n\n`),
  * frame by frame. Errors (exception/error frames, undecodable bytes, a stream cut before message_stop) become
  * one `data: {"error":{…}}` event and the stream closes without [DONE] — openai-node throws APIError on it.
  */
 export function bedrockInvokeToOpenAIChunks(opts: OpenAIChunkStreamOptions): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new EventStreamDecoder();
   const usage = new UsageTracker();
-  const encoder = new TextEncoder();
   const blocks = new Map<number, BlockState>();
   let toolCount = 0; // OpenAI tool_calls index, counting the client-visible tool blocks from 0
   let started = false; // role chunk sent
   let finishReason: string | null = null; // finish chunk sent once this is set
   let completed = false; // message_stop seen: usage chunk and [DONE] sent, nothing more goes out
-  let failure: BedrockError | null = null;
-  let ended = false;
-
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    try {
-      opts.onEnd({ usage: usage.usage, finishReason, error: failure, completed });
-    } catch (err) {
-      // Accounting must never break a response the client has already received.
-      console.error("bedrockInvokeToOpenAIChunks: onEnd threw", err);
-    }
-  };
 
   const chunk = (delta: ChunkDelta, finish: string | null = null): string => {
     const c: ChatCompletionChunk = {
@@ -327,67 +310,19 @@ export function bedrockInvokeToOpenAIChunks(opts: OpenAIChunkStreamOptions): Tra
   };
 
   const translateChunk = (frame: EventStreamFrame): string => {
-    let event: unknown;
-    try {
-      const payload: unknown = JSON.parse(utf8.decode(frame.payload));
-      if (!isRecord(payload) || typeof payload.bytes !== "string") return ""; // nothing to relay; `p` is padding
-      event = JSON.parse(decodeBase64Utf8(payload.bytes));
-    } catch (err) {
-      throw streamFailure(`Bedrock stream chunk could not be decoded: ${messageOf(err)}`);
-    }
-    return isRecord(event) ? onEvent(event) : "";
+    const decoded = invokeChunkEvent(frame);
+    return decoded && isRecord(decoded.event) ? onEvent(decoded.event) : "";
   };
 
-  const transformer: Transformer<Uint8Array, Uint8Array> & { cancel?: (reason: unknown) => void } = {
-    transform(bytes, controller) {
-      if (failure || completed) return;
-      let out = "";
-      try {
-        decoder.feed(bytes, (frame) => {
-          if (failure || completed) return; // nothing may follow an error event or [DONE]
-          const messageType = frame.headers[":message-type"];
-          if (messageType === "event") {
-            // Unknown event types are skipped, as the AWS SDK does.
-            if (frame.headers[":event-type"] === "chunk") out += translateChunk(frame);
-            return;
-          }
-          failure = bedrockErrorFromFrame(frame);
-          out += data(openAIErrorEnvelope(failure));
-        });
-      } catch (err) {
-        if (!failure && !completed) {
-          failure = isBedrockError(err) ? err : streamFailure(`Bedrock response stream is corrupt: ${messageOf(err)}`);
-          out += data(openAIErrorEnvelope(failure));
-        }
-      }
-      // Everything decoded from one network read goes out in one write.
-      if (out) controller.enqueue(encoder.encode(out));
-      if (failure || completed) {
-        end();
-        // Closes the readable for the client and errors the writable, which cancels the upstream body.
-        controller.terminate();
-      }
-    },
-
-    flush(controller) {
-      if (failure || completed) return end();
-      try {
-        decoder.finish();
-        failure = streamFailure("Bedrock response stream ended before message_stop");
-      } catch (err) {
-        failure = streamFailure(`Bedrock response stream is corrupt: ${messageOf(err)}`);
-      }
-      controller.enqueue(encoder.encode(data(openAIErrorEnvelope(failure))));
-      end();
-    },
-
-    cancel() {
-      end();
-    },
-  };
-
-  const stream = new TransformStream<Uint8Array, Uint8Array>(transformer);
-  return transformerCancelSupported() ? stream : reportReadableCancel(stream, end);
+  return frameTranscoder("bedrockInvokeToOpenAIChunks", {
+    // Unknown event types are skipped, as the AWS SDK does.
+    onEvent: (eventType, frame) => (eventType === "chunk" ? translateChunk(frame) : ""),
+    onError: (e) => data(openAIErrorEnvelope(e)),
+    done: () => completed, // [DONE] went out: close now, whatever Bedrock still sends
+    // Not completed (message_stop would have closed the stream), so the answer is cut short.
+    onUpstreamEnd: () => streamFailure("Bedrock response stream ended before message_stop"),
+    onEnd: (error) => opts.onEnd({ usage: usage.usage, finishReason, error, completed }),
+  });
 }
 
 function chunkEnvelope(opts: OpenAIChunkStreamOptions) {
@@ -397,34 +332,4 @@ function chunkEnvelope(opts: OpenAIChunkStreamOptions) {
 /** One SSE event as OpenAI sends it (data lines only; JSON.stringify never emits a raw newline). */
 function data(value: unknown): string {
   return `data: ${JSON.stringify(value)}\n\n`;
-}
-
-/** A failure of our own making (not a Bedrock error); maps to a 5xx server_error. */
-function streamFailure(message: string): BedrockError {
-  return { name: "StreamDecodeError", message, status: 502 };
-}
-
-function isBedrockError(v: unknown): v is BedrockError {
-  return isRecord(v) && typeof v.name === "string" && typeof v.message === "string" && typeof v.status === "number";
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-let cancelHookSupported: boolean | undefined;
-
-/** Whether this runtime calls `transformer.cancel` when the readable side is cancelled (checked once). */
-function transformerCancelSupported(): boolean {
-  if (cancelHookSupported === undefined) {
-    let called = false;
-    try {
-      const probe = new TransformStream({ cancel: () => void (called = true) } as Transformer);
-      probe.readable.cancel().catch(() => {});
-    } catch {
-      called = false;
-    }
-    cancelHookSupported = called;
-  }
-  return cancelHookSupported;
 }

@@ -1,0 +1,44 @@
+import type { SpendRow } from "../db/queries.ts";
+import type { Estimate, KeyLimits, Refusal, Standing } from "./key-state.ts";
+
+/** What the Worker asks the meter before calling Bedrock. */
+export interface AdmitRequest {
+  keyId: string;
+  reservationId: string;
+  limits: KeyLimits;
+  estimate: Estimate;
+  /** When the Worker loaded the key record it is acting on; a key changed after that must be reloaded first. */
+  recordLoadedAt: number;
+  /** The key's spend as Postgres last reported it: the starting point when the meter has never seen this key. */
+  knownSpend: number;
+}
+
+export type AdmitResponse =
+  | ({ ok: true } & Standing)
+  | ({ ok: false; refusal: Refusal } & Standing)
+  /** The key changed (blocked, updated, rotated) after the caller loaded it: reload it and ask again. */
+  | { ok: false; stale: true };
+
+/** What the Worker tells the meter when a request is over. */
+export interface SettleRequest {
+  keyId: string;
+  reservationId: string;
+  limits: KeyLimits;
+  actual: { tokens: number; cost: number };
+  /** The spend-log row to write durably (null for calls that record none, e.g. count_tokens). */
+  row: SpendRow | null;
+}
+
+/**
+ * Per-key limits and budgets that hold across every isolate. On Workers one Durable Object per key implements it
+ * (and keeps unwritten spend rows in its storage until Postgres takes them); under Deno an in-process equivalent.
+ */
+/** Told when a key's budget period rolls over (so the stored period spend and next reset can be updated). */
+export type PeriodRolled = (keyId: string, nextResetAt: number) => Promise<void>;
+
+export interface Meter {
+  admit(req: AdmitRequest): Promise<AdmitResponse>;
+  settle(req: SettleRequest, defer: (p: Promise<unknown>) => void): Promise<Standing | null>;
+  /** A key changed: requests acting on an older copy of it must reload it. */
+  keyChanged(keyId: string): Promise<void>;
+}

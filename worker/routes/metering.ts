@@ -1,0 +1,126 @@
+import type { MiddlewareHandler } from "hono";
+import { defer, type AppContext, type AppEnv } from "../context.ts";
+import type { KeyRecord, SpendRow } from "../db/queries.ts";
+import { GatewayError } from "../edge/errors.ts";
+import { checkKeyUsable } from "../keys/policy.ts";
+import type { Estimate, KeyLimits, Standing } from "../meter/key-state.ts";
+
+/** One request's reservation with the meter. Settled exactly once: by the route, a stream's end, or the scope. */
+export interface Ticket {
+  reservationId: string;
+  limits: KeyLimits;
+  standing: Standing;
+  settled: boolean;
+  /** A streamed response settles when the stream ends, after the handler has returned. */
+  streaming: boolean;
+}
+
+export function limitsOf(key: KeyRecord): KeyLimits {
+  return {
+    rpm: key.rpmLimit,
+    tpm: key.tpmLimit,
+    parallel: key.maxParallelRequests,
+    maxBudget: key.maxBudget,
+    budgetDuration: key.budgetDuration,
+    timezone: (key as KeyRecord & { budgetTimezone?: string | null }).budgetTimezone ?? "UTC",
+    budgetResetAt: key.budgetResetAt ? key.budgetResetAt.getTime() : null,
+  };
+}
+
+/**
+ * Asks the key's meter for room: a request slot, tokens per minute, a parallel slot and the worst-case cost against
+ * the budget. Refusals are 429 (rate limits, with retry-after) or 402 (budget, which clients do not retry). A key
+ * that changed after this isolate cached it is reloaded first, so a revocation takes effect at once everywhere.
+ */
+export async function admit(c: AppContext, estimate: Estimate): Promise<Ticket> {
+  const s = c.get("services");
+  const reservationId = c.get("requestId");
+  for (let attempt = 0; ; attempt++) {
+    const key = c.get("key");
+    const limits = limitsOf(key);
+    const res = await s.meter.admit({ keyId: key.id, reservationId, limits, estimate, recordLoadedAt: c.get("keyLoadedAt"), knownSpend: key.spend });
+    if ("stale" in res) {
+      if (attempt > 0) throw new GatewayError(503, "The key's state is changing; retry in a moment.", "overloaded_error", { "retry-after": "1" });
+      s.keys.invalidate(c.get("keyHash"));
+      const fresh = await s.keys.lookupWithTime(c.get("keyHash"));
+      c.set("key", checkKeyUsable(fresh.record, new Date()));
+      // A record read now is newer than any change the meter knows of.
+      c.set("keyLoadedAt", Math.max(fresh.loadedAt, Date.now()));
+      continue;
+    }
+    if (!res.ok) {
+      const r = res.refusal;
+      const headers = limitHeaders(res);
+      if (r.status === 429) {
+        headers["retry-after"] = String(r.retryAfterSeconds);
+        throw new GatewayError(429, r.message, undefined, headers);
+      }
+      const when = r.resetsAt ? ` It resets at ${new Date(r.resetsAt).toISOString()}.` : "";
+      throw new GatewayError(402, `${r.message}${when}`, undefined, headers);
+    }
+    const ticket: Ticket = { reservationId, limits, standing: res, settled: false, streaming: false };
+    c.set("ticket", ticket);
+    return ticket;
+  }
+}
+
+/** Replaces the reservation with what the request really used; writes its spend row durably (via the meter). */
+export function settle(c: AppContext, actual: { tokens: number; cost: number }, row: SpendRow | null): void {
+  let ticket: Ticket | undefined;
+  try {
+    ticket = c.get("ticket");
+  } catch {
+    ticket = undefined;
+  }
+  if (!ticket || ticket.settled) return;
+  ticket.settled = true;
+  const s = c.get("services");
+  const key = c.get("key");
+  defer(c, s.meter.settle({ keyId: key.id, reservationId: ticket.reservationId, limits: ticket.limits, actual, row }, (p) => defer(c, p)));
+}
+
+/** Releases the reservation of a request that ended without reaching a settling point (an error before Bedrock). */
+export const meterScope: MiddlewareHandler<AppEnv> = async (c, next) => {
+  try {
+    await next();
+  } finally {
+    const ticket = c.get("ticket") as Ticket | undefined;
+    if (ticket && !ticket.settled && !ticket.streaming) settle(c, { tokens: 0, cost: 0 }, null);
+  }
+};
+
+/** Rate-limit and budget headers (OpenAI's x-ratelimit-* names; LiteLLM's names for the key's budget). */
+export function limitHeaders(st: Standing): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (st.limitRequests !== null) {
+    h["x-ratelimit-limit-requests"] = String(st.limitRequests);
+    h["x-ratelimit-remaining-requests"] = String(st.remainingRequests);
+    h["x-ratelimit-reset-requests"] = `${st.resetSeconds}s`;
+  }
+  if (st.limitTokens !== null) {
+    h["x-ratelimit-limit-tokens"] = String(st.limitTokens);
+    h["x-ratelimit-remaining-tokens"] = String(st.remainingTokens);
+    h["x-ratelimit-reset-tokens"] = `${st.resetSeconds}s`;
+  }
+  h["x-litellm-key-spend"] = st.spent.toFixed(10).replace(/0+$/, "").replace(/\.$/, "");
+  if (st.maxBudget !== null) {
+    h["x-litellm-key-max-budget"] = String(st.maxBudget);
+    h["x-litellm-key-remaining-budget"] = (st.remainingBudget ?? 0).toFixed(10).replace(/0+$/, "").replace(/\.$/, "");
+  }
+  if (st.budgetResetsAt) h["x-breakwater-budget-resets-at"] = new Date(st.budgetResetsAt).toISOString();
+  return h;
+}
+
+/** Adds the limit/budget headers of this request's admission (and its cost, when known) to a response. */
+export function withMeterHeaders(c: AppContext, res: Response, cost?: number): Response {
+  const ticket = c.get("ticket") as Ticket | undefined;
+  if (ticket) for (const [k, v] of Object.entries(limitHeaders(ticket.standing))) res.headers.set(k, v);
+  if (cost !== undefined) res.headers.set("x-litellm-response-cost", String(cost));
+  return res;
+}
+
+/** The request body's size in bytes, for the worst-case estimate. */
+export function requestBytes(c: AppContext, parsed: unknown): number {
+  const declared = Number(c.req.header("content-length"));
+  return Number.isFinite(declared) && declared > 0 ? declared : new TextEncoder().encode(JSON.stringify(parsed)).length;
+}
