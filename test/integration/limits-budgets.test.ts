@@ -1,0 +1,148 @@
+// Keys people can hand out without fear: limits and budgets enforced by the per-key Durable Object, under
+// concurrency, in both dialects, with the headers clients read.
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { apiKeys } from "../../worker/db/schema.ts";
+import { sha256Hex } from "../../worker/keys/hash.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(() => stack.emulator.reset());
+
+async function keyWith(alias: string, set: Partial<typeof apiKeys.$inferInsert>): Promise<string> {
+  const key = await stack.createKey({ alias });
+  await stack.database.db.update(apiKeys).set(set).where(eq(apiKeys.keyHash, await sha256Hex(key)));
+  return key;
+}
+
+const BODY = { model: "claude-sonnet-4-6", max_tokens: 100, messages: [{ role: "user", content: "Hello" }] };
+const send = (key: string, body: unknown = BODY, path = "/v1/messages") =>
+  fetch(`${stack.gateway.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": key }, body: JSON.stringify(body) });
+
+describe("hard budget guarantee", () => {
+  it("50 parallel requests on a key whose budget covers about 10: spend stays within budget, the rest get a clean 402", async () => {
+    // Worst case of one request: (body bytes + 1024 preamble) at the dearest input price ($6/M, 1-hour cache write)
+    // plus 100 output tokens at $15/M. Budget for ten of them.
+    const bodyBytes = Buffer.byteLength(JSON.stringify(BODY));
+    const worst = ((bodyBytes + 1024) * 6 + 100 * 15) / 1e6;
+    const budget = Number((worst * 10.5).toFixed(6));
+    const key = await keyWith("budget-50", { maxBudget: String(budget) });
+    // Every answer uses all 100 output tokens and arrives after a pause, so the requests really overlap.
+    stack.emulator.script({ usage: { output_tokens: 100 }, stallMs: 400, times: 50 });
+
+    const responses = await Promise.all(Array.from({ length: 50 }, () => send(key)));
+    const ok = responses.filter((r) => r.status === 200);
+    const refused = responses.filter((r) => r.status !== 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(ok.length).toBeLessThanOrEqual(10);
+    expect(refused.length).toBe(50 - ok.length);
+    for (const r of refused) {
+      expect(r.status).toBe(402); // not 429: clients must not retry it
+      const body = (await r.json()) as any;
+      expect(body.error.type).toBe("billing_error");
+      expect(body.error.message).toMatch(/budget/i);
+    }
+    await Promise.all(ok.map((r) => r.text()));
+    await expect.poll(async () => (await stack.spendRows()).filter((r) => r.keyAlias === "budget-50").length).toBe(ok.length);
+    const rows = (await stack.spendRows()).filter((r) => r.keyAlias === "budget-50");
+    const total = rows.reduce((s, r) => s + Number(r.cost), 0);
+    expect(total).toBeLessThanOrEqual(budget);
+    expect(total).toBeGreaterThan(0);
+    await expect.poll(() => stack.keySpend(key)).toBeCloseTo(total, 9);
+  });
+
+  it("refuses a request whose worst case no longer fits, saying so, and lets a smaller one through", async () => {
+    // Worst cases: ~$0.007 for the input side, plus $15/M per max_tokens: 1000 → ~$0.022, 10 → ~$0.007.
+    const key = await keyWith("budget-fit", { maxBudget: "0.02" });
+    const big = await send(key, { ...BODY, max_tokens: 1000 });
+    expect(big.status).toBe(402);
+    expect(((await big.json()) as any).error.message).toMatch(/lower max_tokens/);
+    expect((await send(key, { ...BODY, max_tokens: 10 })).status).toBe(200);
+  });
+
+  it("resets a spent budget at the period boundary and says when in the refusal", async () => {
+    const resetAt = new Date(Date.now() + 2500);
+    // One request's worst case is ~$0.007; the first really costs $0.009 (3000 input tokens), leaving too little.
+    const key = await keyWith("budget-reset", { maxBudget: "0.01", budgetDuration: "3s", budgetResetAt: resetAt });
+    stack.emulator.script({ usage: { input_tokens: 3000, output_tokens: 1 } });
+    expect((await send(key, { ...BODY, max_tokens: 1 })).status).toBe(200);
+    const refused = await send(key, { ...BODY, max_tokens: 1 });
+    expect(refused.status).toBe(402);
+    const msg = ((await refused.json()) as any).error.message as string;
+    expect(msg).toContain(`It resets at ${resetAt.toISOString()}`);
+    expect(refused.headers.get("x-breakwater-budget-resets-at")).toBe(resetAt.toISOString());
+    await new Promise((r) => setTimeout(r, resetAt.getTime() - Date.now() + 200));
+    const after = await send(key, { ...BODY, max_tokens: 1 });
+    expect(after.status).toBe(200);
+  });
+});
+
+describe("rate limits across isolates (one meter object per key)", () => {
+  it("rpm: the request over the limit gets 429 with retry-after and x-ratelimit headers, in each dialect", async () => {
+    const key = await keyWith("rpm", { rpmLimit: 3 });
+    for (let i = 0; i < 3; i++) {
+      const r = await send(key);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("x-ratelimit-limit-requests")).toBe("3");
+      expect(r.headers.get("x-ratelimit-remaining-requests")).toBe(String(2 - i));
+    }
+    const over = await send(key);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(over.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(((await over.json()) as any).error).toMatchObject({ type: "rate_limit_error", message: expect.stringMatching(/3 requests per minute/) });
+    const openai = await send(key, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "x" }] }, "/v1/chat/completions");
+    expect(openai.status).toBe(429);
+    expect(((await openai.json()) as any).error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_error" });
+  });
+
+  it("tpm: once the minute's tokens are used, the next request waits", async () => {
+    const key = await keyWith("tpm", { tpmLimit: 50 });
+    stack.emulator.script({ usage: { input_tokens: 40, output_tokens: 20 } });
+    expect((await send(key)).status).toBe(200);
+    const over = await send(key);
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as any).error.message).toMatch(/50 tokens per minute/);
+  });
+
+  it("max_parallel_requests: a second concurrent request is refused, and count_tokens counts too", async () => {
+    const key = await keyWith("parallel", { maxParallelRequests: 1 });
+    stack.emulator.script({ stallMs: 600 });
+    const [a, b] = await Promise.all([send(key), new Promise<Response>((r) => setTimeout(() => r(send(key)), 150))]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(429);
+    // Once the first finished, its slot is free again (for count_tokens too, which is free of spend but not of limits).
+    const count = await send(key, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "x" }] }, "/v1/messages/count_tokens");
+    expect(count.status).toBe(200);
+  });
+
+  it("releases the reservation of a request that failed before Bedrock", async () => {
+    const key = await keyWith("release", { maxParallelRequests: 1 });
+    const bad = await send(key, { ...BODY, model: "claude-nope" });
+    expect(bad.status).toBe(404);
+    stack.emulator.script({ http: { status: 400, errorType: "ValidationException", message: "bad" } });
+    expect((await send(key)).status).toBe(400);
+    expect((await send(key)).status).toBe(200); // the parallel slot was not leaked
+  });
+});
+
+describe("spend and budget headers", () => {
+  it("returns the request's cost and the key's remaining budget (LiteLLM's header names)", async () => {
+    const key = await keyWith("headers", { maxBudget: "5" });
+    const r = await send(key);
+    expect(r.status).toBe(200);
+    const cost = Number(r.headers.get("x-litellm-response-cost"));
+    expect(cost).toBeGreaterThan(0);
+    expect(r.headers.get("x-litellm-key-max-budget")).toBe("5");
+    expect(Number(r.headers.get("x-litellm-key-remaining-budget"))).toBeLessThanOrEqual(5);
+    const second = await send(key);
+    expect(Number(second.headers.get("x-litellm-key-spend"))).toBeCloseTo(cost, 9);
+  });
+});
