@@ -5,6 +5,7 @@
 //   - the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787).
 // Then it prints the base URL, a key and the lines that point Claude Code at it.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
@@ -83,13 +84,20 @@ async function main(): Promise<void> {
   }
 
   // ---- the Worker --------------------------------------------------------------------------------------------------
+  // The admin API's master key: MASTER_KEY if set, else a fresh one for this run.
+  const masterKey = env.MASTER_KEY || `sk-bw-master-${randomBytes(24).toString("base64url")}`;
   const vars: Record<string, string> = {
     ...bedrock,
+    MASTER_KEY: masterKey,
     DATABASE_URL: workerDatabaseUrl,
     ...(workerHttpEndpoint ? { DATABASE_HTTP_ENDPOINT: workerHttpEndpoint } : {}),
     BREAKWATER_DEV: "1",
   };
-  for (const name of ["BEDROCK_GEO_PREFIX", "MODEL_ALIASES", "BEDROCK_MODEL_IDS", "KEY_CACHE_TTL_SECONDS", "MAX_BODY_MB", "SPEND_FLUSH_DELAY_MS"]) {
+  for (const name of [
+    "BEDROCK_GEO_PREFIX", "MODEL_ALIASES", "BEDROCK_MODEL_IDS", "MODEL_ARNS", "BEDROCK_TARGETS", "BEDROCK_ACCOUNTS", "KEY_CACHE_TTL_SECONDS",
+    "MAX_BODY_MB", "SPEND_FLUSH_DELAY_MS", "STREAM_PING_MS", "KEY_DEFAULTS", "KEY_LIMITS",
+    "ACCESS_TEAM_DOMAIN", "ACCESS_AUD", "ACCESS_CLIENT_IDS", "ACCESS_ADMIN_CLIENT_IDS", "ACCESS_JWKS_URL",
+  ]) {
     if (env[name]) vars[name] = env[name]!;
   }
   // Secrets go to wrangler through a private file, not the command line (where `ps` would show them).
@@ -134,6 +142,7 @@ async function main(): Promise<void> {
       `  models:   ${bedrockLabel}`,
       "",
       `Your API key (all models, no budget): ${key}`,
+      `Admin master key (admin API and CLI):  ${masterKey}`,
       "",
       "Point Claude Code at it:",
       `  export ANTHROPIC_BASE_URL=${base}`,
