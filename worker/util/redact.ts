@@ -28,19 +28,21 @@ const SECRET_HEADER_NAME = /(auth|token|secret|password|passwd|api[-_]?key|sessi
  * credential-shaped substrings removed from the rest. Safe to log.
  */
 export function redactHeaders(h: Headers | Record<string, string>): Record<string, string> {
-  const entries: Iterable<[string, string]> = h instanceof Headers ? h.entries() : Object.entries(h);
   const out: Record<string, string> = {};
-  for (const [name, value] of entries) {
+  const add = (value: string, name: string) => {
     const k = name.toLowerCase();
     out[k] = SECRET_HEADERS.has(k) || SECRET_HEADER_NAME.test(k) ? REDACTED : redactSecrets(String(value), []);
-  }
+  };
+  if (h instanceof Headers) h.forEach(add);
+  else for (const [name, value] of Object.entries(h)) add(value, name);
   return out;
 }
 
 // Shapes of credentials worth removing wherever they appear. Each is anchored so it does not start mid-token.
 const SECRET_SHAPES: [RegExp, string][] = [
-  // Breakwater keys (sk-bw- + base62), before the generic sk- rule. The prefix stays: it tells a reader what leaked.
-  [/(?<![A-Za-z0-9_-])sk-bw-[A-Za-z0-9]+/g, `sk-bw-${REDACTED}`],
+  // Breakwater keys (sk-bw- + 40 base62), before the generic sk- rule. The prefix stays: it tells a reader what
+  // leaked. The 4-character display prefix the gateway logs on purpose (keyPrefix) is left alone; 8+ characters go.
+  [/(?<![A-Za-z0-9_-])sk-bw-[A-Za-z0-9]{8,}/g, `sk-bw-${REDACTED}`],
   // Other vendors' sk- keys (Anthropic, OpenAI).
   [/(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,}/g, REDACTED],
   // Bearer credentials however they are quoted. (Basic appears only in Authorization, which is redacted by name;

@@ -1,0 +1,59 @@
+import { querySpendLogs, type SpendLogEntry } from "../../db/admin-queries.ts";
+import type { AdminContext } from "./env.ts";
+import { dayAfter, fieldError, intParam, parseDateOrInstant, queryParams } from "./input.ts";
+import { resolveKey } from "./key-ref.ts";
+
+const MAX_ROWS = 1000;
+
+/**
+ * `GET /spend/logs?key=&model=&start_date=&end_date=&request_id=&limit=` → an array of requests, newest first (as
+ * LiteLLM's /spend/logs; `api_key` is accepted for `key`). Dates are YYYY-MM-DD (whole UTC days, end day included)
+ * or ISO date-times (exact instants, end included).
+ */
+export async function spendLogsRoute(c: AdminContext): Promise<Response> {
+  const q = queryParams(c, ["key", "api_key", "model", "start_date", "end_date", "request_id", "limit"]);
+  if (q.key !== undefined && q.api_key !== undefined) throw fieldError("api_key", "give key or api_key, not both");
+  const keyParam = q.key !== undefined ? "key" : "api_key";
+  const ref = q.key ?? q.api_key;
+  const limit = intParam("limit", q.limit, 100, 1, MAX_ROWS);
+  const from = q.start_date === undefined ? undefined : instant("start_date", q.start_date).at;
+  let until: Date | undefined;
+  if (q.end_date !== undefined) {
+    const end = instant("end_date", q.end_date);
+    until = end.dateOnly ? dayAfter(end.at) : new Date(end.at.getTime() + 1);
+  }
+  if (from && until && from.getTime() >= until.getTime()) throw fieldError("start_date", "must be before end_date");
+  const keyId = ref === undefined ? undefined : (await resolveKey(c, ref, keyParam)).id;
+
+  const rows = await querySpendLogs(c.get("services").db, { keyId, model: q.model, requestId: q.request_id, from, until, limit });
+  return c.json(rows.map(logView), 200);
+}
+
+function instant(param: string, text: string) {
+  const parsed = parseDateOrInstant(text);
+  if (!parsed) throw fieldError(param, `must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not "${text}"`);
+  return parsed;
+}
+
+/** LiteLLM's names where the concept is the same (spend, startTime, endTime); the token counts are Anthropic's. */
+function logView(r: SpendLogEntry) {
+  return {
+    request_id: r.requestId,
+    token_id: r.keyId,
+    key_alias: r.keyAlias,
+    model: r.model,
+    bedrock_model: r.bedrockModel,
+    spend: r.cost,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    cache_read_input_tokens: r.cacheReadInputTokens,
+    cache_creation_input_tokens: r.cacheCreationInputTokens,
+    total_tokens: r.inputTokens + r.outputTokens + r.cacheReadInputTokens + r.cacheCreationInputTokens,
+    status: r.status,
+    stream: r.stream,
+    target: r.target,
+    latency_ms: r.latencyMs,
+    startTime: r.startTime.toISOString(),
+    endTime: r.endTime?.toISOString() ?? null,
+  };
+}
