@@ -3,7 +3,9 @@ import { ConfigError } from "./config.ts";
 import type { AppEnv } from "./context.ts";
 import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
 import { checkRoute, rawTarget } from "./edge/firewall.ts";
+import { abuseLimits, requireAccess } from "./edge/guard-middleware.ts";
 import { requireKey } from "./keys/middleware.ts";
+import { adminRoutes } from "./routes/admin/index.ts";
 import { chatCompletions } from "./routes/chat.ts";
 import { countTokens } from "./routes/count-tokens.ts";
 import { embeddings } from "./routes/embeddings.ts";
@@ -51,7 +53,10 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
     await next();
   });
 
+  app.use(requireAccess);
+  app.use(abuseLimits);
   app.get("/health", health);
+  app.route("/", adminRoutes);
   app.use("/v1/*", requireKey);
   app.use("/v1/*", meterScope);
   app.post("/v1/messages", messages);

@@ -4,6 +4,8 @@ import { parseConfig, type Config } from "./config.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { findKeyByHash, writeSpend } from "./db/queries.ts";
 import { resetKeyPeriod } from "./db/meter-queries.ts";
+import { MemoryAbuseLimiter, parseAbuseLimits, type AbuseLimiter } from "./edge/abuse.ts";
+import { AccessVerifier, parseAccessConfig } from "./edge/access.ts";
 import { KeyStore } from "./keys/store.ts";
 import { InProcessMeter } from "./meter/in-process.ts";
 import type { Meter } from "./meter/meter.ts";
@@ -14,6 +16,10 @@ import { logEvent } from "./util/log.ts";
 /** Everything a request needs that lives longer than a request: built once per isolate from the environment. */
 export interface Services {
   config: Config;
+  /** Cloudflare Access verification, or null when Access is not configured (then only dev mode serves). */
+  access: AccessVerifier | null;
+  /** Per-IP request ceiling and failed-key lockouts (per isolate). */
+  abuse: AbuseLimiter;
   /** Postgres through the Neon HTTP driver: one fetch per statement, nothing held between requests. */
   db: Db;
   catalog: Catalog;
@@ -46,8 +52,11 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
     logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
   );
   const meter = platform.meter?.(env) ?? new InProcessMeter(spend, (keyId, next) => resetKeyPeriod(db, keyId, new Date(next)));
+  const accessConfig = parseAccessConfig(env as Record<string, string | undefined>);
   return {
     config,
+    access: accessConfig ? new AccessVerifier(accessConfig) : null,
+    abuse: new MemoryAbuseLimiter(parseAbuseLimits(env as Record<string, string | undefined>)),
     db,
     catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds, arns: config.modelArns }),
     keys,

@@ -18,6 +18,7 @@ beforeAll(async () => {
     DATABASE_URL: stack.database.shim.databaseUrl,
     DATABASE_HTTP_ENDPOINT: stack.database.shim.httpEndpoint,
     SPEND_FLUSH_DELAY_MS: "0",
+    BREAKWATER_DEV: "1",
   });
 }, 120_000);
 afterAll(async () => {

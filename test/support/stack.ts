@@ -56,6 +56,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     DATABASE_URL: database.shim.databaseUrl,
     DATABASE_HTTP_ENDPOINT: counter.url,
     SPEND_FLUSH_DELAY_MS: "0",
+    // Tests that check Cloudflare Access configure it (and drop this); the rest run as local dev does.
+    BREAKWATER_DEV: "1",
     ...extraEnv,
   };
   const gateway = await startGateway(gatewayEnv);

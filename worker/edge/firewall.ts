@@ -13,6 +13,17 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/models": ["GET"],
   "/v1/chat/completions": ["POST"],
   "/v1/embeddings": ["POST"],
+  // Admin API (master key only; see worker/routes/admin/).
+  "/key/generate": ["POST"],
+  "/key/update": ["POST"],
+  "/key/info": ["GET"],
+  "/key/list": ["GET"],
+  "/key/delete": ["POST"],
+  "/key/regenerate": ["POST"],
+  "/key/block": ["POST"],
+  "/key/unblock": ["POST"],
+  "/spend/logs": ["GET"],
+  "/spend/report": ["GET"],
 };
 
 export const MAX_PATH_LENGTH = 256;

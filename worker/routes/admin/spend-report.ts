@@ -1,5 +1,4 @@
 import { dailySpend, type DailySpend } from "../../db/admin-queries.ts";
-import { GatewayError } from "../../edge/errors.ts";
 import { isTimeZone } from "../../keys/time-fields.ts";
 import type { AdminContext } from "./env.ts";
 import { fieldError, isCalendarDate, queryParams } from "./input.ts";
@@ -104,5 +103,3 @@ function pgCode(err: unknown): string | undefined {
   }
   return undefined;
 }
-
-export type { GatewayError };
