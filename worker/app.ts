@@ -49,7 +49,10 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
 
   app.use(async (c, next) => {
     checkRoute(c.req.method, c.req.url);
-    c.set("services", getServices(c.env));
+    const services = getServices(c.env);
+    c.set("services", services);
+    const hosts = services.config.allowedHosts;
+    if (hosts.length && !hosts.includes(new URL(c.req.url).hostname.toLowerCase())) throw new GatewayError(404, "Not found.", "not_found_error");
     await next();
   });
 

@@ -26,6 +26,8 @@ export interface Config {
   negativeKeyCacheTtlMs: number;
   maxBodyBytes: number;
   spendFlushDelayMs: number;
+  /** Hostnames this gateway answers for (empty: any); a request for another host is a 404. */
+  allowedHosts: string[];
   /** The admin API's credential (LiteLLM's "master key"); the admin API does not exist without it. */
   masterKey?: string;
   /** Values for fields a /key/generate request leaves out (KEY_DEFAULTS). */
@@ -138,6 +140,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     maxBodyBytes: r.int("MAX_BODY_MB", 20, 1, 24) * 1024 * 1024,
     spendFlushDelayMs: r.int("SPEND_FLUSH_DELAY_MS", 25, 0, 5000),
     masterKey: r.optional("MASTER_KEY"),
+    allowedHosts: (r.optional("ALLOWED_HOSTS") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
     keyDefaults: keyBounds(r, "KEY_DEFAULTS", keyDefaultsProblems),
     keyLimits: keyBounds(r, "KEY_LIMITS", keyLimitsProblems),
     devMode: r.optional("BREAKWATER_DEV") === "1",

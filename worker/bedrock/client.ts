@@ -36,9 +36,9 @@ export class BedrockClient {
     return `${this.opts.endpoint}/model/${encodeURIComponent(modelId)}/${op}`;
   }
 
-  call(modelId: string, op: BedrockOperation, body: string, signal?: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
+  call(modelId: string, op: BedrockOperation, body: string, extraHeaders?: Record<string, string>): Promise<Response> {
+    const headers: Record<string, string> = { ...extraHeaders, "content-type": "application/json" };
     headers[op.endsWith("stream") ? "x-amzn-bedrock-accept" : "accept"] = "application/json";
-    return this.aws.fetch(this.url(modelId, op), { method: "POST", headers, body, signal });
+    return this.aws.fetch(this.url(modelId, op), { method: "POST", headers, body });
   }
 }

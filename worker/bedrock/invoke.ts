@@ -16,6 +16,8 @@ export interface InvokeOptions {
   modelKey: string;
   memory: RejectionMemory;
   onRetry?: (why: string) => void;
+  /** Extra Bedrock request headers (e.g. a Guardrail for InvokeModel); signed along with the rest. */
+  headers?: Record<string, string>;
   /** Backoff before trying target i (i ≥ 1); injectable for tests. */
   backoffMs?: (attempt: number) => number;
 }
@@ -69,7 +71,7 @@ export async function invokeWithFailover(o: InvokeOptions): Promise<InvokeOutcom
   async function attempt(target: Target, op: BedrockOperation, b: Record<string, unknown>): Promise<InvokeOutcome> {
     let res: Response;
     try {
-      res = await target.client.call(target.modelId, op, JSON.stringify(b));
+      res = await target.client.call(target.modelId, op, JSON.stringify(b), o.headers);
     } catch (err) {
       return { ok: false, error: { name: "NetworkError", message: "The model service could not be reached.", status: 502 }, target, unreachable: true };
     }

@@ -17,6 +17,8 @@ import { ChatRequest } from "../protocols/openai/schema.ts";
 import { fetchImage, type FetchedImage } from "../util/fetch-image.ts";
 import { logEvent } from "../util/log.ts";
 import { invokeBodyFor } from "./bedrock-call.ts";
+import { applyContentGuard, keyGuardrail } from "./content-policy.ts";
+import { guardrailConfig, guardrailHeaders } from "../edge/content-guard.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
@@ -38,7 +40,7 @@ const IMAGE_LIMITS = { maxBytes: 3_750_000, timeoutMs: 10_000 }; // Bedrock's pe
  */
 export async function chatCompletions(c: AppContext): Promise<Response> {
   const s = c.get("services");
-  const raw = (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>;
+  const raw = applyContentGuard(c, (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>, "openai");
   const req = validate(ChatRequest, raw);
   const unsupported = checkUnsupported(raw as unknown as OpenAIChatRequest);
   if (unsupported) throw new TranslationError(unsupported.param, unsupported.message);
@@ -54,7 +56,8 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
     const t = openAIToAnthropic(raw as unknown as OpenAIChatRequest, { model: req.model, maxTokensDefault: DEFAULT_MAX_TOKENS, supportsThinking: true });
     await admit(c, worstCase(requestBytes(c, raw), Number(t.body.max_tokens) || DEFAULT_MAX_TOKENS, model.row.price));
     const withImages = t.imageUrls.length ? inlineImages(t.body, await fetchAll(t.imageUrls)) : t.body;
-    const outcome = await call(c, model, stream ? "invoke-with-response-stream" : "invoke", invokeBodyFor(c, withImages, model));
+    const guardrail = keyGuardrail(c);
+    const outcome = await call(c, model, stream ? "invoke-with-response-stream" : "invoke", invokeBodyFor(c, withImages, model), guardrail ? guardrailHeaders(guardrail) : undefined);
     const meta = metaFor(model, stream, outcome);
     if (!outcome.ok) return failed(c, meta, outcome);
     if (!stream) {
@@ -68,7 +71,9 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
   const t = openAIToConverse(raw, { maxTokensDefault: Math.min(DEFAULT_MAX_TOKENS, model.row.maxOutput), capabilities: { stopSequences: true, toolChoiceRequired: true, ...model.row.converse } });
   const maxTokens = Number((t.body.inferenceConfig as { maxTokens?: number } | undefined)?.maxTokens) || DEFAULT_MAX_TOKENS;
   await admit(c, worstCase(requestBytes(c, raw), maxTokens, model.row.price));
-  const body = t.imageUrls.length ? inlineConverseImages(t.body, await fetchAll(t.imageUrls)) : t.body;
+  const withImages = t.imageUrls.length ? inlineConverseImages(t.body, await fetchAll(t.imageUrls)) : t.body;
+  const guardrail = keyGuardrail(c);
+  const body = guardrail ? { ...withImages, guardrailConfig: guardrailConfig(guardrail) } : withImages;
   const outcome = await call(c, model, stream ? "converse-stream" : "converse", body);
   const meta = metaFor(model, stream, outcome);
   if (!outcome.ok) return failed(c, meta, outcome);
@@ -82,7 +87,13 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
 
 type StreamEnd = { usage: TokenUsage; error: BedrockError | null; completed: boolean };
 
-function call(c: AppContext, model: ResolvedModel, op: "invoke" | "invoke-with-response-stream" | "converse" | "converse-stream", body: Record<string, unknown>): Promise<InvokeOutcome> {
+function call(
+  c: AppContext,
+  model: ResolvedModel,
+  op: "invoke" | "invoke-with-response-stream" | "converse" | "converse-stream",
+  body: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Promise<InvokeOutcome> {
   const s = c.get("services");
   return invokeWithFailover({
     targets: s.router.targetsFor(model),
@@ -90,6 +101,7 @@ function call(c: AppContext, model: ResolvedModel, op: "invoke" | "invoke-with-r
     body,
     modelKey: model.baseId,
     memory: s.rejections,
+    headers,
     onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: model.requested }),
   });
 }

@@ -12,6 +12,8 @@ import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
+import { applyContentGuard, keyGuardrail } from "./content-policy.ts";
+import { guardrailHeaders } from "../edge/content-guard.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
 import { worstCase } from "../meter/estimate.ts";
 
@@ -25,7 +27,8 @@ export async function messages(c: AppContext): Promise<Response> {
     throw new GatewayError(400, `model: ${req.model} is not a Claude model; call it through /v1/chat/completions.`, "invalid_request_error");
   }
 
-  const body = invokeBodyFor(c, raw, model);
+  const body = invokeBodyFor(c, applyContentGuard(c, raw, "anthropic"), model);
+  const guardrail = keyGuardrail(c);
   const stream = req.stream === true;
   const ticket = await admit(c, worstCase(requestBytes(c, raw), req.max_tokens, model.row.price));
   const targets = s.router.targetsFor(model);
@@ -35,6 +38,7 @@ export async function messages(c: AppContext): Promise<Response> {
     body,
     modelKey: model.baseId,
     memory: s.rejections,
+    headers: guardrail ? guardrailHeaders(guardrail) : undefined,
     onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: model.requested }),
   });
   const meta: CallMeta = { route: "/v1/messages", model, stream, target: outcome.target?.name ?? null, bedrockModel: outcome.target?.modelId ?? model.invokeId };

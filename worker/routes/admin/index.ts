@@ -41,6 +41,8 @@ adminRoutes.onError((err, c) => {
   if (err instanceof GatewayError) {
     return errorResponse("openai", err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
   }
-  logEvent("error", { msg: "admin request failed", requestId, error: String(err) });
+  // A failed query's message quotes its parameters (which can include a key hash): log the driver's cause instead.
+  const cause = (err as { cause?: unknown }).cause;
+  logEvent("error", { msg: "admin request failed", requestId, error: String(cause ?? err) });
   return errorResponse("openai", 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
 });
