@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { ConfigError } from "./config.ts";
 import type { AppEnv } from "./context.ts";
 import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
-import { checkRoute, rawTarget } from "./edge/firewall.ts";
+import { bodyLimitFor, checkRoute, rawTarget } from "./edge/firewall.ts";
 import { abuseLimits, requireAccess } from "./edge/guard-middleware.ts";
 import { requireKey } from "./keys/middleware.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
@@ -14,6 +14,7 @@ import { messages } from "./routes/messages.ts";
 import { meterScope } from "./routes/metering.ts";
 import { listModels } from "./routes/models.ts";
 import type { Services } from "./services.ts";
+import { refuseOversized } from "./routes/body.ts";
 import { newRequestId } from "./util/ids.ts";
 import { logEvent } from "./util/log.ts";
 
@@ -48,8 +49,14 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
   });
 
   app.use(async (c, next) => {
-    checkRoute(c.req.method, c.req.url);
+    const path = checkRoute(c.req.method, c.req.url);
     const services = getServices(c.env);
+    const declared = Number(c.req.header("content-length"));
+    const limit = bodyLimitFor(path, services.config.maxBodyBytes);
+    if (Number.isFinite(declared) && declared > limit) {
+      const what = limit === services.config.maxBodyBytes ? `the ${Math.round(limit / 1048576)} MB limit` : `this endpoint's ${Math.round(limit / 1024)} KiB limit`;
+      await refuseOversized(c.req.raw, limit, what);
+    }
     c.set("services", services);
     const hosts = services.config.allowedHosts;
     if (hosts.length && !hosts.includes(new URL(c.req.url).hostname.toLowerCase())) throw new GatewayError(404, "Not found.", "not_found_error");

@@ -642,6 +642,27 @@ describe("GET /spend/report", () => {
   });
 });
 
+describe("database failures", () => {
+  it("answer 500 in the admin dialect, and the log line quotes no key or hash", async () => {
+    const made = await generate({ key_alias: alias("db-down") });
+    const logsBefore = stack.gateway.logs.length;
+    stack.setDatabaseDown(true);
+    let res: Response;
+    try {
+      res = await admin("POST", "/key/block", { key: made.key });
+    } finally {
+      stack.setDatabaseDown(false);
+    }
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as Json;
+    expect(body.error.type).toBe("server_error");
+    expect(body.error.message).toMatch(/request id/);
+    await expect.poll(() => stack.gateway.logs.slice(logsBefore).some((l) => l.includes("admin request failed"))).toBe(true);
+    await expectNoSecrets(stack.gateway.logs.slice(logsBefore).join("\n"), made.key);
+    expect((await ok(await admin("GET", `/key/info?key=${made.token_id}`))).info.blocked).toBe(false);
+  });
+});
+
 describe("audit trail", () => {
   it("holds no key and no hash in any row, and records no reads", async () => {
     const made = await generate({ key_alias: alias("audit") });

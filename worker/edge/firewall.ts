@@ -57,3 +57,13 @@ export function checkRoute(method: string, url: string): string {
   }
   return path;
 }
+
+/**
+ * Body size limits per route, checked against the declared length before anything is read: model calls may carry
+ * images (the configured maximum); token counting the same; admin calls and embeddings need far less.
+ */
+export function bodyLimitFor(path: string, modelCallMax: number): number {
+  if (path.startsWith("/key/") || path.startsWith("/spend/")) return 64 * 1024;
+  if (path === "/v1/embeddings") return Math.min(modelCallMax, 8 * 1024 * 1024);
+  return modelCallMax;
+}

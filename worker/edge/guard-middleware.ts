@@ -32,10 +32,15 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
     return next();
   }
+  const admin = isAdminPath(path);
   try {
-    await s.access.verify(c.req.raw, { admin: isAdminPath(path) });
+    await s.access.verify(c.req.raw, { admin });
   } catch (err) {
-    if (err instanceof AccessDenied) logEvent("warn", { msg: "access denied", reason: err.reason, requestId: c.get("requestId"), path });
+    if (err instanceof AccessDenied) {
+      logEvent("warn", { msg: "access denied", reason: err.reason, requestId: c.get("requestId"), path });
+      // Admin paths do not exist for anyone but admin service tokens.
+      if (admin) throw new GatewayError(404, "Not found.", "not_found_error");
+    }
     throw err;
   }
   return next();

@@ -106,3 +106,9 @@ export function validate<T extends z.ZodMiniType>(schema: T, value: unknown): z.
   const first = r.error.issues[0];
   throw new GatewayError(400, issues.join("; "), "invalid_request_error", undefined, first ? first.path.join(".") : undefined);
 }
+
+/** Refuses a body whose declared size is over `limit`, after draining it (see `discard`) so the client sees the 413. */
+export async function refuseOversized(req: Request, limit: number, what: string): Promise<never> {
+  if (req.body) await discard(req.body.getReader(), limit * 4);
+  throw new GatewayError(413, `Request body is larger than ${what}.`, "request_too_large");
+}
