@@ -1,8 +1,8 @@
 // Starts the gateway's Deno entry (worker/deno.ts) as a real Deno process on 127.0.0.1 with an ephemeral port.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { REPO_ROOT } from "./worker-harness.ts";
+import { freePort } from "./ports.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -17,16 +17,6 @@ export interface DenoGateway {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startDenoGateway(env: Record<string, string>, timeoutMs = 60_000): Promise<DenoGateway> {
   const port = await freePort();

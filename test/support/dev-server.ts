@@ -2,10 +2,11 @@
 // reads the base URL it prints. Proves the local-run contract: 127.0.0.1:$PORT, /health, DEV_API_KEY.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./worker-harness.ts";
+import { freePort } from "./ports.ts";
+
 
 export interface DevServer {
   url: string;
@@ -13,16 +14,6 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startDevServer(env: Record<string, string>, timeoutMs = 110_000): Promise<DevServer> {
   const port = await freePort();

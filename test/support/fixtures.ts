@@ -90,3 +90,22 @@ export function parseSSE(text: string): { event: string; data: any }[] {
   }
   return events;
 }
+
+/** A byte source that hands out `pieces` one read at a time and records whether it was cancelled. */
+export function byteSource(pieces: Uint8Array[]) {
+  const state = { cancelled: false, index: 0 };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const piece = pieces[state.index++];
+        if (piece === undefined) controller.close();
+        else controller.enqueue(piece);
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, state };
+}

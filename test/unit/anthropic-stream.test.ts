@@ -9,14 +9,7 @@ import {
   type StreamEndReport,
 } from "../../worker/protocols/anthropic/stream.ts";
 import { UsageTracker, usageFromMessage } from "../../worker/protocols/anthropic/usage.ts";
-import {
-  bedrockFixtureBytes,
-  bedrockFixtureJson,
-  parseSSE,
-  randomSplit,
-  seededRandom,
-  splitAt,
-} from "../support/fixtures.ts";
+import { bedrockFixtureBytes, bedrockFixtureJson, parseSSE, randomSplit, seededRandom, splitAt, byteSource } from "../support/fixtures.ts";
 
 const CLAUDE = "invoke-with-response-stream.claude.bin";
 const THROTTLING = "invoke-with-response-stream.throttling-exception.bin";
@@ -36,24 +29,7 @@ function expectedClientEvents(): any[] {
   });
 }
 
-/** A byte source that records whether it was cancelled. */
-function source(pieces: Uint8Array[]) {
-  const state = { cancelled: false, index: 0 };
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        const piece = pieces[state.index++];
-        if (piece === undefined) controller.close();
-        else controller.enqueue(piece);
-      },
-      cancel() {
-        state.cancelled = true;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, state };
-}
+const source = byteSource;
 
 async function transcode(pieces: Uint8Array[], settle = true) {
   const ends: StreamEndReport[] = [];

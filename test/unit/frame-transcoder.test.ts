@@ -13,6 +13,7 @@ import {
   type FrameTranscoder,
 } from "../../worker/bedrock/frame-transcoder.ts";
 import { chunkFrame, converseFrame, corruptMessageCrc, errorFrame, exceptionFrame } from "../support/emulator/frames.ts";
+import { byteSource } from "../support/fixtures.ts";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -48,23 +49,7 @@ function toy(overrides: Partial<FrameTranscoder> = {}) {
 }
 
 /** A byte source that hands out one piece per pull and records whether it was cancelled. */
-function source(pieces: Uint8Array[]) {
-  const state = { cancelled: false, index: 0 };
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        const piece = pieces[state.index++];
-        if (piece === undefined) controller.close();
-        else controller.enqueue(piece);
-      },
-      cancel() {
-        state.cancelled = true;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, state };
-}
+const source = byteSource;
 
 /** Runs `pieces` through the transcoder; returns each write the client received, as text. */
 async function run(pieces: Uint8Array[], t: FrameTranscoder) {

@@ -18,7 +18,7 @@ import {
 import { inlineImages, openAIToAnthropic, REASONING_BUDGETS, type ToAnthropicOptions } from "../../worker/protocols/openai/to-anthropic.ts";
 import type { OpenAIChatRequest } from "../../worker/protocols/openai/types.ts";
 import { checkUnsupported } from "../../worker/protocols/openai/unsupported.ts";
-import { bedrockFixtureBytes, bedrockFixtureJson, randomSplit, seededRandom, splitAt } from "../support/fixtures.ts";
+import { bedrockFixtureBytes, bedrockFixtureJson, randomSplit, seededRandom, splitAt, byteSource } from "../support/fixtures.ts";
 
 const CLAUDE = "invoke-with-response-stream.claude.bin";
 const THROTTLING = "invoke-with-response-stream.throttling-exception.bin";
@@ -708,23 +708,7 @@ describe("toOpenAIError", () => {
 
 // ─── streaming ───────────────────────────────────────────────────────────────────────────────────────────────
 
-function source(pieces: Uint8Array[]) {
-  const state = { cancelled: false, index: 0 };
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        const piece = pieces[state.index++];
-        if (piece === undefined) controller.close();
-        else controller.enqueue(piece);
-      },
-      cancel() {
-        state.cancelled = true;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, state };
-}
+const source = byteSource;
 
 interface StreamOpts {
   includeUsage?: boolean;

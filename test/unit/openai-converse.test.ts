@@ -21,7 +21,7 @@ import {
 } from "../../worker/protocols/converse/to-openai.ts";
 import { validateConverseBody } from "../support/emulator/converse.ts";
 import { converseFrame, corruptMessageCrc, errorFrame, exceptionFrame } from "../support/emulator/frames.ts";
-import { bedrockFixtureBytes, bedrockFixtureJson, randomSplit, seededRandom, splitAt } from "../support/fixtures.ts";
+import { bedrockFixtureBytes, bedrockFixtureJson, randomSplit, seededRandom, splitAt, byteSource } from "../support/fixtures.ts";
 
 const ALL: ConverseCapabilities = {
   toolChoiceRequired: true,
@@ -455,24 +455,7 @@ describe("converseToOpenAI", () => {
   });
 });
 
-/** A byte source that records whether it was cancelled. */
-function source(pieces: Uint8Array[]) {
-  const state = { cancelled: false, index: 0 };
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        const piece = pieces[state.index++];
-        if (piece === undefined) controller.close();
-        else controller.enqueue(piece);
-      },
-      cancel() {
-        state.cancelled = true;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, state };
-}
+const source = byteSource;
 
 async function transcode(pieces: Uint8Array[], includeUsage = true, settle = true) {
   const ends: ConverseStreamEndReport[] = [];
