@@ -232,6 +232,15 @@ describe("POST /key/generate", () => {
     expect(await status(callModel(body.key))).toBe(403);
   });
 
+  it("accepts model groups (all-claude) in the model list", async () => {
+    const res = await admin("POST", "/key/generate", { key_alias: "group-key", models: ["all-claude"] });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).models).toEqual(["all-claude"]);
+    const bad = await admin("POST", "/key/generate", { key_alias: "bad-group", models: ["all-gpt"] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toMatch(/groups: all-claude/);
+  });
+
   it("an explicit null limit becomes the gateway's upper bound; duration sets the expiry", async () => {
     const body = await generate({ key_alias: alias("bounded"), max_budget: null, rpm_limit: null, duration: "2h" });
     expect(body.max_budget).toBe(100);

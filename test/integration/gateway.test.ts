@@ -83,6 +83,16 @@ describe("virtual keys", () => {
     expect(models.data.map((m) => m.id)).toEqual(["claude-haiku-4-5"]);
   });
 
+  it("understands model groups in a key's list (all-claude)", async () => {
+    const claudeOnly = await stack.createKey({ models: ["all-claude"] });
+    expect((await post("/v1/messages", { ...HELLO, model: "claude-opus-4-7" }, { "x-api-key": claudeOnly })).status).toBe(200);
+    const nova = await post("/v1/chat/completions", { model: "nova-pro", messages: [{ role: "user", content: "x" }] }, { "x-api-key": claudeOnly });
+    expect(nova.status).toBe(403);
+    const models = (await (await fetch(`${url}/v1/models`, { headers: { "x-api-key": claudeOnly, "anthropic-version": "2023-06-01" } })).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toContain("claude-sonnet-4-6");
+    expect(models.data.length).toBeGreaterThan(10);
+  });
+
   it("serves a warm key from the isolate cache, with no database round trip", async () => {
     const k = await stack.createKey();
     const get = () => fetch(`${url}/v1/models`, { headers: { "x-api-key": k } });

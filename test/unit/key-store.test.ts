@@ -3,6 +3,7 @@ import type { KeyRecord } from "../../worker/db/queries.ts";
 import { GatewayError } from "../../worker/edge/errors.ts";
 import { checkKeyUsable, checkModelAllowed, presentedKey } from "../../worker/keys/policy.ts";
 import { KeyStore } from "../../worker/keys/store.ts";
+import { Catalog } from "../../worker/models/catalog.ts";
 
 function key(over: Partial<KeyRecord> = {}): KeyRecord {
   return {
@@ -42,12 +43,18 @@ describe("key policy", () => {
   it("leaves budgets to the meter (a cached spend may belong to a finished period)", () => {
     expect(checkKeyUsable(key({ maxBudget: 5, spend: 5 }), now).spend).toBe(5);
   });
-  it("allows every model for an empty list and only listed names otherwise", () => {
-    expect(() => checkModelAllowed(key(), ["anything"])).not.toThrow();
-    const k = key({ models: ["claude-sonnet-4-6"] });
+  it("allows every model for an empty list and only listed names (groups expanded) otherwise", () => {
+    const catalog = new Catalog({ geoPrefix: "us" });
+    expect(() => checkModelAllowed(catalog.allowedNames([]), ["anything"])).not.toThrow();
+    const k = catalog.allowedNames(["claude-sonnet-4-6"]);
     expect(() => checkModelAllowed(k, ["claude-sonnet-4-6"])).not.toThrow();
     expect(() => checkModelAllowed(k, ["us.anthropic.claude-sonnet-4-6", "claude-sonnet-4-6"])).not.toThrow();
     expect(errStatus(() => checkModelAllowed(k, ["claude-opus-4-7"]))).toBe(403);
+    const claude = catalog.allowedNames(["all-claude", "titan-embed-text-v2"]);
+    expect(() => checkModelAllowed(claude, ["claude-opus-4-7"])).not.toThrow();
+    expect(() => checkModelAllowed(claude, ["titan-embed-text-v2"])).not.toThrow();
+    expect(errStatus(() => checkModelAllowed(claude, ["nova-pro"]))).toBe(403);
+    expect(catalog.allowedNames(["all-embeddings"])).toEqual(new Set(["titan-embed-text-v2", "cohere-embed-english-v3", "cohere-embed-multilingual-v3", "cohere-embed-v4"]));
   });
 });
 

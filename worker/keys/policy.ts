@@ -31,9 +31,12 @@ export function missingKeyError(): GatewayError {
   return new GatewayError(401, "Missing API key: send it in the x-api-key header or as Authorization: Bearer <key>.", "authentication_error");
 }
 
-/** An empty model list means every model; otherwise the name the client sent, or the catalog name, must be listed. */
-export function checkModelAllowed(key: KeyRecord, names: readonly string[]): void {
-  if (key.models.length === 0) return;
-  if (names.some((n) => key.models.includes(n))) return;
+/**
+ * `allowed` is the key's model list with groups expanded (null = every model); the name the client sent, or the
+ * catalog name it resolved to, must be in it.
+ */
+export function checkModelAllowed(allowed: ReadonlySet<string> | null, names: readonly string[]): void {
+  if (allowed === null) return;
+  if (names.some((n) => allowed.has(n))) return;
   throw new GatewayError(403, `This API key is not allowed to use model "${names[0]}".`, "permission_error");
 }

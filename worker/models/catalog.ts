@@ -87,6 +87,33 @@ export class Catalog {
     return this.models.map((m) => m.name);
   }
 
+  /** Named groups a key's model list may use instead of listing models one by one. */
+  groups(): Record<string, string[]> {
+    const of = (pick: (m: ModelRow) => boolean) => this.models.filter(pick).map((m) => m.name);
+    return {
+      "all-claude": of((m) => m.api === "anthropic"),
+      "all-chat": of((m) => m.api !== "embedding"),
+      "all-embeddings": of((m) => m.api === "embedding"),
+      "all-models": of(() => true),
+    };
+  }
+
+  isGroup(name: string): boolean {
+    return Object.hasOwn(this.groups(), name);
+  }
+
+  /**
+   * The catalog names a key's model list allows, with groups expanded; null means every model (an empty list).
+   * Entries that are neither names nor groups (an exact Bedrock id the operator listed) are kept as they are.
+   */
+  allowedNames(keyModels: readonly string[]): Set<string> | null {
+    if (keyModels.length === 0) return null;
+    const groups = this.groups();
+    const out = new Set<string>();
+    for (const m of keyModels) for (const n of groups[m] ?? [m]) out.add(n);
+    return out;
+  }
+
   private profileId(row: ModelRow): string {
     const geo = this.opts.geoPrefix;
     return geo && row.geos.includes(geo) ? `${geo}.${row.bedrockId}` : row.bedrockId;

@@ -8,7 +8,8 @@ import type { AppContext } from "../context.ts";
 export function listModels(c: AppContext): Response {
   const { catalog } = c.get("services");
   const key = c.get("key");
-  const allowed = catalog.models.filter((m) => key.models.length === 0 || key.models.includes(m.name));
+  const names = catalog.allowedNames(key.models);
+  const allowed = catalog.models.filter((m) => names === null || names.has(m.name));
   if (c.req.header("anthropic-version")) {
     const data = allowed
       .filter((m) => m.api === "anthropic")

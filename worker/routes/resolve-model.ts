@@ -7,11 +7,12 @@ import type { ResolvedModel } from "../models/catalog.ts";
 export function resolveModelForKey(c: AppContext, name: string): ResolvedModel {
   const { catalog } = c.get("services");
   const key = c.get("key");
+  const allowed = catalog.allowedNames(key.models);
   const model = catalog.resolve(name);
   if (!model) {
-    const available = key.models.length ? catalog.names().filter((n) => key.models.includes(n)) : catalog.names();
+    const available = allowed ? catalog.names().filter((n) => allowed.has(n)) : catalog.names();
     throw new GatewayError(404, `model: ${name} is not available. Available models: ${available.join(", ")}`, "not_found_error", undefined, "model");
   }
-  checkModelAllowed(key, [name, model.row.name]);
+  checkModelAllowed(allowed, [name, model.row.name]);
   return model;
 }

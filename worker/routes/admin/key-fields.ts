@@ -168,7 +168,9 @@ function convert(input: KeyFieldsInput, rules: FieldRules): KeyFields {
 /** Every name must be one the catalog serves (so a typo cannot make a key useless); duplicates are dropped. */
 function checkModels(models: string[], catalog: Catalog): string[] {
   for (const m of models) {
-    if (!catalog.resolve(m)) throw fieldError("models", `unknown model "${m}". Available models: ${catalog.names().join(", ")}`);
+    if (!catalog.resolve(m) && !catalog.isGroup(m)) {
+      throw fieldError("models", `unknown model "${m}". Available models: ${catalog.names().join(", ")}; groups: ${Object.keys(catalog.groups()).join(", ")}`);
+    }
   }
   return [...new Set(models)];
 }
