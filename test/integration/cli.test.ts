@@ -283,9 +283,8 @@ describe("key rotate, revoke, unblock", () => {
 describe("spend", () => {
   it("tables spend by key, model and day with a bar per row", async () => {
     const { key } = await json(["key", "create", "grace-spender", "--no-settings"]);
-    const before = (await stack.spendRows()).length;
     for (const model of ["claude-sonnet-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"]) expect(await status(callModel(key, model))).toBe(200);
-    await stack.waitForSpendRows(before + 3);
+    expect(await stack.waitForSpendRows("grace-spender", 3)).toHaveLength(3);
 
     const byKey = await ok(["spend"]);
     expect(byKey.out).toMatch(/^Spend \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(UTC\), by key$/m);

@@ -129,11 +129,11 @@ describe("POST /v1/messages, non-streaming", () => {
 
   it("writes one spend row with exact tokens and cost, and adds it to the key's total", async () => {
     const k = await stack.createKey({ alias: "spender" });
-    const before = (await stack.spendRows()).length;
     const res = await post("/v1/messages", HELLO, { "x-api-key": k });
     const msg = (await res.json()) as { usage: { input_tokens: number; output_tokens: number } };
-    const rows = (await stack.waitForSpendRows(before + 1)).filter((r) => r.keyAlias === "spender");
-    expect(rows).toHaveLength(1);
+    // Spend is written after the response: wait for this key's row (other tests' rows may land meanwhile).
+    await expect.poll(async () => (await stack.spendRows()).filter((r) => r.keyAlias === "spender").length).toBe(1);
+    const rows = (await stack.spendRows()).filter((r) => r.keyAlias === "spender");
     const row = rows[0]!;
     expect(row.requestId).toBe(res.headers.get("request-id"));
     expect(row.model).toBe("claude-sonnet-4-6");

@@ -32,8 +32,11 @@ export interface Stack {
   setBlocked(key: string, blocked: boolean): Promise<void>;
   spendRows(): Promise<(typeof spendLogs.$inferSelect)[]>;
   keySpend(key: string): Promise<number>;
-  /** Waits until the spend log has at least `n` rows (spend is written after the response). */
-  waitForSpendRows(n: number, timeoutMs?: number): Promise<(typeof spendLogs.$inferSelect)[]>;
+  /**
+   * Waits until the spend log has at least `n` rows for the key alias (spend is written after the response; counting
+   * one alias keeps other tests' late rows out of it) and returns them.
+   */
+  waitForSpendRows(alias: string, n: number, timeoutMs?: number): Promise<(typeof spendLogs.$inferSelect)[]>;
   stop(): Promise<void>;
 }
 
@@ -95,10 +98,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const [row] = await db.select({ spend: apiKeys.spend }).from(apiKeys).where(eq(apiKeys.keyHash, await sha256Hex(key)));
       return Number(row?.spend);
     },
-    async waitForSpendRows(n, timeoutMs = 15_000) {
+    async waitForSpendRows(alias, n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const rows = await db.select().from(spendLogs);
+        const rows = await db.select().from(spendLogs).where(eq(spendLogs.keyAlias, alias));
         if (rows.length >= n || Date.now() > deadline) return rows;
         await new Promise((r) => setTimeout(r, 25));
       }
