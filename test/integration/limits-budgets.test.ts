@@ -116,8 +116,8 @@ describe("rate limits across isolates (one meter object per key)", () => {
     const key = await keyWith("parallel", { maxParallelRequests: 1 });
     stack.emulator.script({ stallMs: 600 });
     const [a, b] = await Promise.all([send(key), new Promise<Response>((r) => setTimeout(() => r(send(key)), 150))]);
-    expect(a.status).toBe(200);
-    expect(b.status).toBe(429);
+    // Whichever got the slot first is served; the other is refused (order can flip on a loaded machine).
+    expect([a.status, b.status].sort()).toEqual([200, 429]);
     // Once the first finished, its slot is free again (for count_tokens too, which is free of spend but not of limits).
     const count = await send(key, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "x" }] }, "/v1/messages/count_tokens");
     expect(count.status).toBe(200);
