@@ -26,6 +26,8 @@ export class KeyMeterObject {
   private changedAt = 0;
   private keyId: string | null = null;
   private cfg: ReturnType<typeof parseConfig> | null = null;
+  /** When the flush alarm is set for, as far as this instance knows (null: ask storage). */
+  private alarmAt: number | null = null;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -70,7 +72,8 @@ export class KeyMeterObject {
     const now = Date.now();
     if (state.roll(now, req.limits) !== null && state.periodEnd !== null) await this.queueRoll(state.periodEnd);
     const out = state.admit(now, req.reservationId, req.limits, req.estimate);
-    if (out.ok) await this.persist();
+    // Only a budget reservation must survive an eviction; rate windows are a minute long and live in memory.
+    if (out.ok && req.limits.maxBudget !== null) await this.persist();
     return out;
   }
 
@@ -81,7 +84,7 @@ export class KeyMeterObject {
     // The row and the new counters go to storage in one implicit transaction (the output gate holds the reply
     // until both are durable), so a settled request is never counted without its row or vice versa.
     if (req.row) await this.ctx.storage.put(`row:${req.row.requestId}`, req.row);
-    await this.persist();
+    if (req.limits.maxBudget !== null || req.limits.budgetDuration !== null) await this.persist();
     // Rows settled close together go to Postgres in one statement (SPEND_FLUSH_DELAY_MS of batching).
     if (req.row) await this.scheduleFlush(this.config().spendFlushDelayMs);
     return standing;
@@ -89,6 +92,7 @@ export class KeyMeterObject {
 
   /** Writes pending spend rows (and a pending period reset) to Postgres. */
   async alarm(): Promise<void> {
+    this.alarmAt = null;
     const db = this.db();
     try {
       const roll = await this.ctx.storage.get<number>("roll");
@@ -110,6 +114,7 @@ export class KeyMeterObject {
       const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures - 1, 6));
       logEvent("error", { msg: "spend flush failed; rows kept in the meter's storage", failures, retryInMs: wait, error: String(err) });
       await this.ctx.storage.setAlarm(Date.now() + wait);
+      this.alarmAt = Date.now() + wait;
     }
   }
 
@@ -133,15 +138,24 @@ export class KeyMeterObject {
     await this.scheduleFlush(0);
   }
 
+  /** Stores what must outlive an eviction: spend in the period, the period's end, and budget reservations. */
   private async persist(): Promise<void> {
     if (!this.state) return;
-    await this.ctx.storage.put<Persisted>("meter", { snapshot: this.state.snapshot(), changedAt: this.changedAt });
+    const { spent, periodEnd, inflight } = this.state.snapshot();
+    await this.ctx.storage.put<Persisted>("meter", { snapshot: { spent, periodEnd, inflight, requests: [], tokens: [] }, changedAt: this.changedAt });
   }
 
+  /** Sets the flush alarm unless an earlier one is already due (remembered in memory to save a storage read). */
   private async scheduleFlush(delayMs: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
     const at = Date.now() + delayMs;
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now() - 60_000) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) {
+      await this.ctx.storage.setAlarm(at);
+      this.alarmAt = at;
+    } else {
+      this.alarmAt = current;
+    }
   }
 
   private config() {
