@@ -27,3 +27,22 @@ describe("cost", () => {
     expect(costOf(u, { input: 1, output: 2 })).toBe(2);
   });
 });
+
+describe("worst-case estimate", () => {
+  it("bounds input by bytes plus a preamble at the dearest input rate, output by max_tokens, and allows for images", async () => {
+    const { worstCase, countImages } = await import("../../worker/meter/estimate.ts");
+    const e = worstCase(1000, 100, SONNET);
+    expect(e.cost).toBeCloseTo(((1000 + 1024) * 6 + 100 * 15) / 1e6, 12);
+    expect(e.tokens).toBe(250);
+    expect(worstCase(1000, 100, SONNET, 2).cost).toBeCloseTo(((1000 + 1024 + 3200) * 6 + 100 * 15) / 1e6, 12);
+    const body = {
+      messages: [
+        { role: "user", content: [{ type: "text", text: "x" }, { type: "image", source: {} }, { type: "image_url", image_url: { url: "data:" } }] },
+        { role: "user", content: [{ type: "tool_result", content: [{ type: "image", source: {} }] }] },
+        { role: "user", content: "plain" },
+      ],
+    };
+    expect(countImages(body)).toBe(3);
+    expect(countImages({})).toBe(0);
+  });
+});
