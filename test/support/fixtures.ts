@@ -1,5 +1,5 @@
 // Fixture access for unit tests. The files are copies (original names kept) of
-// /work/shared/reference/bedrock-fixtures and trimmed copies of .../claude-code-requests, so the repository
+// ../shared/reference/bedrock-fixtures and trimmed copies of .../claude-code-requests, so the repository
 // is self-contained. A missing file is a broken checkout, never a reason to skip: fail loudly.
 
 import { existsSync, readFileSync } from "node:fs";
@@ -12,7 +12,7 @@ function fixturePath(relative: string): string {
   if (!existsSync(path)) {
     throw new Error(
       `test fixture missing: ${path}\n` +
-        "Bedrock fixtures are copied from /work/shared/reference/bedrock-fixtures into test/fixtures/bedrock/.",
+        "Bedrock fixtures are copied from ../shared/reference/bedrock-fixtures into test/fixtures/bedrock/.",
     );
   }
   return path;

@@ -363,7 +363,7 @@ describe("openAIToConverse: parameters", () => {
   });
 });
 
-// Inline copy of /work/shared/reference/bedrock-fixtures/converse.response.json (not among test/fixtures/bedrock).
+// Inline copy of ../shared/reference/bedrock-fixtures/converse.response.json (not among test/fixtures/bedrock).
 const CONVERSE_RESPONSE = {
   output: {
     message: {
