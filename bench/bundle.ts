@@ -1,9 +1,8 @@
 // Size of the Worker bundle as Cloudflare counts it: built with the same esbuild options as the test harness
 // (test/support/worker-harness.ts bundleWorker), plus minification as wrangler applies with `--minify`, then gzipped.
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { REPO_ROOT } from "../test/support/worker-harness.ts";
+import { WORKER_BUILD_OPTIONS } from "../test/support/worker-harness.ts";
 
 export interface BundleSize {
   rawBytes: number;
@@ -11,18 +10,7 @@ export interface BundleSize {
 }
 
 export async function measureBundle(minify = true): Promise<BundleSize> {
-  const result = await build({
-    entryPoints: [join(REPO_ROOT, "worker/index.ts")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    minify,
-    logLevel: "error",
-  });
+  const result = await build({ ...WORKER_BUILD_OPTIONS, write: false, minify });
   let rawBytes = 0;
   let gzipBytes = 0;
   for (const file of result.outputFiles) {

@@ -130,13 +130,5 @@ export function parseReportDay(flag: "since" | "until", text: string, today: str
   return daysBefore(today, days);
 }
 
-/** An IANA time zone the runtime knows. */
-export function isTimeZone(tz: string): boolean {
-  if (tz === "" || tz.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** An IANA time zone the runtime knows (the same check the admin API applies). */
+export { isTimeZone } from "../worker/keys/time-fields.ts";

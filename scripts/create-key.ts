@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import { insertKey, type AnyPgDatabase, type NewKey } from "../worker/db/queries.ts";
 import { generateApiKey, keyPrefix, sha256Hex } from "../worker/keys/hash.ts";
+import { positiveDurationMs } from "../worker/keys/time-fields.ts";
 import { LOCAL_PGDATA_DIR, openLocalPglite, pgConfigFromUrl } from "./lib/db.ts";
 
 const USAGE = `Usage: npm run key:create -- --alias NAME [options]
@@ -45,7 +46,7 @@ export function parseKeyArgs(argv: string[], now = new Date()): Omit<NewKey, "ke
   if (values.help) throw new UsageError("");
   if (!values.alias?.trim()) throw new UsageError("--alias is required");
   const budgetDuration = values["budget-duration"] ?? null;
-  if (budgetDuration !== null && !DURATION.test(budgetDuration)) {
+  if (budgetDuration !== null && positiveDurationMs(budgetDuration) === null) {
     throw new UsageError(`--budget-duration must look like 30s, 15m, 12h or 7d, not "${budgetDuration}"`);
   }
   return {
@@ -65,17 +66,15 @@ export function parseKeyArgs(argv: string[], now = new Date()): Omit<NewKey, "ke
 
 class UsageError extends Error {}
 
-const DURATION = /^(\d+)([smhd])$/;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
 function durationMs(d: string): number {
-  const m = DURATION.exec(d);
-  if (!m) throw new UsageError(`not a duration: ${d}`);
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  const ms = positiveDurationMs(d);
+  if (ms === null) throw new UsageError(`not a duration: ${d}`);
+  return ms;
 }
 
 function parseExpiry(text: string, now: Date): Date {
-  if (DURATION.test(text)) return new Date(now.getTime() + durationMs(text));
+  const ms = positiveDurationMs(text);
+  if (ms !== null) return new Date(now.getTime() + ms);
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new UsageError(`--expires must be an ISO date or a duration like 30d, not "${text}"`);
   return date;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -18,6 +18,18 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** How the Worker is bundled, as wrangler does it (ESM, workerd conditions); the benchmark's size figure uses it too. */
+export const WORKER_BUILD_OPTIONS = {
+  entryPoints: [join(REPO_ROOT, "worker/index.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["browser", "module", "main"],
+  logLevel: "error",
+} satisfies BuildOptions;
+
 let bundlePromise: Promise<string> | undefined;
 
 /** Bundles worker/index.ts once per test process, the way wrangler does (esbuild, ESM, workerd conditions). */
@@ -25,17 +37,7 @@ export function bundleWorker(): Promise<string> {
   bundlePromise ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "breakwater-worker-"));
     const outfile = join(dir, "index.js");
-    await build({
-      entryPoints: [join(REPO_ROOT, "worker/index.ts")],
-      outfile,
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["browser", "module", "main"],
-      logLevel: "error",
-    });
+    await build({ ...WORKER_BUILD_OPTIONS, outfile });
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     return outfile;
   })();

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gt, gte, inArray, lt, ne, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { TypedQueryBuilder } from "drizzle-orm/query-builders/query-builder";
-import type { AnyPgDatabase } from "./queries.ts";
+import type { AnyPgDatabase, SpendRow } from "./queries.ts";
 import { adminAudit, apiKeys, spendLogs } from "./schema.ts";
 
 // The admin API's data functions. Every change to a key is ONE statement that also writes its audit row (a
@@ -239,25 +239,8 @@ export interface SpendLogFilter {
   limit: number;
 }
 
-export interface SpendLogEntry {
-  requestId: string;
-  keyId: string | null;
-  keyAlias: string | null;
-  model: string;
-  bedrockModel: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-  /** USD. */
-  cost: number;
-  latencyMs: number | null;
-  status: number;
-  stream: boolean | null;
-  target: string | null;
-  startTime: Date;
-  endTime: Date | null;
-}
+/** A spend-log row as read back: what the gateway writes (`SpendRow`), with `stream` nullable in the table. */
+export type SpendLogEntry = Omit<SpendRow, "stream"> & { stream: boolean | null };
 
 /** Spend-log rows matching every given filter, newest first. */
 export async function querySpendLogs(db: AnyPgDatabase, f: SpendLogFilter): Promise<SpendLogEntry[]> {

@@ -1,24 +1,15 @@
 // Budget periods: "1d", "7d", "30d" reset at local midnight in the key's time zone; "12h", "30m", "45s" are plain
 // intervals. Pure functions over epoch milliseconds, using only Intl (available in Workers and Deno).
 
-const DURATION = /^(\d+)\s*([smhd])$/;
+import { positiveDurationMs } from "../keys/time-fields.ts";
+
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** A budget period, split into amount and unit (day periods follow the calendar; shorter ones are intervals). */
 export function parseDuration(text: string): { amount: number; unit: "s" | "m" | "h" | "d" } | null {
-  const m = DURATION.exec(text.trim());
-  if (!m) return null;
-  const amount = Number(m[1]);
-  if (!Number.isSafeInteger(amount) || amount <= 0) return null;
-  return { amount, unit: m[2] as "s" | "m" | "h" | "d" };
-}
-
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  // One grammar for durations everywhere: the key API's (worker/keys/time-fields.ts).
+  if (positiveDurationMs(text) === null) return null;
+  return { amount: Number(text.slice(0, -1)), unit: text.slice(-1) as "s" | "m" | "h" | "d" };
 }
 
 /** The zone's offset from UTC, in ms, at instant `t` (positive east of Greenwich). */

@@ -35,6 +35,7 @@ export class Catalog {
   private readonly byName = new Map<string, ModelRow>();
   private readonly byBedrockId = new Map<string, ModelRow>();
   private readonly byArn = new Map<string, ModelRow>();
+  private readonly groupMap: Record<string, string[]>;
 
   constructor(private readonly opts: CatalogOptions, models: readonly ModelRow[] = MODELS) {
     this.models = models;
@@ -48,6 +49,13 @@ export class Catalog {
       if (!row) throw new Error(`MODEL_ALIASES maps "${alias}" to unknown model "${target}"`);
       this.byName.set(alias, row);
     }
+    const of = (pick: (m: ModelRow) => boolean) => models.filter(pick).map((m) => m.name);
+    this.groupMap = {
+      "all-claude": of((m) => m.api === "anthropic"),
+      "all-chat": of((m) => m.api !== "embedding"),
+      "all-embeddings": of((m) => m.api === "embedding"),
+      "all-models": of(() => true),
+    };
     for (const [arn, target] of Object.entries(opts.arns ?? {})) {
       const row = this.byName.get(target);
       if (!row) throw new Error(`MODEL_ARNS maps "${arn}" to unknown model "${target}"`);
@@ -88,18 +96,12 @@ export class Catalog {
   }
 
   /** Named groups a key's model list may use instead of listing models one by one. */
-  groups(): Record<string, string[]> {
-    const of = (pick: (m: ModelRow) => boolean) => this.models.filter(pick).map((m) => m.name);
-    return {
-      "all-claude": of((m) => m.api === "anthropic"),
-      "all-chat": of((m) => m.api !== "embedding"),
-      "all-embeddings": of((m) => m.api === "embedding"),
-      "all-models": of(() => true),
-    };
+  groups(): Readonly<Record<string, readonly string[]>> {
+    return this.groupMap;
   }
 
   isGroup(name: string): boolean {
-    return Object.hasOwn(this.groups(), name);
+    return Object.hasOwn(this.groupMap, name);
   }
 
   /**
@@ -108,9 +110,8 @@ export class Catalog {
    */
   allowedNames(keyModels: readonly string[]): Set<string> | null {
     if (keyModels.length === 0) return null;
-    const groups = this.groups();
     const out = new Set<string>();
-    for (const m of keyModels) for (const n of groups[m] ?? [m]) out.add(n);
+    for (const m of keyModels) for (const n of this.groupMap[m] ?? [m]) out.add(n);
     return out;
   }
 

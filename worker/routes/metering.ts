@@ -3,6 +3,7 @@ import { defer, type AppContext, type AppEnv } from "../context.ts";
 import type { KeyRecord, SpendRow } from "../db/queries.ts";
 import { GatewayError } from "../edge/errors.ts";
 import { checkKeyUsable } from "../keys/policy.ts";
+import { logEvent } from "../util/log.ts";
 import type { Estimate, KeyLimits, Standing } from "../meter/key-state.ts";
 
 /** One request's reservation with the meter. Settled exactly once: by the route, a stream's end, or the scope. */
@@ -22,7 +23,7 @@ export function limitsOf(key: KeyRecord): KeyLimits {
     parallel: key.maxParallelRequests,
     maxBudget: key.maxBudget,
     budgetDuration: key.budgetDuration,
-    timezone: (key as KeyRecord & { budgetTimezone?: string | null }).budgetTimezone ?? "UTC",
+    timezone: key.budgetTimezone ?? "UTC",
     budgetResetAt: key.budgetResetAt ? key.budgetResetAt.getTime() : null,
   };
 }
@@ -64,19 +65,24 @@ export async function admit(c: AppContext, estimate: Estimate): Promise<Ticket> 
   }
 }
 
-/** Replaces the reservation with what the request really used; writes its spend row durably (via the meter). */
+/**
+ * Replaces the reservation with what the request really used and writes its spend row durably (via the meter). If
+ * the meter cannot be reached, the row still goes to Postgres through the isolate's batching recorder (retried
+ * there): a spend record is never dropped.
+ */
 export function settle(c: AppContext, actual: { tokens: number; cost: number }, row: SpendRow | null): void {
-  let ticket: Ticket | undefined;
-  try {
-    ticket = c.get("ticket");
-  } catch {
-    ticket = undefined;
-  }
-  if (!ticket || ticket.settled) return;
-  ticket.settled = true;
   const s = c.get("services");
+  const ticket = c.get("ticket") as Ticket | undefined;
+  const fallback = (why: unknown) => {
+    if (!row) return;
+    logEvent("warn", { msg: "spend row written without the meter", requestId: row.requestId, error: String(why) });
+    s.spend.record(row, (p) => defer(c, p));
+  };
+  if (!ticket) return fallback("no reservation");
+  if (ticket.settled) return;
+  ticket.settled = true;
   const key = c.get("key");
-  defer(c, s.meter.settle({ keyId: key.id, reservationId: ticket.reservationId, limits: ticket.limits, actual, row }, (p) => defer(c, p)));
+  defer(c, s.meter.settle({ keyId: key.id, reservationId: ticket.reservationId, limits: ticket.limits, actual, row }, (p) => defer(c, p)).catch(fallback));
 }
 
 /** Releases the reservation of a request that ended without reaching a settling point (an error before Bedrock). */

@@ -136,7 +136,7 @@ function convert(input: KeyFieldsInput, rules: FieldRules): KeyFields {
   if (input.budget_duration !== undefined) {
     const v = input.budget_duration;
     // The meter must be able to read every period stored here.
-    if (v !== null && (positiveDurationMs(v) === null || parseDuration(v) === null)) throw fieldError("budget_duration", `must be ${DURATION_FORMAT}, not "${v}"`);
+    if (v !== null && parseDuration(v) === null) throw fieldError("budget_duration", `must be ${DURATION_FORMAT}, not "${v}"`);
     out.budgetDuration = v;
   }
   if (input.budget_timezone !== undefined) {
