@@ -47,3 +47,25 @@ describe("settle", () => {
     expect(recorded).toEqual([row]);
   });
 });
+
+describe("admit, when the key changed elsewhere", () => {
+  it("reloads a stale cached key before admitting, so a revocation made in another isolate applies at once", async () => {
+    const { admit } = await import("../../worker/routes/metering.ts");
+    const { InProcessMeter } = await import("../../worker/meter/in-process.ts");
+    const meter = new InProcessMeter({ record() {} } as never, async () => {});
+    const base = { id: "k", keyAlias: "a", models: [], maxBudget: null, spend: 0, budgetDuration: null, budgetResetAt: null, rpmLimit: null, tpmLimit: null, maxParallelRequests: null, expires: null, blocked: false, userId: null, teamId: null, metadata: {} };
+    const vars: Record<string, unknown> = { requestId: "req_x", key: base, keyHash: "h", keyLoadedAt: Date.now() - 1000 };
+    let invalidated = 0;
+    vars.services = {
+      meter,
+      keys: {
+        invalidate: () => void invalidated++,
+        lookupWithTime: async () => ({ record: { ...base, blocked: true }, loadedAt: Date.now() }),
+      },
+    };
+    const c = { get: (k: string) => vars[k], set: (k: string, v: unknown) => void (vars[k] = v) } as unknown as AppContext;
+    await meter.keyChanged("k"); // another isolate blocked the key after this one cached it
+    await expect(admit(c, { tokens: 1, cost: 0 })).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/blocked/) });
+    expect(invalidated).toBe(1);
+  });
+});
