@@ -9,9 +9,9 @@ const TTL_MS = { "5m": 5 * 60_000, "1h": 60 * 60_000 } as const;
 const TTL_MARGIN_MS = 30_000;
 const OUTPUTS_KEPT = 16;
 const PREFIXES_KEPT = 32;
-/** Headroom over the longest recent answer: the next one is priced as up to a quarter longer. */
-const OUTPUT_HEADROOM = 1.25;
-const MIN_OUTPUT = 256;
+/** Headroom over the longest recent answer: the next one is priced as up to half as long again. */
+const OUTPUT_HEADROOM = 1.5;
+const MIN_OUTPUT = 512;
 
 class KeyMemory implements KeyRecall {
   private readonly outputs: number[] = [];
