@@ -145,7 +145,9 @@ export class KeyState {
     const reserve = reservationFor(limits, est);
     const refusal = this.refusal(now, limits, est, reserve);
     if (!refusal) {
-      this.requests.push(now);
+      // Windows are kept only for the limits the key has: a busy key without them would hold a minute of
+      // timestamps (tens of thousands) for nothing. A limit set later starts counting from then.
+      if (limits.rpm !== null) this.requests.push(now);
       this.inflight.set(id, { cost: reserve, tokens: est.tokens, at: now });
       return { ok: true, ...this.standing(now, limits) };
     }
@@ -179,7 +181,7 @@ export class KeyState {
     const key = `lease:${leaseId}`;
     const r = this.inflight.get(key);
     this.spent += actual.cost;
-    if (actual.tokens > 0) this.tokens.push([now, actual.tokens]);
+    if (actual.tokens > 0 && limits.tpm !== null) this.tokens.push([now, actual.tokens]);
     if (r?.lease) {
       if (release) this.inflight.delete(key);
       else {
@@ -198,7 +200,7 @@ export class KeyState {
     this.roll(now, limits);
     this.inflight.delete(id);
     this.spent += actual.cost;
-    if (actual.tokens > 0) this.tokens.push([now, actual.tokens]);
+    if (actual.tokens > 0 && limits.tpm !== null) this.tokens.push([now, actual.tokens]);
     return this.standing(now, limits);
   }
 
