@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestCost, usd } from "../../worker/ui/format.ts";
 import { launchBrowser, type Browser } from "../support/browser.ts";
 import { startDevServer, type DevServer } from "../support/dev-server.ts";
 import { REPO_ROOT } from "../support/worker-harness.ts";
@@ -116,7 +117,9 @@ describe("the dashboard in Chromium", () => {
     const start = new Date(Date.parse(today) - 6 * 86_400_000).toISOString().slice(0, 10);
     const report = (await (await admin("GET", `/spend/report?start_date=${start}&end_date=${today}&group_by=day`)).json()) as Json;
     expect(report.total.spend).toBeGreaterThan(0);
-    expect(await page.locator("#total-spend").innerText()).toBe(`$${report.total.spend.toFixed(2)}`);
+    // Exactly the report's figure, shown to the cent (or to two significant digits while it is under a cent).
+    expect(Number(await page.locator("#total-spend").getAttribute("data-value"))).toBe(report.total.spend);
+    expect(await page.locator("#total-spend").innerText()).toBe(usd(report.total.spend));
     expect(await page.locator("#total-requests").innerText()).toBe(String(report.total.requests));
     await shot("spend-by-key-7d");
 
@@ -162,8 +165,9 @@ describe("the dashboard in Chromium", () => {
     expect(keyCells).toEqual(["alice", "alice"]);
     // The same rows /spend/logs returns for the same filter, with the same costs.
     const logs = (await (await admin("GET", `/spend/logs?key=${ids.alice}`)).json()) as Json[];
-    const costs = await page.locator("#requests-table tbody tr td:nth-child(9)").allInnerTexts();
-    expect(costs).toEqual(logs.map((l) => `$${l.spend.toFixed(6)}`));
+    const costCells = page.locator("#requests-table tbody tr td:nth-child(9)");
+    expect(await costCells.evaluateAll((tds) => tds.map((td) => Number(td.getAttribute("data-value"))))).toEqual(logs.map((l) => l.spend));
+    expect(await costCells.allInnerTexts()).toEqual(logs.map((l) => requestCost(l.spend)));
     await page.getByRole("button", { name: "Cost" }).click();
     const sorted = (await page.locator("#requests-table tbody tr td:nth-child(9)").allInnerTexts()).map((t) => Number(t.slice(1)));
     expect(sorted).toEqual([...sorted].sort((a, b) => a - b));

@@ -3,7 +3,9 @@
 // figures are /spend/report's and /spend/logs' figures, and that its actions are the admin API's. The browser-level
 // checks (charts render, sorting, dialogs) are in test/e2e/dashboard-browser.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
 import { writeSpend, type SpendRow } from "../../worker/db/queries.ts";
+import { adminAudit } from "../../worker/db/schema.ts";
 import { SESSION_SECONDS } from "../../worker/ui/session.ts";
 import { startAccessIssuer, type AccessIssuer } from "../support/access-issuer.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -24,6 +26,13 @@ afterAll(async () => {
 });
 
 type Json = Record<string, any>;
+
+/** A report amount to the cent, rounding half up on its decimal digits (as a person reading the JSON would). */
+function cents(n: number): string {
+  const [whole, frac = ""] = n.toFixed(10).split(".");
+  const c = Number(whole) * 100 + Number(frac.slice(0, 2)) + (Number(frac[2]) >= 5 ? 1 : 0);
+  return (c / 100).toFixed(2);
+}
 
 /** What the browser would send with a form post from the dashboard itself. */
 const sameOrigin = () => ({ origin: url, "sec-fetch-site": "same-origin" });
@@ -182,9 +191,9 @@ describe("what /ui shows", () => {
       const report = (await (await adminGet(`/spend/report?start_date=${start}&end_date=${end}&group_by=day`)).json()) as Json;
       const shown = /id="total-spend" data-value="([^"]+)">\$([\d.]+)</.exec(text)!;
       expect(Number(shown[1])).toBe(report.total.spend);
-      expect(shown[2]).toBe(report.total.spend.toFixed(2));
+      expect(shown[2]).toBe(cents(report.total.spend));
       expect(text).toContain(`id="total-requests">${report.total.requests}<`);
-      for (const d of report.data as Json[]) expect(text).toContain(`data-day="${d.date}">$${d.spend.toFixed(2)}<`);
+      for (const d of report.data as Json[]) expect(text).toContain(`data-day="${d.date}">$${cents(d.spend)}<`);
     }
     // The 20-days-old request is outside the 7-day view and inside the 30-day one.
     expect(await html("/ui?days=7")).not.toContain("$5.5");
@@ -234,6 +243,8 @@ describe("what /ui shows", () => {
     const info = (await (await adminGet(`/key/info?key=${ids[ALIAS_B]}`)).json()) as Json;
     expect(info.info.blocked).toBe(true);
     expect(await html("/ui/keys")).toContain('data-action="unblock"');
+    const audit = await stack.database.db.select().from(adminAudit).where(and(eq(adminAudit.keyId, ids[ALIAS_B]!), eq(adminAudit.action, "key.block")));
+    expect(audit.map((a) => a.actor)).toEqual(["dashboard"]);
   });
 
   it("says the origin and video panels are not configured while their endpoints do not exist", async () => {

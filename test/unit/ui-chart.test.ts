@@ -52,3 +52,17 @@ describe("stackedBarChart", () => {
     expect(l).toContain("&lt;script&gt; <span class=\"num\">$2.50</span>");
   });
 });
+
+describe("usd", () => {
+  it("shows cents, and two significant digits below a cent", async () => {
+    const { usd } = await import("../../worker/ui/format.ts");
+    // Half up on the decimal the report shows (toFixed alone gives $1.00 and $2.67 for these binary fractions).
+    expect(usd(1.005)).toBe("$1.01");
+    expect(usd(2.675)).toBe("$2.68");
+    expect(usd(1.004999)).toBe("$1.00");
+    expect(usd(0)).toBe("$0.00");
+    expect(usd(0.0123)).toBe("$0.01");
+    expect(usd(0.000135)).toBe("$0.00014");
+    expect(usd(0.5, 4)).toBe("$0.5000");
+  });
+});

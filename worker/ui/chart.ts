@@ -39,6 +39,8 @@ export function stackedBarChart(data: SpendSeries, title: string): HtmlEscapedSt
   for (let v = 0; v <= top + step / 2; v += step) ticks.push(v);
   // Label at most ~10 days so 90 bars stay readable.
   const labelEvery = Math.ceil(data.days.length / 10);
+  // Enough decimals that neighbouring ticks differ ($0.0005, $0.0010…), never fewer than cents.
+  const tickDigits = Math.max(2, Math.ceil(-Math.log10(step)));
 
   const bars = data.days.map((day, i) => {
     let base = 0;
@@ -55,7 +57,7 @@ export function stackedBarChart(data: SpendSeries, title: string): HtmlEscapedSt
 
   return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMidYMid meet">
 <title id="chart-title">${title}</title>
-${ticks.map((v) => html`<g class="tick"><line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${usd(v)}</text></g>`)}
+${ticks.map((v) => html`<g class="tick"><line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${usd(v, tickDigits)}</text></g>`)}
 ${bars}
 ${data.days.map((day, i) => (i % labelEvery === 0 ? html`<text class="day" x="${(PAD.left + i * slot + slot / 2).toFixed(1)}" y="${H - 8}" text-anchor="middle">${day.slice(5)}</text>` : ""))}
 </svg>`;
