@@ -29,7 +29,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0
 .summary dt, .facts dt { color: var(--muted); font-size: 0.85rem; }
 .summary dd, .facts dd { margin: 0; font-size: 1.25rem; font-variant-numeric: tabular-nums; }
 figure { margin: 0 0 16px; }
-.chart { width: 100%; height: auto; max-height: 360px; }
+/* Below ~560 px the axis text would shrink past reading: the chart scrolls sideways in its box instead. */
+.chart { width: 100%; min-width: 560px; height: auto; max-height: 360px; }
 .chart .tick line { stroke: var(--line); }
 .chart text { font-size: 11px; fill: var(--muted); }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 20px; list-style: none; padding: 0; margin: 8px 0; }

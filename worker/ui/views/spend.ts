@@ -45,7 +45,7 @@ export function spendBody(v: SpendView): Html {
 <p>${period}</p>
 ${summary}
 <figure>
-${stackedBarChart(v.data, `Spend per day, ${period}, stacked by ${v.by}`)}
+<div class="scroll">${stackedBarChart(v.data, `Spend per day, ${period}, stacked by ${v.by}`)}</div>
 <figcaption>${legend(v.data)}</figcaption>
 </figure>
 <details>
