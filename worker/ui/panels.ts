@@ -19,9 +19,17 @@ export type PanelData =
   | { state: "ok"; body: unknown }
   | { state: "failed"; status: number; message: string };
 
-export async function readPanel(c: AdminContext, path: string): Promise<PanelData> {
+/** Where a panel's endpoint is looked for: the firewall's allowlist and the admin API (replaceable in tests). */
+export interface PanelSource {
+  routes: Readonly<Record<string, readonly string[]>>;
+  admin: Hono<AdminEnv>;
+}
+
+const GATEWAY: PanelSource = { routes: ROUTES, admin: adminRoutes };
+
+export async function readPanel(c: AdminContext, path: string, source: PanelSource = GATEWAY): Promise<PanelData> {
   const master = c.get("services").config.masterKey;
-  if (!ROUTES[path]?.includes("GET") || !master) return { state: "not_configured" };
+  if (!source.routes[path]?.includes("GET") || !master) return { state: "not_configured" };
   const internal = new Hono<AdminEnv>();
   internal.use(async (ic, next) => {
     ic.set("services", c.get("services"));
@@ -29,7 +37,7 @@ export async function readPanel(c: AdminContext, path: string): Promise<PanelDat
     ic.set("startedAt", c.get("startedAt"));
     await next();
   });
-  internal.route("/", adminRoutes);
+  internal.route("/", source.admin);
   const res = await internal.request(new URL(path, c.req.url).toString(), { headers: { authorization: `Bearer ${master}` } }, c.env, executionCtx(c));
   // An allowlisted path that the admin API does not serve (yet) answers 404: still not configured.
   if (res.status === 404) return { state: "not_configured" };
