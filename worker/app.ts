@@ -15,6 +15,7 @@ import { meterScope } from "./routes/metering.ts";
 import { listModels } from "./routes/models.ts";
 import type { Services } from "./services.ts";
 import { refuseOversized } from "./routes/body.ts";
+import { uiRoutes } from "./ui/routes.ts";
 import { newRequestId } from "./util/ids.ts";
 import { logEvent } from "./util/log.ts";
 
@@ -67,6 +68,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
   app.use(abuseLimits);
   app.get("/health", health);
   app.route("/", adminRoutes);
+  app.route("/", uiRoutes);
   app.use("/v1/*", requireKey);
   app.use("/v1/*", meterScope);
   app.post("/v1/messages", messages);

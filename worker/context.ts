@@ -16,6 +16,8 @@ export interface AppEnv {
     keyLoadedAt: number;
     /** The meter reservation of this request, once admitted (settled exactly once). */
     ticket: Ticket;
+    /** On dashboard paths: the admin Access service token's client id, when the caller presented one. */
+    accessAdminClient?: string;
   };
 }
 

@@ -37,7 +37,7 @@ describe("path and method allowlist", () => {
 
   it.each([
     "/", "/v1", "/v1/", "/v1/messages/", "/V1/messages", "/v1/Messages", "/health/readiness", "/docs", "/openapi.json",
-    "/v1/completions", "/v1/chat/completions/", "/v1/Chat/completions", "/v1/messages/count_tokens/x", "/admin", "/ui",
+    "/v1/completions", "/v1/chat/completions/", "/v1/Chat/completions", "/v1/messages/count_tokens/x", "/admin", "/UI", "/ui/", "/ui/assets/other.js",
   ])("404s unknown or differently-cased path %s", (path) => {
     expect(statusOf("POST", `${H}${path}`)).toBe(404);
     expect(statusOf("GET", `${H}${path}`)).toBe(404);

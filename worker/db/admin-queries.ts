@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, gte, inArray, lt, ne, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, gte, inArray, lt, max, ne, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { TypedQueryBuilder } from "drizzle-orm/query-builders/query-builder";
 import type { AnyPgDatabase, SpendRow } from "./queries.ts";
 import { adminAudit, apiKeys, spendLogs } from "./schema.ts";
@@ -226,6 +226,17 @@ export async function listKeys(db: AnyPgDatabase, filter: KeyListFilter, page: n
     db.select({ n: count() }).from(apiKeys).where(where),
   ]);
   return { keys: rows.map(toAdminKey), total: totals[0]?.n ?? 0 };
+}
+
+/** When each of these keys last made a request, from the spend log (a key never used is absent). */
+export async function lastUsedByKey(db: AnyPgDatabase, ids: string[]): Promise<Map<string, Date>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ keyId: spendLogs.keyId, last: max(spendLogs.startTime) })
+    .from(spendLogs)
+    .where(inArray(spendLogs.keyId, ids))
+    .groupBy(spendLogs.keyId);
+  return new Map(rows.flatMap((r) => (r.keyId && r.last ? [[r.keyId, new Date(r.last)] as const] : [])));
 }
 
 export interface SpendLogFilter {

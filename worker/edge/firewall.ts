@@ -24,6 +24,18 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/key/unblock": ["POST"],
   "/spend/logs": ["GET"],
   "/spend/report": ["GET"],
+  // The dashboard (admin callers only; see worker/ui/).
+  "/ui": ["GET"],
+  "/ui/login": ["GET", "POST"],
+  "/ui/logout": ["POST"],
+  "/ui/keys": ["GET"],
+  "/ui/requests": ["GET"],
+  "/ui/origin": ["GET"],
+  "/ui/assets/app.css": ["GET"],
+  "/ui/assets/app.js": ["GET"],
+  "/ui/api/key/block": ["POST"],
+  "/ui/api/key/unblock": ["POST"],
+  "/ui/api/key/regenerate": ["POST"],
 };
 
 export const MAX_PATH_LENGTH = 256;
@@ -63,7 +75,7 @@ export function checkRoute(method: string, url: string): string {
  * images (the configured maximum); token counting the same; admin calls and embeddings need far less.
  */
 export function bodyLimitFor(path: string, modelCallMax: number): number {
-  if (path.startsWith("/key/") || path.startsWith("/spend/")) return 64 * 1024;
+  if (path.startsWith("/key/") || path.startsWith("/spend/") || path.startsWith("/ui/")) return 64 * 1024;
   if (path === "/v1/embeddings") return Math.min(modelCallMax, 8 * 1024 * 1024);
   return modelCallMax;
 }

@@ -32,6 +32,7 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
     return next();
   }
+  if (isUiPath(path)) return uiAccess(c, next, path);
   const admin = isAdminPath(path);
   try {
     await s.access.verify(c.req.raw, { admin });
@@ -42,6 +43,35 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
       if (admin) throw new GatewayError(404, "Not found.", "not_found_error");
     }
     throw err;
+  }
+  return next();
+};
+
+/** The dashboard (worker/ui/): its own Access rule, below. */
+export function isUiPath(path: string): boolean {
+  return path === "/ui" || path.startsWith("/ui/");
+}
+
+/**
+ * Dashboard paths admit two kinds of Access caller: an admin service token (then the caller is an admin, no login
+ * needed), or anyone Access admits to the gateway (a listed user's browser), who then still has to log in with the
+ * master key. Anyone else gets the 404 an unknown path gets.
+ */
+const uiAccess = async (c: Parameters<MiddlewareHandler<AppEnv>>[0], next: () => Promise<void>, path: string) => {
+  const access = c.get("services").access!;
+  try {
+    const { clientId } = await access.verify(c.req.raw, { admin: true });
+    if (clientId) c.set("accessAdminClient", clientId);
+    return next();
+  } catch (err) {
+    if (!(err instanceof AccessDenied)) throw err;
+  }
+  try {
+    await access.verify(c.req.raw, { admin: false });
+  } catch (err) {
+    if (!(err instanceof AccessDenied)) throw err;
+    logEvent("warn", { msg: "access denied", reason: err.reason, requestId: c.get("requestId"), path });
+    throw new GatewayError(404, "Not found.", "not_found_error");
   }
   return next();
 };

@@ -24,7 +24,7 @@ export const requireMasterKey: MiddlewareHandler<AdminEnv> = async (c, next) => 
  * Compares the SHA-256 digests rather than the strings: both sides are then 64 hex characters, so the comparison's
  * time reveals nothing, not even the master key's length.
  */
-async function sameSecret(presented: string, expected: string): Promise<boolean> {
+export async function sameSecret(presented: string, expected: string): Promise<boolean> {
   const [a, b] = await Promise.all([sha256Hex(presented), sha256Hex(expected)]);
   return timingSafeEqual(a, b);
 }

@@ -1,4 +1,4 @@
-import { querySpendLogs, type SpendLogEntry } from "../../db/admin-queries.ts";
+import { querySpendLogs, type SpendLogEntry, type SpendLogFilter } from "../../db/admin-queries.ts";
 import type { AdminContext } from "./env.ts";
 import { dayAfter, fieldError, intParam, parseDateOrInstant, queryParams } from "./input.ts";
 import { resolveKey } from "./key-ref.ts";
@@ -11,6 +11,12 @@ const MAX_ROWS = 1000;
  * or ISO date-times (exact instants, end included).
  */
 export async function spendLogsRoute(c: AdminContext): Promise<Response> {
+  const rows = await querySpendLogs(c.get("services").db, await spendLogFilter(c));
+  return c.json(rows.map(logView), 200);
+}
+
+/** The query string of /spend/logs as a filter (the dashboard's request list reads the same parameters). */
+export async function spendLogFilter(c: AdminContext): Promise<SpendLogFilter> {
   const q = queryParams(c, ["key", "api_key", "model", "start_date", "end_date", "request_id", "limit"]);
   if (q.key !== undefined && q.api_key !== undefined) throw fieldError("api_key", "give key or api_key, not both");
   const keyParam = q.key !== undefined ? "key" : "api_key";
@@ -24,9 +30,7 @@ export async function spendLogsRoute(c: AdminContext): Promise<Response> {
   }
   if (from && until && from.getTime() >= until.getTime()) throw fieldError("start_date", "must be before end_date");
   const keyId = ref === undefined ? undefined : (await resolveKey(c, ref, keyParam)).id;
-
-  const rows = await querySpendLogs(c.get("services").db, { keyId, model: q.model, requestId: q.request_id, from, until, limit });
-  return c.json(rows.map(logView), 200);
+  return { keyId, model: q.model, requestId: q.request_id, from, until, limit };
 }
 
 function instant(param: string, text: string) {

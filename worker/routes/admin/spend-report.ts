@@ -69,7 +69,8 @@ function shape(rows: DailySpend[], group: Group) {
 const keyOf = (r: DailySpend) => `${r.keyId ?? ""}\u0000${r.keyAlias ?? ""}`;
 const keyFields = (r: DailySpend) => ({ token_id: r.keyId, key_alias: r.keyAlias });
 
-function totals(rows: DailySpend[]) {
+/** Sums of a set of rows, spend rounded as the report rounds it (the dashboard shows the same figures). */
+export function totals(rows: DailySpend[]) {
   const t = { spend: 0, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
   for (const r of rows) {
     t.spend += r.spend;
