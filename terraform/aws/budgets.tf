@@ -3,38 +3,27 @@
 
 locals {
   alert_thresholds = [80, 100]
+  budgets = {
+    bedrock-daily = { limit = var.daily_bedrock_budget_usd, time_unit = "DAILY", services = ["Amazon Bedrock"] }
+    monthly-total = { limit = var.monthly_budget_usd, time_unit = "MONTHLY", services = [] }
+  }
 }
 
-resource "aws_budgets_budget" "bedrock_daily" {
-  name         = "${var.name}-bedrock-daily"
+resource "aws_budgets_budget" "alert" {
+  for_each     = local.budgets
+  name         = "${var.name}-${each.key}"
   budget_type  = "COST"
-  limit_amount = tostring(var.daily_bedrock_budget_usd)
+  limit_amount = tostring(each.value.limit)
   limit_unit   = "USD"
-  time_unit    = "DAILY"
+  time_unit    = each.value.time_unit
 
-  cost_filter {
-    name   = "Service"
-    values = ["Amazon Bedrock"]
-  }
-
-  dynamic "notification" {
-    for_each = local.alert_thresholds
+  dynamic "cost_filter" {
+    for_each = length(each.value.services) > 0 ? [each.value.services] : []
     content {
-      comparison_operator        = "GREATER_THAN"
-      threshold                  = notification.value
-      threshold_type             = "PERCENTAGE"
-      notification_type          = "ACTUAL"
-      subscriber_email_addresses = [var.alert_email]
+      name   = "Service"
+      values = cost_filter.value
     }
   }
-}
-
-resource "aws_budgets_budget" "monthly_total" {
-  name         = "${var.name}-monthly-total"
-  budget_type  = "COST"
-  limit_amount = tostring(var.monthly_budget_usd)
-  limit_unit   = "USD"
-  time_unit    = "MONTHLY"
 
   dynamic "notification" {
     for_each = local.alert_thresholds

@@ -184,9 +184,13 @@ describe("operations", () => {
     const [alarm] = resources("aws_cloudwatch_metric_alarm");
     expect(alarm!.body.metric_name).toBe("StatusCheckFailed_System");
     expect(alarm!.body.alarm_actions[0]).toMatch(/:automate:\$\{var\.region\}:ec2:recover$/);
-    const budgets = resources("aws_budgets_budget");
-    expect(budgets.map((b) => b.body.time_unit).sort()).toEqual(["DAILY", "MONTHLY"]);
-    expect(budgets.find((b) => b.body.time_unit === "DAILY")!.body.cost_filter[0].values).toEqual(["Amazon Bedrock"]);
+    const budgets = local(tf, "aws", "budgets") as Record<string, { time_unit: string; services: string[] }>;
+    expect(Object.values(budgets).map((b) => b.time_unit).sort()).toEqual(["DAILY", "MONTHLY"]);
+    expect(Object.values(budgets).find((b) => b.time_unit === "DAILY")!.services).toEqual(["Amazon Bedrock"]);
+    const [budget] = resources("aws_budgets_budget");
+    expect(budget!.body.for_each).toBe("${local.budgets}");
+    expect(budget!.body.dynamic.notification[0].for_each).toBe("${local.alert_thresholds}");
+    expect(budget!.body.dynamic.notification[0].content[0]).toMatchObject({ threshold_type: "PERCENTAGE", notification_type: "ACTUAL" });
     expect(local(tf, "aws", "alert_thresholds")).toEqual([80, 100]);
   });
 
