@@ -26,5 +26,5 @@ resource "cloudflare_workers_custom_domain" "gateway" {
 resource "cloudflare_workers_cron_trigger" "gateway" {
   account_id  = var.account_id
   script_name = cloudflare_worker.gateway.name
-  schedules   = [var.origin_idle_cron]
+  schedules   = [{ cron = var.origin_idle_cron }] # v5.22 schema: a list of { cron }
 }

@@ -255,7 +255,7 @@ describe("Cloudflare", () => {
     const [worker] = resources("cloudflare_worker");
     expect(worker!.body.subdomain).toEqual({ enabled: false, previews_enabled: false });
     expect(resources("cloudflare_workers_custom_domain")).toHaveLength(1);
-    expect(resources("cloudflare_workers_cron_trigger")[0]!.body.schedules).toEqual(["${var.origin_idle_cron}"]);
+    expect(resources("cloudflare_workers_cron_trigger")[0]!.body.schedules).toEqual([{ cron: "${var.origin_idle_cron}" }]);
     // The Worker Terraform creates is the one wrangler deploys into.
     const wranglerName = /^name\s*=\s*"([^"]+)"/m.exec(readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8"))![1];
     expect(blocks(tf, "variable").find((v) => v.module === "." && v.name === "worker_name")!.body.default).toBe(wranglerName);
