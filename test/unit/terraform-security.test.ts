@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../../scripts/lib/db.ts";
 import { blocks, loadTerraform, local, renderTemplate, TERRAFORM_DIR, which, type TfFile } from "../support/terraform.ts";
 
@@ -289,12 +290,16 @@ describe("tunnel ingress", () => {
   });
 });
 
-/** Ingress rules from a JSON file in origin/cloudflared/ ({ ingress: [...] } or { rules: [...] }). */
+/**
+ * Ingress rules from origin/cloudflared/: the first JSON or YAML file holding an ingress list (`ingress`, `rules`
+ * or `config.ingress`, as in cloudflared's config.yml or the API's tunnel configuration).
+ */
 function cloudflaredRules(dir: string): { path?: string; service: string }[] {
   for (const name of readdirSync(dir).sort()) {
-    if (!name.endsWith(".json")) continue;
-    const parsed = JSON.parse(readFileSync(join(dir, name), "utf8"));
-    const list = parsed.ingress ?? parsed.rules ?? parsed.config?.ingress;
+    if (!/\.(json|ya?ml)$/.test(name)) continue;
+    const text = readFileSync(join(dir, name), "utf8");
+    const parsed = name.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    const list = parsed?.ingress ?? parsed?.rules ?? parsed?.config?.ingress;
     if (Array.isArray(list)) return list;
   }
   return [];
