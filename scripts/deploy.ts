@@ -3,11 +3,13 @@
 //   2. applies migrations/ to the production database (Neon);
 //   3. `wrangler deploy` with the settings as --var and the secrets uploaded with the deployment (--secrets-file: a
 //      private temporary file, removed afterwards; secrets never appear in arguments or output);
-//   4. runs the smoke test against the gateway (`--skip-smoke` to leave it out).
+//   4. writes the admin CLI's config file (owner-only) unless one for another gateway exists;
+//   5. runs the smoke test against the gateway (`--skip-smoke` to leave it out).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./lib/db.ts";
+import { writeCliConfig } from "./lib/deploy/cli-config.ts";
 import { run } from "./lib/deploy/run.ts";
 import { parseTerraformOutputs } from "./lib/deploy/terraform-outputs.ts";
 
@@ -28,10 +30,16 @@ async function main(): Promise<void> {
     const secretsFile = join(dir, "secrets.json");
     writeFileSync(secretsFile, JSON.stringify(outputs.workerSecrets), { mode: 0o600 });
     const vars = Object.entries(outputs.workerVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-    await run("wrangler", ["deploy", "--name", outputs.workerName, "--secrets-file", secretsFile, ...vars], { cwd: REPO_ROOT });
+    const account = process.env.CLOUDFLARE_ACCOUNT_ID || outputs.accountId;
+    await run("wrangler", ["deploy", "--name", outputs.workerName, "--secrets-file", secretsFile, ...vars], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...(account ? { CLOUDFLARE_ACCOUNT_ID: account } : {}) },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+
+  console.log(`== ${writeCliConfig(outputs)}`);
 
   if (skipSmoke) {
     console.log("== smoke test skipped (--skip-smoke)");

@@ -64,3 +64,8 @@ output "ssm_parameters" {
   description = "Names of the SecureString parameters the origin reads at boot."
   value       = module.aws.ssm_parameter_names
 }
+
+output "cloudflare_account_id" {
+  description = "Handed to wrangler (CLOUDFLARE_ACCOUNT_ID) by npm run deploy."
+  value       = var.cloudflare_account_id
+}

@@ -3,15 +3,18 @@
 // prepared outputs; wrangler keeps a copy of the secrets file it was given). The migrations run for real against a
 // PostgreSQL server (PGlite over TCP), and the smoke test runs for real against the gateway in workerd.
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REPO_ROOT } from "../../scripts/lib/db.ts";
 import { freePort } from "../support/ports.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+
+// Each test runs whole scripts (node, tsx, migrations, a smoke run): give them time on a loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const MASTER = "master-key-for-the-deploy-test-0123456789abcdef";
 let stack: Stack;
@@ -26,6 +29,7 @@ case "$*" in *"output -json"*) cat "$FAKE_TF_OUTPUT" ;; esac
 `;
 const FAKE_WRANGLER = `#!/bin/sh
 printf '%s\\n' "$*" >> "$RECORD_DIR/wrangler.args"
+printf '%s' "$CLOUDFLARE_ACCOUNT_ID" > "$RECORD_DIR/wrangler.account"
 prev=""
 for a in "$@"; do
   if [ "$prev" = "--secrets-file" ]; then cp "$a" "$RECORD_DIR/secrets.copy"; stat -c %a "$a" > "$RECORD_DIR/secrets.mode"; printf '%s' "$a" > "$RECORD_DIR/secrets.path"; fi
@@ -36,6 +40,7 @@ done
 function outputs(overrides: Record<string, unknown> = {}): string {
   const o: Record<string, unknown> = {
     worker_name: "breakwater",
+    cloudflare_account_id: "0123456789abcdef0123456789abcdef",
     gateway_url: stack.gateway.url,
     worker_vars: { AWS_REGION: "us-east-1", BEDROCK_GEO_PREFIX: "us", ACCESS_AUD: "aud-tag-123", ACCESS_CLIENT_IDS: "c1.access,c2.access", ORIGIN_URL: "https://llm-origin.example.com" },
     worker_secrets: {
@@ -81,7 +86,7 @@ beforeAll(async () => {
     writeFileSync(join(dir, name), text);
     chmodSync(join(dir, name), 0o755);
   }
-});
+}, 180_000); // the Worker's first start under workerd is slow on a busy machine
 
 afterAll(async () => {
   await stack?.stop();
@@ -108,6 +113,8 @@ describe("npm run deploy", () => {
       PATH: `${dir}${delimiter}${process.env.PATH}`,
       RECORD_DIR: record,
       FAKE_TF_OUTPUT: join(record, "outputs.json"),
+      XDG_CONFIG_HOME: join(record, "config"),
+      CLOUDFLARE_ACCOUNT_ID: "",
     });
     expect(output).toContain("smoke: ");
     expect(code, output).toBe(0);
@@ -124,6 +131,12 @@ describe("npm run deploy", () => {
     expect(JSON.parse(readFileSync(join(record, "secrets.copy"), "utf8"))).toEqual(JSON.parse(outputs()).worker_secrets.value);
     expect(readFileSync(join(record, "secrets.mode"), "utf8").trim()).toBe("600");
     expect(existsSync(secretsPath)).toBe(false);
+    expect(readFileSync(join(record, "wrangler.account"), "utf8")).toBe("0123456789abcdef0123456789abcdef");
+
+    // The admin CLI can be used at once: its config file names this gateway and is readable by the owner only.
+    const cliConfig = join(record, "config", "breakwater", "config.json");
+    expect(JSON.parse(readFileSync(cliConfig, "utf8"))).toEqual({ url: stack.gateway.url, masterKey: MASTER, accessClientId: "admin.access", accessClientSecret: "admin-access-secret-never-printed" });
+    expect((statSync(cliConfig).mode & 0o777).toString(8)).toBe("600");
 
     // The migrations really ran against the database named by DATABASE_URL.
     const tables = await pg.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public'");
@@ -152,6 +165,7 @@ describe("npm run deploy", () => {
       PATH: `${dir}${delimiter}${process.env.PATH}`,
       RECORD_DIR: record,
       FAKE_TF_OUTPUT: join(record, "outputs.json"),
+      XDG_CONFIG_HOME: join(record, "config"),
     });
     expect(code).toBe(1);
     expect(output).toContain('Terraform output "worker_secrets" is missing');

@@ -8,6 +8,8 @@ export interface AccessToken {
 
 export interface DeployOutputs {
   workerName: string;
+  /** For wrangler (CLOUDFLARE_ACCOUNT_ID), when the environment does not name one. */
+  accountId: string | undefined;
   gatewayUrl: string;
   workerVars: Record<string, string>;
   workerSecrets: Record<string, string>;
@@ -54,8 +56,10 @@ export function parseTerraformOutputs(json: string): DeployOutputs {
   if (!firstClient) throw new Error('Terraform output "client_access_tokens" has no token: set client_token_names.');
   const gatewayUrl = str("gateway_url");
   if (!/^https?:\/\//.test(gatewayUrl)) throw new Error('Terraform output "gateway_url" must be an http(s) URL.');
+  const account = raw.cloudflare_account_id?.value;
   return {
     workerName: str("worker_name"),
+    accountId: typeof account === "string" && account !== "" ? account : undefined,
     gatewayUrl,
     workerVars: strMap("worker_vars"),
     workerSecrets: strMap("worker_secrets"),
