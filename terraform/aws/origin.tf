@@ -86,19 +86,9 @@ resource "aws_ssm_parameter" "origin" {
 
 # ---- The origin's role: video jobs, its two buckets, its own parameters; nothing else ---------------------------
 
-data "aws_iam_policy_document" "ec2_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role" "origin" {
   name               = "${var.name}-origin"
-  assume_role_policy = data.aws_iam_policy_document.ec2_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["ec2"].json
 }
 
 resource "aws_iam_instance_profile" "origin" {

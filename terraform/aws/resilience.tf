@@ -1,18 +1,8 @@
 # Daily snapshots kept a week (Data Lifecycle Manager) and automatic recovery when the host fails its system check.
 
-data "aws_iam_policy_document" "dlm_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["dlm.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role" "dlm" {
   name               = "${var.name}-dlm"
-  assume_role_policy = data.aws_iam_policy_document.dlm_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["dlm"].json
 }
 
 # AWS's own policy for DLM (snapshot create/delete/describe); AWS maintains it as the service changes.

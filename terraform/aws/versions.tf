@@ -15,3 +15,15 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 }
+
+# Trust policies of the module's roles: which AWS service may assume each.
+data "aws_iam_policy_document" "assume" {
+  for_each = toset(["ec2", "dlm"])
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["${each.key}.amazonaws.com"]
+    }
+  }
+}
