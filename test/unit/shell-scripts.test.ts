@@ -4,11 +4,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { REPO_ROOT } from "../../scripts/lib/db.ts";
 import { local, loadTerraform, renderTemplate, TERRAFORM_DIR, which } from "../support/terraform.ts";
 
 const hasShellcheck = which("shellcheck");
+// shellcheck and the HCL parser run as real processes / WebAssembly: slow on a busy machine, never a speed test.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 const SKIP_DIRS = new Set(["node_modules", ".git", ".terraform", "dist", ".wrangler", ".breakwater", "coverage"]);
 
 /**

@@ -1,7 +1,7 @@
 // The Terraform data generated from the Worker's code is current, and says what the Worker really does: the IAM
 // policy covers exactly the Bedrock ids the Worker resolves, the WAF allowlist exactly the route table.
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { checkRoute, ROUTES } from "../../worker/edge/firewall.ts";
 import { GatewayError } from "../../worker/edge/errors.ts";
 import { Catalog } from "../../worker/models/catalog.ts";
@@ -10,6 +10,9 @@ import { bedrockCatalogFile, GEO_PREFIXES, workerBedrockFor } from "../../script
 import { generatedTerraformFiles } from "../../scripts/lib/terraform/generated-files.ts";
 import { RAW_PATH_GUARDS, routeAllowlistExpression } from "../../scripts/lib/terraform/waf.ts";
 import { loadTerraform, local, type TfFile } from "../support/terraform.ts";
+
+// Parsing HCL (WebAssembly) and running terraform are slow on a busy machine; nothing here is a speed test.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let tf: TfFile[];
 beforeAll(async () => {

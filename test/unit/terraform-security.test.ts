@@ -5,12 +5,15 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../../scripts/lib/db.ts";
 import { blocks, loadTerraform, local, renderTemplate, TERRAFORM_DIR, which, type TfFile } from "../support/terraform.ts";
 
 const hasTerraform = which("terraform");
+// Parsing HCL (WebAssembly) and running terraform are slow on a busy machine; nothing here is a speed test.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
 let tf: TfFile[];
 
 beforeAll(async () => {
