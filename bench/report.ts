@@ -2,6 +2,8 @@
 // breakdown of where the added latency goes, and a one-line summary. Printing only: nothing here fails the run.
 import { added, fmtKiB, fmtMiB, fmtMs, fmtRatio, fmtSignedMs, formatTable, verdict, type Summary } from "./stats.ts";
 import type { PathName } from "./paths.ts";
+import type { EstimateError } from "./estimate-error.ts";
+import type { SoakResult } from "./soak.ts";
 
 export const TARGETS = {
   addedP50Ms: 0.5,
@@ -10,6 +12,14 @@ export const TARGETS = {
   bundleGzipKiB: 150,
   /** DESIGN says "close to the direct path"; this is the reading of "close" the report uses. */
   throughputRatio: 0.8,
+} as const;
+
+/** The gateway against the bare relay of its own runtime (issue 9): what the gateway's code may add. */
+export const RELAY_TARGETS = {
+  addedP50Ms: { workerd: 0.3, deno: 0.2 },
+  cpuRatio: 1.3,
+  throughputRatio: 0.8,
+  rssAboveRelayMiB: 20,
 } as const;
 
 export const GATEWAYS = ["workerd", "deno"] as const;
@@ -77,6 +87,9 @@ export interface BenchResults {
   /** GET /health at the same concurrency: the runtime's own ceiling with no upstream and no gateway work. */
   healthThroughput: Record<GatewayName, ThroughputResult>;
   memory: MemoryResult[];
+  /** Resident memory of each gateway and relay after many requests. */
+  soaks: SoakResult[];
+  estimate: EstimateError;
   bundle: { rawBytes: number; gzipBytes: number };
 }
 
@@ -218,7 +231,38 @@ export function renderReport(r: BenchResults): string {
   );
   out.push(...memNotes, "");
 
-  out.push("8. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
+  out.push("8. The gateway against its own runtime's bare relay, and resident memory after many requests");
+  const relayRows: string[][] = [];
+  for (const g of GATEWAYS) {
+    const v = vsRelay(r, g);
+    relayRows.push(
+      [g, "added latency p50", `${fmtSignedMs(v.addedP50)} ms`, `<= ${RELAY_TARGETS.addedP50Ms[g]} ms`, verdict(v.addedP50, RELAY_TARGETS.addedP50Ms[g])],
+      [g, "CPU per request (runtime process)", fmtRatio(v.cpuRatio), `<= ${RELAY_TARGETS.cpuRatio}x`, verdict(v.cpuRatio, RELAY_TARGETS.cpuRatio)],
+      [g, "throughput at 64 clients", fmtRatio(v.throughputRatio), `>= ${RELAY_TARGETS.throughputRatio}x`, v.throughputRatio >= RELAY_TARGETS.throughputRatio ? "target met" : "over target"],
+      [g, `RSS after ${v.soakRequests ?? "?"} requests vs relay`, v.rssAbove === null ? "n/a" : `${signedMiB(v.rssAbove)}`, `<= ${RELAY_TARGETS.rssAboveRelayMiB} MiB`, v.rssAbove === null ? "" : verdict(v.rssAbove / 1048576, RELAY_TARGETS.rssAboveRelayMiB)],
+    );
+  }
+  out.push(formatTable(["gateway", "figure", "value", "target", "verdict"], relayRows));
+  out.push(
+    formatTable(
+      ["process", "requests", "RSS before", "RSS after", "growth"],
+      r.soaks.map((s) => (s.ok ? [s.label, String(s.requests), fmtMiB(s.rssBefore!), fmtMiB(s.rssAfter!), signedMiB(s.rssAfter! - s.rssBefore!)] : [s.label, String(s.requests), "-", "-", s.reason ?? ""])),
+    ),
+    "",
+  );
+
+  out.push("9. The meter's estimate against the bill (Claude-Code-shaped sessions, 100-120k token prompts, through workerd)");
+  const e = r.estimate;
+  out.push(
+    formatTable(["requests", "median |error|", "p90 |error|", "mean signed", "under the bill", "reserved / billed", "worst case / billed"], [
+      [String(e.requests), `${e.medianAbsPct.toFixed(1)} %`, `${e.p90AbsPct.toFixed(1)} %`, `${e.meanSignedPct >= 0 ? "+" : ""}${e.meanSignedPct.toFixed(1)} %`, `${e.underPct.toFixed(0)} % of requests`, fmtRatio(e.totalRatio), fmtRatio(e.worstRatio)],
+    ]),
+    "  error = (reserved - billed) / billed per request; billed = the emulator's usage at catalog prices. The first request",
+    "  of each session writes its prompt to the cache and has no output history, so it carries most of the error.",
+    "",
+  );
+
+  out.push("10. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
   out.push(
     formatTable(["bundle", "raw", "gzip", "target (gzip)", "verdict"], [
       ["worker/index.ts", fmtKiB(r.bundle.rawBytes), fmtKiB(r.bundle.gzipBytes), `<= ${TARGETS.bundleGzipKiB} KiB`, verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)],
@@ -243,5 +287,26 @@ export function summaryLine(r: BenchResults): string {
     .filter((m) => m.kind === "gateway")
     .map((m) => (m.ok ? `${m.runtime} memory ${memoryIsFlat(m) ? "flat" : "grows"} (${signedMiB(m.double.maxRss - m.long.maxRss)} at 2x length)` : `${m.runtime} memory n/a`));
   const bundle = `bundle ${fmtKiB(r.bundle.gzipBytes)} gz (${verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)})`;
-  return `SUMMARY: ${[...parts, ...mem, bundle].join("; ")}`;
+  const relay = GATEWAYS.map((g) => {
+    const v = vsRelay(r, g);
+    const rss = v.rssAbove === null ? "RSS n/a" : `RSS after ${v.soakRequests} req ${signedMiB(v.rssAbove)} vs relay`;
+    return `${g} vs bare relay: p50 ${fmtSignedMs(v.addedP50)} ms, CPU ${fmtRatio(v.cpuRatio)}, throughput ${fmtRatio(v.throughputRatio)}, ${rss}`;
+  });
+  const e = r.estimate;
+  const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
+  return `SUMMARY: ${[...parts, ...relay, est, ...mem, bundle].join("; ")}`;
+}
+
+/** The issue-9 ratios: the gateway against the bare relay of the same runtime. */
+function vsRelay(r: BenchResults, g: GatewayName) {
+  const relay = RELAY_OF[g];
+  const gs = r.soaks.find((s) => s.label === g);
+  const rs = r.soaks.find((s) => s.label === relay);
+  return {
+    addedP50: r.latency[g].p50 - r.latency[relay].p50,
+    cpuRatio: (r.throughput[g].cpuMsPerRequest.runtime ?? NaN) / (r.throughput[relay].cpuMsPerRequest.runtime ?? NaN),
+    throughputRatio: r.throughput[g].rps / r.throughput[relay].rps,
+    rssAbove: gs?.ok && rs?.ok ? gs.rssAfter! - rs.rssAfter! : null,
+    soakRequests: gs?.requests ?? null,
+  };
 }

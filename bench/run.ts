@@ -8,6 +8,8 @@
 //   BENCH_N=500           latency samples per path and figure
 //   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (4000)
 //   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000; it also streams half and twice that)
+//   BENCH_SOAK_N          requests per gateway and relay before their resident memory is compared (50000)
+//   BENCH_ESTIMATE_TURNS  turns per Claude-Code-shaped session in the estimate-error phase (8)
 //
 // Progress goes to stderr, the report to stdout.
 import { createServer, type Server } from "node:http";
@@ -22,6 +24,8 @@ import {
   type BenchPath, type PathName, type Signer, type UpstreamCall,
 } from "./paths.ts";
 import { startDenoRelay, startWorkerdRelay } from "./relays.ts";
+import { measureEstimateError } from "./estimate-error.ts";
+import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
 } from "./report.ts";
@@ -38,6 +42,8 @@ const CONCURRENCY = 64;
 const ROUNDS = 5;
 const SHORT_WORDS = 1000;
 const LONG_WORDS = intEnv("BENCH_LONG_WORDS", QUICK ? 50_000 : 200_000);
+const SOAK_N = intEnv("BENCH_SOAK_N", QUICK ? 5000 : 50_000);
+const ESTIMATE_TURNS = intEnv("BENCH_ESTIMATE_TURNS", QUICK ? 4 : 8);
 
 // The production default flush delay (batches spend rows), and a key cache that cannot expire mid-run: DESIGN §8
 // budgets the gateway "with a cached key", so no sample should include the periodic key refresh.
@@ -198,6 +204,16 @@ async function main(): Promise<void> {
     );
   }
 
+  progress(`soak: ${SOAK_N} requests through each gateway and bare relay at ${CONCURRENCY} concurrent, resident memory before and after`);
+  const soaks: SoakResult[] = [];
+  for (const p of ["workerd-relay", "workerd", "deno-relay", "deno"] as const) soaks.push(await soak(p, pids[p], SOAK_N, CONCURRENCY, () => paths[p].invoke()));
+  stack.emulator.reset();
+
+  progress(`estimate error: ${ESTIMATE_TURNS} turns of three Claude-Code-shaped sessions through the workerd gateway`);
+  const estimateKey = await stack.createKey({ alias: "bench-estimate" });
+  const estimate = await measureEstimateError(stack.gateway.url, estimateKey, ESTIMATE_TURNS);
+  stack.emulator.reset();
+
   const results: BenchResults = {
     header: [
       `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
@@ -218,6 +234,8 @@ async function main(): Promise<void> {
     throughput: tp,
     healthThroughput: healthTp,
     memory,
+    soaks,
+    estimate,
     bundle,
   };
   process.stdout.write(`${renderReport(results)}\n`);

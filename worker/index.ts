@@ -3,6 +3,7 @@
 // class to the runtime.
 import { createApp } from "./app.ts";
 import { DurableMeter } from "./meter/durable-meter.ts";
+import { LeasedMeter } from "./meter/leased-meter.ts";
 import { buildServices, servicesPerEnv } from "./services.ts";
 
 export { KeyMeterObject } from "./meter/key-meter-object.ts";
@@ -10,10 +11,11 @@ export { KeyMeterObject } from "./meter/key-meter-object.ts";
 const app = createApp(
   servicesPerEnv((env) =>
     buildServices(env, {
-      meter: (e) => {
+      meter: (e, spend, config) => {
         const ns = e.KEY_METER as DurableObjectNamespace | undefined;
         if (!ns) throw new Error("The KEY_METER Durable Object binding is missing (see wrangler.toml).");
-        return new DurableMeter(ns);
+        // Warm keys far from their limits spend from an isolate-held lease instead of a round trip per request.
+        return new LeasedMeter(new DurableMeter(ns), spend, config.spendFlushDelayMs);
       },
     }),
   ),

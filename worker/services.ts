@@ -10,6 +10,7 @@ import { KeyStore } from "./keys/store.ts";
 import { InProcessMeter } from "./meter/in-process.ts";
 import type { Meter } from "./meter/meter.ts";
 import { SpendRecorder } from "./meter/spend.ts";
+import { UsageMemory } from "./meter/usage-memory.ts";
 import { Catalog } from "./models/catalog.ts";
 import { logEvent } from "./util/log.ts";
 
@@ -31,6 +32,8 @@ export interface Services {
   spend: SpendRecorder;
   /** Per-key limits and budget reservations that hold across isolates (Durable Object on Workers). */
   meter: Meter;
+  /** Each key's recent answers and cached prompt prefixes, for cost estimates (per isolate, bounded). */
+  usage: UsageMemory;
   /** Tells every part of the gateway that holds key state that a key changed (blocked, updated, deleted, rotated). */
   keyEvents: KeyEvents;
 }
@@ -41,7 +44,8 @@ export interface KeyEvents {
 
 /** What the runtime entry provides: on Workers the Durable Object meter; elsewhere the in-process one is used. */
 export interface Platform {
-  meter?: (env: Record<string, unknown>) => Meter;
+  /** `spend` is the isolate's batching recorder, where spend rows go when the meter cannot take them. */
+  meter?: (env: Record<string, unknown>, spend: SpendRecorder, config: Config) => Meter;
 }
 
 export function buildServices(env: Record<string, unknown>, platform: Platform = {}): Services {
@@ -51,7 +55,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
   const spend = new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
     logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),
   );
-  const meter = platform.meter?.(env) ?? new InProcessMeter(spend, (keyId, next) => resetKeyPeriod(db, keyId, new Date(next)));
+  const meter = platform.meter?.(env, spend, config) ?? new InProcessMeter(spend, (keyId, next) => resetKeyPeriod(db, keyId, new Date(next)));
   const accessConfig = parseAccessConfig(env as Record<string, string | undefined>);
   return {
     config,
@@ -70,6 +74,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
     rejections: new RejectionMemory(),
     spend,
     meter,
+    usage: new UsageMemory(),
     // This isolate forgets the key at once; other isolates are told through the meter (see worker/meter/).
     keyEvents: {
       async changed(keyId, hashes) {

@@ -22,20 +22,22 @@ async function keyWith(alias: string, set: Partial<typeof apiKeys.$inferInsert>)
   return key;
 }
 
+const STRICT = { budget_mode: "strict" };
 const BODY = { model: "claude-sonnet-4-6", max_tokens: 100, messages: [{ role: "user", content: "Hello" }] };
 const send = (key: string, body: unknown = BODY, path = "/v1/messages") =>
   fetch(`${stack.gateway.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": key }, body: JSON.stringify(body) });
 
-describe("hard budget guarantee", () => {
+describe("strict budget guarantee (metadata.budget_mode: \"strict\")", () => {
   it("50 parallel requests on a key whose budget covers about 10: spend stays within budget, the rest get a clean 402", async () => {
     // Worst case of one request: (body bytes + 1024 preamble) at the dearest input price ($6/M, 1-hour cache write)
     // plus 100 output tokens at $15/M. Budget for ten of them.
     const bodyBytes = Buffer.byteLength(JSON.stringify(BODY));
     const worst = ((bodyBytes + 1024) * 6 + 100 * 15) / 1e6;
     const budget = Number((worst * 10.5).toFixed(6));
-    const key = await keyWith("budget-50", { maxBudget: String(budget) });
-    // Every answer uses all 100 output tokens and arrives after a pause, so the requests really overlap.
-    stack.emulator.script({ usage: { output_tokens: 100 }, stallMs: 400, times: 50 });
+    const key = await keyWith("budget-50", { maxBudget: String(budget), metadata: STRICT });
+    // Every answer uses all 100 output tokens and arrives after a long pause, so the requests really overlap (the
+    // budget covers ~10 worst cases at once, but ~56 real costs one after another).
+    stack.emulator.script({ usage: { output_tokens: 100 }, stallMs: 2500, times: 50 });
 
     const responses = await Promise.all(Array.from({ length: 50 }, () => send(key)));
     const ok = responses.filter((r) => r.status === 200);
@@ -60,18 +62,18 @@ describe("hard budget guarantee", () => {
 
   it("refuses a request whose worst case no longer fits, saying so, and lets a smaller one through", async () => {
     // Worst cases: ~$0.007 for the input side, plus $15/M per max_tokens: 1000 → ~$0.022, 10 → ~$0.007.
-    const key = await keyWith("budget-fit", { maxBudget: "0.02" });
+    const key = await keyWith("budget-fit", { maxBudget: "0.02", metadata: STRICT });
     const big = await send(key, { ...BODY, max_tokens: 1000 });
     expect(big.status).toBe(402);
     expect(((await big.json()) as any).error.message).toMatch(/lower max_tokens/);
     expect((await send(key, { ...BODY, max_tokens: 10 })).status).toBe(200);
   });
 
-  it("resets a spent budget at the period boundary and says when in the refusal", async () => {
+  it("resets a spent budget at the period boundary and says when in the refusal (standard mode)", async () => {
     const resetAt = new Date(Date.now() + 2500);
-    // One request's worst case is ~$0.007; the first really costs $0.009 (3000 input tokens), leaving too little.
+    // The first request runs alone and really costs $0.012 (4000 input tokens): the $0.01 budget is spent.
     const key = await keyWith("budget-reset", { maxBudget: "0.01", budgetDuration: "3s", budgetResetAt: resetAt });
-    stack.emulator.script({ usage: { input_tokens: 3000, output_tokens: 1 } });
+    stack.emulator.script({ usage: { input_tokens: 4000, output_tokens: 1 } });
     expect((await send(key, { ...BODY, max_tokens: 1 })).status).toBe(200);
     const refused = await send(key, { ...BODY, max_tokens: 1 });
     expect(refused.status).toBe(402);

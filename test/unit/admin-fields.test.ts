@@ -74,6 +74,12 @@ describe("KEY_DEFAULTS and KEY_LIMITS", () => {
 });
 
 describe("key fields", () => {
+  it("accepts the two budget modes in metadata and refuses anything else, naming the field", () => {
+    expect(fieldsForNewKey({ metadata: { budget_mode: "strict", team: "x" } }, rules()).metadata).toEqual({ budget_mode: "strict", team: "x" });
+    expect(fieldsForNewKey({ metadata: { budget_mode: "standard" } }, rules()).metadata).toEqual({ budget_mode: "standard" });
+    expect(refusal(() => fieldsForNewKey({ metadata: { budget_mode: "Strict" } }, rules()))).toMatchObject({ status: 400, param: "metadata.budget_mode", message: expect.stringMatching(/"standard" or "strict"/) });
+  });
+
   it("a new key gets defaults for what it leaves out, then the bounds for what stays unlimited", () => {
     const f = fieldsForNewKey(
       { rpm_limit: 10, tpm_limit: null },

@@ -120,7 +120,26 @@ describe("report verdicts", () => {
       deno: { completed: 100, elapsedMs: 25, rps: 4000, latency: s(3), cpuMsPerRequest: { node: 0.1, runtime: 0.1 } },
     },
     memory: [{ label: "workerd gateway", runtime: "workerd", kind: "gateway", ok: false, reason: "no /proc" }],
+    soaks: [
+      { label: "workerd-relay", requests: 1000, ok: true, rssBefore: 50 * MiB, rssAfter: 60 * MiB },
+      { label: "workerd", requests: 1000, ok: true, rssBefore: 55 * MiB, rssAfter: 85 * MiB },
+      { label: "deno-relay", requests: 1000, ok: false, reason: "process not identified" },
+      { label: "deno", requests: 1000, ok: true, rssBefore: 100 * MiB, rssAfter: 101 * MiB },
+    ],
+    estimate: { requests: 24, medianAbsPct: 12.5, p90AbsPct: 40, meanSignedPct: 8, underPct: 25, totalRatio: 1.1, worstRatio: 35 },
     bundle: { rawBytes: 300 * 1024, gzipBytes: 100 * 1024 },
+  });
+  const MiB = 1048576;
+
+  it("the summary gives the gateway-vs-relay ratios and the estimate error", () => {
+    const line = summaryLine(results(1.4));
+    // workerd: 1.4 - 1.25 = +0.15 ms, runtime CPU 1 / 0.25 = 4x, 500 / 667 req/s, RSS 85 - 60 MiB.
+    expect(line).toContain("workerd vs bare relay: p50 +0.150 ms, CPU 4.00x, throughput 0.75x, RSS after 1000 req +25.0 MiB vs relay");
+    expect(line).toContain("deno vs bare relay: p50 +0.100 ms, CPU 4.00x, throughput 0.95x, RSS n/a");
+    expect(line).toContain("estimate error median 13 % / p90 40 % (reserved 1.10x billed; worst case 35.00x)");
+    const text = renderReport(results(1.4));
+    expect(text).toMatch(/workerd\s+RSS after 1000 requests vs relay\s+\+25\.0 MiB\s+<= 20 MiB\s+over target/);
+    expect(text).toMatch(/deno\s+added latency p50\s+\+0\.100 ms\s+<= 0\.2 ms\s+target met/);
   });
 
   it("the summary counts met targets per gateway", () => {
@@ -136,7 +155,7 @@ describe("report verdicts", () => {
 
   it("the full report renders every section with the figures it was given", () => {
     const text = renderReport(results(1.4));
-    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. Worker bundle", "SUMMARY:"]) {
+    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Worker bundle", "SUMMARY:"]) {
       expect(text).toContain(heading);
     }
     // workerd throughput is half of direct; its CPU per request totals node 0.5 + runtime 1.

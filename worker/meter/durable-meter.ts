@@ -1,5 +1,5 @@
 import type { Standing } from "./key-state.ts";
-import type { AdmitRequest, AdmitResponse, Meter, SettleRequest } from "./meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
 
 /** The Workers meter: one Durable Object per key (worker/meter/key-meter-object.ts), reached by name. */
 export class DurableMeter implements Meter {
@@ -11,6 +11,10 @@ export class DurableMeter implements Meter {
 
   async settle(req: SettleRequest): Promise<Standing | null> {
     return (await this.call(req.keyId, "settle", req)) as Standing;
+  }
+
+  async settleLease(req: LeaseSettleRequest): Promise<Standing> {
+    return (await this.call(req.keyId, "settle-lease", req)) as Standing;
   }
 
   async keyChanged(keyId: string): Promise<void> {

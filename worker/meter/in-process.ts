@@ -1,6 +1,6 @@
 import type { SpendRecorder } from "./spend.ts";
 import { KeyState } from "./key-state.ts";
-import type { AdmitRequest, AdmitResponse, Meter, PeriodRolled, SettleRequest } from "./meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, PeriodRolled, SettleRequest } from "./meter.ts";
 
 /**
  * The meter for a single process (the Deno entry): the same per-key state as the Durable Object, kept in memory,
@@ -26,7 +26,14 @@ export class InProcessMeter implements Meter {
       // The process outlives the request, so this may finish after it; a failure is retried at the next roll check.
       this.onRoll(req.keyId, state.periodEnd).catch(() => {});
     }
-    return state.admit(now, req.reservationId, req.limits, req.estimate);
+    return req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease) : state.admit(now, req.reservationId, req.limits, req.estimate);
+  }
+
+  /** Leases cost nothing to save here (the state is in the same process), but the protocol is the object's. */
+  async settleLease(req: LeaseSettleRequest) {
+    const standing = this.state(req.keyId, 0).settleLease(this.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
+    for (const row of req.rows) this.spend.record(row, () => {});
+    return standing;
   }
 
   async settle(req: SettleRequest, defer: (p: Promise<unknown>) => void) {

@@ -11,7 +11,7 @@ import { resetKeyPeriod } from "../db/meter-queries.ts";
 import { writeSpend, type SpendRow } from "../db/queries.ts";
 import { logEvent } from "../util/log.ts";
 import { KeyState, type Snapshot } from "./key-state.ts";
-import type { AdmitRequest, SettleRequest } from "./meter.ts";
+import type { AdmitRequest, LeaseSettleRequest, SettleRequest } from "./meter.ts";
 
 const BATCH = 500;
 const MAX_BACKOFF_MS = 60_000;
@@ -52,6 +52,8 @@ export class KeyMeterObject {
           return Response.json(await this.admit(body as unknown as AdmitRequest));
         case "settle":
           return Response.json(await this.settle(body as unknown as SettleRequest));
+        case "settle-lease":
+          return Response.json(await this.settleLease(body as unknown as LeaseSettleRequest));
         case "changed":
           this.changedAt = Date.now();
           await this.persist();
@@ -71,7 +73,7 @@ export class KeyMeterObject {
     const state = this.stateFor(req.knownSpend);
     const now = Date.now();
     if (state.roll(now, req.limits) !== null && state.periodEnd !== null) await this.queueRoll(state.periodEnd);
-    const out = state.admit(now, req.reservationId, req.limits, req.estimate);
+    const out = req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease) : state.admit(now, req.reservationId, req.limits, req.estimate);
     // Only a budget reservation must survive an eviction; rate windows are a minute long and live in memory.
     if (out.ok && req.limits.maxBudget !== null) await this.persist();
     return out;
@@ -87,6 +89,17 @@ export class KeyMeterObject {
     if (req.limits.maxBudget !== null || req.limits.budgetDuration !== null) await this.persist();
     // Rows settled close together go to Postgres in one statement (SPEND_FLUSH_DELAY_MS of batching).
     if (req.row) await this.scheduleFlush(this.config().spendFlushDelayMs);
+    return standing;
+  }
+
+  /** A batch an isolate spent under its lease: counters and rows stored together, as in `settle`. */
+  private async settleLease(req: LeaseSettleRequest) {
+    await this.remember(req.keyId);
+    const state = this.stateFor(0);
+    const standing = state.settleLease(Date.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
+    if (req.rows.length) await this.ctx.storage.put(Object.fromEntries(req.rows.map((row) => [`row:${row.requestId}`, row])));
+    if (req.limits.maxBudget !== null || req.limits.budgetDuration !== null) await this.persist();
+    if (req.rows.length) await this.scheduleFlush(this.config().spendFlushDelayMs);
     return standing;
   }
 

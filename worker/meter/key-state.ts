@@ -1,7 +1,16 @@
 // One key's live limits, in memory: sliding-window requests and tokens per minute, requests in flight, and the
 // budget as spent + reserved. Pure (time comes in as an argument), so the Durable Object and the in-process meter
-// share it and it is tested on its own. A key can never end a period above its budget: every admitted request
-// reserves its worst-case cost first, and the reservation is replaced by the real cost when it settles.
+// share it and it is tested on its own.
+//
+// Budgets come in two modes (the key's `metadata.budget_mode`):
+// - "standard" (default): a request reserves its estimate (worker/meter/estimate.ts). Requests run side by side
+//   while spent + reserved + estimate fits the budget; past that point they run one at a time (the rest wait, see
+//   `budget_queue`), and a request is refused only once the budget is spent. A period ends at most one request's
+//   real cost above the budget, as long as the requests that ran side by side cost no more than reserved.
+// - "strict": a request reserves its worst case, so a key never ends a period above its budget, at the price of
+//   refusing requests whose worst case does not fit.
+// Isolates may also hold a lease: a slice of budget reserved here as one entry and spent locally (worker/meter/
+// lease.ts), so a warm key far from its limits does not come back here for every request.
 import { periodEnd } from "./periods.ts";
 
 export interface KeyLimits {
@@ -14,17 +23,34 @@ export interface KeyLimits {
   timezone: string;
   /** When the current budget period ends, as stored for the key (null: derive from the duration). */
   budgetResetAt: number | null;
+  /** "strict" reserves the worst case; "standard" (the default) the estimate. */
+  budgetMode?: BudgetMode;
 }
+
+export type BudgetMode = "standard" | "strict";
 
 export interface Estimate {
   /** Tokens expected, counted against the per-minute token limit until the real figure is known. */
   tokens: number;
-  /** Worst-case cost in USD, reserved against the budget. */
+  /** Expected cost in USD, reserved against a standard budget. */
   cost: number;
+  /** The most the request can cost, reserved against a strict budget (defaults to `cost`). */
+  worst?: number;
+}
+
+/** A lease as the object records it: budget set aside for one isolate, drawn down as it reports spend. */
+export interface LeaseGrant {
+  id: string;
+  /** USD set aside. */
+  amount: number;
+  /** Until when the isolate may admit requests under it. */
+  expiresAt: number;
 }
 
 export type Refusal =
   | { status: 429; reason: "rpm" | "tpm" | "parallel"; retryAfterSeconds: number; message: string }
+  /** Near the end of a standard budget requests run one at a time: wait for the one in flight, then ask again. */
+  | { status: 429; reason: "budget_queue"; retryAfterSeconds: number; message: string }
   | { status: 402; reason: "budget"; resetsAt: number | null; message: string };
 
 export interface Standing {
@@ -47,19 +73,30 @@ export interface Snapshot {
   periodEnd: number | null;
   requests: number[];
   tokens: [number, number][];
-  inflight: Record<string, { cost: number; tokens: number; at: number }>;
+  inflight: Record<string, Reservation>;
+}
+
+interface Reservation {
+  cost: number;
+  tokens: number;
+  at: number;
+  /** For a lease: until when it may be used, and what its isolate last said its requests in flight hold. */
+  lease?: { expiresAt: number; holding: number };
 }
 
 const WINDOW_MS = 60_000;
 /** A reservation never settled (its Worker died) is dropped after this long, so it cannot block the key forever. */
 export const RESERVATION_TTL_MS = 60 * 60_000;
-
+/** How long an isolate may admit requests under a lease: revocations reach every isolate within this. */
+export const LEASE_MS = 1500;
+/** After its end, a lease keeps its full amount this long (its isolate settles in batches), then only what it holds. */
+const LEASE_GRACE_MS = 30_000;
 export class KeyState {
   spent = 0;
   periodEnd: number | null = null;
   private requests: number[] = [];
   private tokens: [number, number][] = [];
-  private inflight = new Map<string, { cost: number; tokens: number; at: number }>();
+  private inflight = new Map<string, Reservation>();
 
   static from(s: Snapshot): KeyState {
     const k = new KeyState();
@@ -105,13 +142,56 @@ export class KeyState {
   admit(now: number, id: string, limits: KeyLimits, est: Estimate): AdmitOutcome {
     this.prune(now);
     this.roll(now, limits);
-    const refusal = this.refusal(now, limits, est);
+    const reserve = reservationFor(limits, est);
+    const refusal = this.refusal(now, limits, est, reserve);
     if (!refusal) {
-      this.requests.push(now);
-      this.inflight.set(id, { cost: est.cost, tokens: est.tokens, at: now });
+      // Windows are kept only for the limits the key has: a busy key without them would hold a minute of
+      // timestamps (tens of thousands) for nothing. A limit set later starts counting from then.
+      if (limits.rpm !== null) this.requests.push(now);
+      this.inflight.set(id, { cost: reserve, tokens: est.tokens, at: now });
       return { ok: true, ...this.standing(now, limits) };
     }
     return { ok: false, refusal, ...this.standing(now, limits) };
+  }
+
+  /**
+   * Admits a request and, when the key is far from every limit, turns its reservation into a lease of `amount`
+   * for the asking isolate. Leases are only for keys without rate limits (those stay exact per request here) and
+   * with a standard budget that has room for at least four such leases.
+   */
+  admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, lease: { id: string; amount: number }): AdmitOutcome & { lease?: LeaseGrant } {
+    const out = this.admit(now, id, limits, est);
+    if (!out.ok || !leasable(limits)) return out;
+    const amount = Math.max(lease.amount, est.cost);
+    if (limits.maxBudget !== null && this.spent + this.reserved - est.cost + 4 * amount > limits.maxBudget) return out;
+    const r = this.inflight.get(id)!;
+    this.inflight.delete(id);
+    const expiresAt = now + LEASE_MS;
+    this.inflight.set(`lease:${lease.id}`, { cost: amount, tokens: r.tokens, at: now, lease: { expiresAt, holding: est.cost } });
+    return { ...out, ...this.standing(now, limits), lease: { id: lease.id, amount, expiresAt } };
+  }
+
+  /**
+   * Spend an isolate made under a lease: added to the key's spend and drawn from the lease. `holding` is what its
+   * requests still in flight reserve; `release` ends the lease once none are left.
+   */
+  settleLease(now: number, leaseId: string, actual: { tokens: number; cost: number }, holding: number, release: boolean, limits: KeyLimits): Standing {
+    this.prune(now);
+    this.roll(now, limits);
+    const key = `lease:${leaseId}`;
+    const r = this.inflight.get(key);
+    this.spent += actual.cost;
+    if (actual.tokens > 0 && limits.tpm !== null) this.tokens.push([now, actual.tokens]);
+    if (r?.lease) {
+      if (release) this.inflight.delete(key);
+      else {
+        r.cost = Math.max(holding, r.cost - actual.cost);
+        r.tokens = 0;
+        r.lease.holding = holding;
+        r.at = now;
+      }
+    }
+    return this.standing(now, limits);
   }
 
   /** Replaces a reservation by what the request really cost; unknown ids (already settled or expired) still count. */
@@ -120,11 +200,11 @@ export class KeyState {
     this.roll(now, limits);
     this.inflight.delete(id);
     this.spent += actual.cost;
-    if (actual.tokens > 0) this.tokens.push([now, actual.tokens]);
+    if (actual.tokens > 0 && limits.tpm !== null) this.tokens.push([now, actual.tokens]);
     return this.standing(now, limits);
   }
 
-  private refusal(now: number, limits: KeyLimits, est: Estimate): Refusal | null {
+  private refusal(now: number, limits: KeyLimits, est: Estimate, reserve: number): Refusal | null {
     if (limits.parallel !== null && this.inflight.size >= limits.parallel) {
       return { status: 429, reason: "parallel", retryAfterSeconds: 1, message: `This key allows ${limits.parallel} requests at a time.` };
     }
@@ -138,19 +218,33 @@ export class KeyState {
       return { status: 429, reason: "tpm", retryAfterSeconds: wait, message: `Rate limit: this key allows ${limits.tpm} tokens per minute.` };
     }
     if (limits.maxBudget !== null) {
-      const committed = this.spent + this.reserved;
-      if (committed + est.cost > limits.maxBudget) {
+      const resetsAt = limits.budgetDuration ? this.periodEnd : null;
+      if (this.spent >= limits.maxBudget) {
+        const message = `Budget exceeded: this key has spent $${this.spent.toFixed(4)} of its $${limits.maxBudget} budget.`;
+        return { status: 402, reason: "budget", resetsAt, message };
+      }
+      const reserved = this.reserved;
+      if (this.spent + reserved + reserve > limits.maxBudget) {
+        if (limits.budgetMode !== "strict") {
+          // Standard mode near the boundary: one request at a time. Alone, it may go over by its own cost at most.
+          if (!this.busy()) return null;
+          return { status: 429, reason: "budget_queue", retryAfterSeconds: 1, message: "This key is close to its budget, so its requests run one at a time; retry in a moment." };
+        }
         const left = Math.max(0, limits.maxBudget - this.spent);
         const message =
-          this.spent >= limits.maxBudget
-            ? `Budget exceeded: this key has spent $${this.spent.toFixed(4)} of its $${limits.maxBudget} budget.`
-            : `Budget: this request could cost up to $${est.cost.toFixed(4)} but the key has $${left.toFixed(4)} left` +
-              (this.reserved > 0 ? ` ($${this.reserved.toFixed(4)} of it reserved by requests in flight)` : "") +
-              "; lower max_tokens or wait.";
-        return { status: 402, reason: "budget", resetsAt: limits.budgetDuration ? this.periodEnd : null, message };
+          `Budget: this request could cost up to $${reserve.toFixed(4)} but the key has $${left.toFixed(4)} left` +
+          (reserved > 0 ? ` ($${reserved.toFixed(4)} of it reserved by requests in flight)` : "") +
+          "; lower max_tokens or wait.";
+        return { status: 402, reason: "budget", resetsAt, message };
       }
     }
     return null;
+  }
+
+  /** Some request that can cost money is in flight (free ones, like count_tokens, reserve nothing). */
+  private busy(): boolean {
+    for (const r of this.inflight.values()) if (r.cost > 0) return true;
+    return false;
   }
 
   private tokensInWindow(): number {
@@ -180,6 +274,23 @@ export class KeyState {
     const cutoff = now - WINDOW_MS;
     while (this.requests.length && this.requests[0]! <= cutoff) this.requests.shift();
     while (this.tokens.length && this.tokens[0]![0] <= cutoff) this.tokens.shift();
-    for (const [id, r] of this.inflight) if (r.at <= now - RESERVATION_TTL_MS) this.inflight.delete(id);
+    for (const [id, r] of this.inflight) {
+      if (r.at <= now - RESERVATION_TTL_MS) this.inflight.delete(id);
+      else if (r.lease && now > r.lease.expiresAt + LEASE_GRACE_MS && r.at <= now - LEASE_GRACE_MS) {
+        // An ended lease its isolate has not released: keep only what its requests in flight were last said to hold.
+        if (r.lease.holding <= 0) this.inflight.delete(id);
+        else r.cost = r.lease.holding;
+      }
+    }
   }
+}
+
+/** What a request reserves against the budget: its worst case under a strict budget, its estimate otherwise. */
+export function reservationFor(limits: KeyLimits, est: Estimate): number {
+  return limits.budgetMode === "strict" ? Math.max(est.cost, est.worst ?? est.cost) : est.cost;
+}
+
+/** A key whose every limit is a budget in standard mode: safe to spend from locally for a moment. */
+export function leasable(limits: KeyLimits): boolean {
+  return limits.rpm === null && limits.tpm === null && limits.parallel === null && limits.budgetMode !== "strict";
 }

@@ -1,5 +1,5 @@
 import type { SpendRow } from "../db/queries.ts";
-import type { Estimate, KeyLimits, Refusal, Standing } from "./key-state.ts";
+import type { Estimate, KeyLimits, LeaseGrant, Refusal, Standing } from "./key-state.ts";
 
 /** What the Worker asks the meter before calling Bedrock. */
 export interface AdmitRequest {
@@ -11,10 +11,12 @@ export interface AdmitRequest {
   recordLoadedAt: number;
   /** The key's spend as Postgres last reported it: the starting point when the meter has never seen this key. */
   knownSpend: number;
+  /** Asks for a lease of this much budget along with the admission (granted only far from every limit). */
+  lease?: { id: string; amount: number };
 }
 
 export type AdmitResponse =
-  | ({ ok: true } & Standing)
+  | ({ ok: true; lease?: LeaseGrant } & Standing)
   | ({ ok: false; refusal: Refusal } & Standing)
   /** The key changed (blocked, updated, rotated) after the caller loaded it: reload it and ask again. */
   | { ok: false; stale: true };
@@ -36,8 +38,23 @@ export interface SettleRequest {
 /** Told when a key's budget period rolls over (so the stored period spend and next reset can be updated). */
 export type PeriodRolled = (keyId: string, nextResetAt: number) => Promise<void>;
 
+/** Spend an isolate made under a lease, reported in one batch with the spend rows to write durably. */
+export interface LeaseSettleRequest {
+  keyId: string;
+  leaseId: string;
+  limits: KeyLimits;
+  actual: { tokens: number; cost: number };
+  rows: SpendRow[];
+  /** What the lease's requests still in flight reserve. */
+  holding: number;
+  /** The lease is over and has nothing in flight: the object may forget it. */
+  release: boolean;
+}
+
 export interface Meter {
   admit(req: AdmitRequest): Promise<AdmitResponse>;
+  /** Meters whose store is far away (the Durable Object) grant leases; settles under a lease come back here. */
+  settleLease?(req: LeaseSettleRequest): Promise<Standing>;
   settle(req: SettleRequest, defer: (p: Promise<unknown>) => void): Promise<Standing | null>;
   /** A key changed: requests acting on an older copy of it must reload it. */
   keyChanged(keyId: string): Promise<void>;

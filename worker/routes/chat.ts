@@ -21,9 +21,9 @@ import { applyContentGuard, keyGuardrail } from "./content-policy.ts";
 import { guardrailConfig, guardrailHeaders } from "../edge/content-guard.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
-import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
+import { admit, withMeterHeaders } from "./metering.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
-import { countImages, worstCase } from "../meter/estimate.ts";
+import { estimateRequest } from "../meter/estimate.ts";
 
 /** When an OpenAI client sets no max_tokens: Bedrock needs one, and a modest default keeps reservations sane. */
 const DEFAULT_MAX_TOKENS = 4096;
@@ -54,7 +54,7 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
 
   if (model.row.api === "anthropic") {
     const t = openAIToAnthropic(raw as unknown as OpenAIChatRequest, { model: req.model, maxTokensDefault: DEFAULT_MAX_TOKENS, supportsThinking: true });
-    await admit(c, worstCase(requestBytes(c, raw), Number(t.body.max_tokens) || DEFAULT_MAX_TOKENS, model.row.price, countImages(raw)));
+    await admit(c, estimateRequest(raw, { dialect: "openai", maxTokens: Number(t.body.max_tokens) || DEFAULT_MAX_TOKENS, price: model.row.price, caching: model.row.caching }));
     const withImages = t.imageUrls.length ? inlineImages(t.body, await fetchAll(t.imageUrls)) : t.body;
     const guardrail = keyGuardrail(c);
     const outcome = await call(c, model, stream ? "invoke-with-response-stream" : "invoke", invokeBodyFor(c, withImages, model), guardrail ? guardrailHeaders(guardrail) : undefined);
@@ -70,7 +70,7 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
 
   const t = openAIToConverse(raw, { maxTokensDefault: Math.min(DEFAULT_MAX_TOKENS, model.row.maxOutput), capabilities: { stopSequences: true, toolChoiceRequired: true, ...model.row.converse } });
   const maxTokens = Number((t.body.inferenceConfig as { maxTokens?: number } | undefined)?.maxTokens) || DEFAULT_MAX_TOKENS;
-  await admit(c, worstCase(requestBytes(c, raw), maxTokens, model.row.price, countImages(raw)));
+  await admit(c, estimateRequest(raw, { dialect: "openai", maxTokens, price: model.row.price, caching: model.row.caching }));
   const withImages = t.imageUrls.length ? inlineConverseImages(t.body, await fetchAll(t.imageUrls)) : t.body;
   const guardrail = keyGuardrail(c);
   const body = guardrail ? { ...withImages, guardrailConfig: guardrailConfig(guardrail) } : withImages;

@@ -11,11 +11,11 @@ import { logEvent } from "../util/log.ts";
 import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
-import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
+import { admit, withMeterHeaders } from "./metering.ts";
 import { applyContentGuard, keyGuardrail } from "./content-policy.ts";
 import { guardrailHeaders } from "../edge/content-guard.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
-import { countImages, worstCase } from "../meter/estimate.ts";
+import { estimateRequest } from "../meter/estimate.ts";
 
 /** `POST /v1/messages`: Anthropic Messages → Bedrock InvokeModel (or its streaming twin) → Anthropic response. */
 export async function messages(c: AppContext): Promise<Response> {
@@ -30,7 +30,7 @@ export async function messages(c: AppContext): Promise<Response> {
   const body = invokeBodyFor(c, applyContentGuard(c, raw, "anthropic"), model);
   const guardrail = keyGuardrail(c);
   const stream = req.stream === true;
-  const ticket = await admit(c, worstCase(requestBytes(c, raw), req.max_tokens, model.row.price, countImages(raw)));
+  const ticket = await admit(c, estimateRequest(raw, { dialect: "anthropic", maxTokens: req.max_tokens, price: model.row.price, caching: model.row.caching }));
   const targets = s.router.targetsFor(model);
   const outcome = await invokeWithFailover({
     targets,

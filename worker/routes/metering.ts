@@ -5,6 +5,8 @@ import { GatewayError } from "../edge/errors.ts";
 import { checkKeyUsable } from "../keys/policy.ts";
 import { logEvent } from "../util/log.ts";
 import type { Estimate, KeyLimits, Standing } from "../meter/key-state.ts";
+import { priceEstimate, worstCase, type RequestEstimate } from "../meter/estimate.ts";
+import type { PrefixMark } from "../meter/request-shape.ts";
 
 /** One request's reservation with the meter. Settled exactly once: by the route, a stream's end, or the scope. */
 export interface Ticket {
@@ -14,7 +16,13 @@ export interface Ticket {
   settled: boolean;
   /** A streamed response settles when the stream ends, after the handler has returned. */
   streaming: boolean;
+  /** What was reserved (for the estimate-error figures) and the prompt prefixes to remember once the call is billed. */
+  estimate?: Estimate;
+  prefixes?: readonly PrefixMark[];
 }
+
+/** How long a request waits for its turn when a standard budget is nearly spent, before a 429 sends it away. */
+const QUEUE_WAIT_MS = 120_000;
 
 export function limitsOf(key: KeyRecord): KeyLimits {
   return {
@@ -25,28 +33,38 @@ export function limitsOf(key: KeyRecord): KeyLimits {
     budgetDuration: key.budgetDuration,
     timezone: key.budgetTimezone ?? "UTC",
     budgetResetAt: key.budgetResetAt ? key.budgetResetAt.getTime() : null,
+    budgetMode: key.metadata?.budget_mode === "strict" ? "strict" : "standard",
   };
 }
 
 /**
- * Asks the key's meter for room: a request slot, tokens per minute, a parallel slot and the worst-case cost against
- * the budget. Refusals are 429 (rate limits, with retry-after) or 402 (budget, which clients do not retry). A key
- * that changed after this isolate cached it is reloaded first, so a revocation takes effect at once everywhere.
+ * Asks the key's meter for room: a request slot, tokens per minute, a parallel slot and the cost against the budget
+ * (the estimate, or the worst case for a strict budget). Refusals are 429 (rate limits, with retry-after) or 402
+ * (budget, which clients do not retry). Near the end of a standard budget the request waits for its turn instead.
+ * A key that changed after this isolate cached it is reloaded first, so a revocation takes effect at once.
  */
-export async function admit(c: AppContext, estimate: Estimate): Promise<Ticket> {
+export async function admit(c: AppContext, request: Estimate | RequestEstimate): Promise<Ticket> {
   const s = c.get("services");
   const reservationId = c.get("requestId");
-  for (let attempt = 0; ; attempt++) {
+  const estimate = "kind" in request ? reserveFor(c, request) : request;
+  const prefixes = "kind" in request && request.caching ? request.shape.prefixes : undefined;
+  const giveUpAt = Date.now() + QUEUE_WAIT_MS;
+  for (let attempt = 0, waited = 0; ; ) {
     const key = c.get("key");
     const limits = limitsOf(key);
     const res = await s.meter.admit({ keyId: key.id, reservationId, limits, estimate, recordLoadedAt: c.get("keyLoadedAt"), knownSpend: key.spend });
     if ("stale" in res) {
-      if (attempt > 0) throw new GatewayError(503, "The key's state is changing; retry in a moment.", "overloaded_error", { "retry-after": "1" });
+      if (attempt++ > 0) throw new GatewayError(503, "The key's state is changing; retry in a moment.", "overloaded_error", { "retry-after": "1" });
       s.keys.invalidate(c.get("keyHash"));
       const fresh = await s.keys.lookupWithTime(c.get("keyHash"));
       c.set("key", checkKeyUsable(fresh.record, new Date()));
       // A record read now is newer than any change the meter knows of.
       c.set("keyLoadedAt", Math.max(fresh.loadedAt, Date.now()));
+      continue;
+    }
+    if (!res.ok && res.refusal.reason === "budget_queue" && Date.now() < giveUpAt) {
+      // Wait for the request in flight to settle; short at first (most answers are quick), then once a second.
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** waited++)));
       continue;
     }
     if (!res.ok) {
@@ -59,7 +77,7 @@ export async function admit(c: AppContext, estimate: Estimate): Promise<Ticket> 
       const when = r.resetsAt ? ` It resets at ${new Date(r.resetsAt).toISOString()}.` : "";
       throw new GatewayError(402, `${r.message}${when}`, undefined, headers);
     }
-    const ticket: Ticket = { reservationId, limits, standing: res, settled: false, streaming: false };
+    const ticket: Ticket = { reservationId, limits, standing: res, settled: false, streaming: false, estimate, prefixes };
     c.set("ticket", ticket);
     return ticket;
   }
@@ -82,6 +100,9 @@ export function settle(c: AppContext, actual: { tokens: number; cost: number }, 
   if (ticket.settled) return;
   ticket.settled = true;
   const key = c.get("key");
+  if (row && ticket.prefixes !== undefined && row.status < 400) {
+    s.usage.learn(key.id, { outputTokens: row.outputTokens, cacheTouched: row.cacheReadInputTokens + row.cacheCreationInputTokens > 0, prefixes: ticket.prefixes });
+  }
   defer(c, s.meter.settle({ keyId: key.id, reservationId: ticket.reservationId, limits: ticket.limits, actual, row }, (p) => defer(c, p)).catch(fallback));
 }
 
@@ -129,4 +150,15 @@ export function withMeterHeaders(c: AppContext, res: Response, cost?: number): R
 export function requestBytes(c: AppContext, parsed: unknown): number {
   const declared = Number(c.req.header("content-length"));
   return Number.isFinite(declared) && declared > 0 ? declared : new TextEncoder().encode(JSON.stringify(parsed)).length;
+}
+
+/**
+ * Prices a chat request's estimate with what this isolate remembers of the key. The worst case comes from the
+ * declared body size; without one, from the text (a UTF-16 unit is at most 3 UTF-8 bytes) plus room for the rest.
+ */
+function reserveFor(c: AppContext, e: RequestEstimate): Estimate {
+  const declared = Number(c.req.header("content-length"));
+  const bytes = Number.isFinite(declared) && declared > 0 ? declared : e.shape.chars * 3 + 65_536;
+  const worst = worstCase(bytes, e.maxTokens, e.price, e.shape.images).cost;
+  return priceEstimate(e, c.get("services").usage.recall(c.get("key").id), worst);
 }

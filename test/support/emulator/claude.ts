@@ -200,7 +200,9 @@ function validateCacheControls(body: ClaudeRequest): void {
 export function claudeSegments(body: ClaudeRequest): Segment[] {
   const segment = (value: unknown): Segment => {
     const cc = isObject(value) && isObject(value.cache_control) ? value.cache_control : undefined;
-    return cc ? { json: JSON.stringify(value), breakpoint: (cc.ttl === "1h" ? "1h" : "5m") as CacheTtl } : { json: JSON.stringify(value) };
+    if (!cc) return { json: JSON.stringify(value) };
+    const { cache_control: _marker, ...content } = value as Record<string, unknown>;
+    return { json: JSON.stringify(value), breakpoint: (cc.ttl === "1h" ? "1h" : "5m") as CacheTtl, cacheKey: JSON.stringify(content) };
   };
   const out: Segment[] = (body.tools ?? []).map(segment);
   if (typeof body.system === "string") out.push(segment(body.system));

@@ -20,6 +20,11 @@ export interface Segment {
   json: string;
   /** Set when this segment ends a cacheable prefix. */
   breakpoint?: CacheTtl;
+  /**
+   * What the cache compares, when it differs from `json`: the block without its `cache_control`. Anthropic's cache
+   * keys on content, not on where the markers sit, so a block marked in one request and not in the next still hits.
+   */
+  cacheKey?: string;
 }
 
 export interface UsageNumbers {
@@ -63,7 +68,7 @@ export class PromptCache {
     const hash = createHash("sha256").update(modelKey).update("\0");
     const keys = new Map<number, string>();
     for (let i = 0; i <= last; i++) {
-      hash.update(segments[i]!.json).update("\0");
+      hash.update(segments[i]!.cacheKey ?? segments[i]!.json).update("\0");
       if (segments[i]!.breakpoint) keys.set(i, hash.copy().digest("hex"));
     }
     const hitAt = [...breakpoints].reverse().find((i) => this.seen.has(keys.get(i)!));

@@ -131,7 +131,12 @@ function convert(input: KeyFieldsInput, rules: FieldRules): KeyFields {
   if (input.tpm_limit !== undefined) out.tpmLimit = input.tpm_limit;
   if (input.max_parallel_requests !== undefined) out.maxParallelRequests = input.max_parallel_requests;
   if (input.blocked !== undefined) out.blocked = input.blocked;
-  if (input.metadata !== undefined) out.metadata = input.metadata ?? {};
+  if (input.metadata !== undefined) {
+    const mode = input.metadata?.budget_mode;
+    // A misspelt mode would silently give the standard guarantee to someone who asked for the strict one.
+    if (mode !== undefined && mode !== "standard" && mode !== "strict") throw fieldError("metadata.budget_mode", `must be "standard" or "strict", not ${JSON.stringify(mode)}`);
+    out.metadata = input.metadata ?? {};
+  }
   if (input.spend !== undefined) out.spend = input.spend;
   if (input.budget_duration !== undefined) {
     const v = input.budget_duration;

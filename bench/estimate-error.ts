@@ -1,0 +1,69 @@
+// How close the meter's reservation is to the bill: Claude-Code-shaped sessions through the gateway, each request's
+// estimate computed with the gateway's own pure functions (estimateRequest, priceEstimate, the per-key memory fed
+// the same way the gateway feeds it) and compared with the cost of the usage the emulator reported.
+import { costOf, type TokenUsage } from "../worker/meter/cost.ts";
+import { estimateRequest, priceEstimate, worstCase } from "../worker/meter/estimate.ts";
+import { UsageMemory } from "../worker/meter/usage-memory.ts";
+import { MODELS } from "../worker/models/catalog-data.ts";
+import { ClaudeCodeSession } from "../test/support/claude-code-workload.ts";
+import { percentile } from "./stats.ts";
+
+export interface EstimateError {
+  requests: number;
+  /** |reserved − billed| / billed, in %. */
+  medianAbsPct: number;
+  p90AbsPct: number;
+  /** Mean of (reserved − billed) / billed, in %: positive = reserves more than billed. */
+  meanSignedPct: number;
+  /** Share of requests whose reservation was below their bill, in %. */
+  underPct: number;
+  /** Reserved ÷ billed over the whole run. */
+  totalRatio: number;
+  /** What today's worst case would have reserved ÷ billed, for comparison. */
+  worstRatio: number;
+}
+
+const SESSIONS = [
+  { seed: "bench-main", model: "claude-sonnet-4-6", tokens: 120_000 },
+  { seed: "bench-agent", model: "claude-sonnet-4-6", tokens: 100_000 },
+  { seed: "bench-fast", model: "claude-haiku-4-5", tokens: 100_000 },
+];
+const ANSWERS = [300, 900, 150, 1500, 600, 80, 2000, 400];
+
+export async function measureEstimateError(gatewayUrl: string, apiKey: string, turns: number): Promise<EstimateError> {
+  const memory = new UsageMemory();
+  const errors: number[] = [];
+  let reservedTotal = 0;
+  let billedTotal = 0;
+  let worstTotal = 0;
+  for (const spec of SESSIONS) {
+    const session = new ClaudeCodeSession(spec);
+    const row = MODELS.find((m) => m.name === spec.model)!;
+    for (let t = 0; t < turns; t++) {
+      const body = { ...session.next(ANSWERS[t % ANSWERS.length]!), stream: false };
+      const text = JSON.stringify(body);
+      const estimate = estimateRequest(body, { dialect: "anthropic", maxTokens: 32_000, price: row.price, caching: row.caching });
+      const worst = worstCase(Buffer.byteLength(text), 32_000, row.price, estimate.shape.images).cost;
+      const reserved = priceEstimate(estimate, memory.recall("bench"), worst).cost;
+      const res = await fetch(`${gatewayUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": apiKey }, body: text });
+      if (res.status !== 200) throw new Error(`estimate run: ${res.status} ${(await res.text()).slice(0, 300)}`);
+      const usage = ((await res.json()) as { usage: TokenUsage }).usage;
+      const billed = costOf(usage, row.price);
+      memory.learn("bench", { outputTokens: usage.output_tokens, cacheTouched: usage.cache_read_input_tokens + usage.cache_creation_input_tokens > 0, prefixes: estimate.shape.prefixes });
+      errors.push((reserved - billed) / billed);
+      reservedTotal += reserved;
+      billedTotal += billed;
+      worstTotal += worst;
+    }
+  }
+  const abs = errors.map(Math.abs).sort((a, b) => a - b);
+  return {
+    requests: errors.length,
+    medianAbsPct: percentile(abs, 50) * 100,
+    p90AbsPct: percentile(abs, 90) * 100,
+    meanSignedPct: (errors.reduce((s, e) => s + e, 0) / errors.length) * 100,
+    underPct: (errors.filter((e) => e < 0).length / errors.length) * 100,
+    totalRatio: reservedTotal / billedTotal,
+    worstRatio: worstTotal / billedTotal,
+  };
+}

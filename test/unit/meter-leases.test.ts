@@ -1,0 +1,112 @@
+// Leases, isolate side: two isolates (two LeasedMeters) share one key's state (the same KeyState code the Durable
+// Object runs, here through the in-process meter). Miniflare runs the Worker in a single isolate, so this is where
+// "revocation bites in the isolate that served the admin call at once and everywhere within 2 s" is shown.
+import { describe, expect, it } from "vitest";
+import type { SpendRow } from "../../worker/db/queries.ts";
+import { InProcessMeter } from "../../worker/meter/in-process.ts";
+import { LEASE_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
+import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
+import type { AdmitRequest } from "../../worker/meter/meter.ts";
+import { SpendRecorder } from "../../worker/meter/spend.ts";
+
+const LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: 10, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
+
+function world(flushDelayMs = 0) {
+  let now = Date.parse("2026-11-22T10:00:00Z");
+  const clock = () => now;
+  const written: SpendRow[] = [];
+  const recorder = new SpendRecorder(async (rows) => void written.push(...rows), 0);
+  const store = new InProcessMeter(recorder, async () => {}, clock);
+  let calls = 0;
+  const counted = {
+    admit: (r: AdmitRequest) => (calls++, store.admit(r)),
+    settle: store.settle.bind(store),
+    settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (calls++, store.settleLease(r)),
+    keyChanged: store.keyChanged.bind(store),
+  };
+  const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
+  return { isolate, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, store };
+}
+
+let n = 0;
+const req = (loadedAt: number, limits = LIMITS): AdmitRequest => ({ keyId: "k", reservationId: `r${n++}`, limits, estimate: { tokens: 10, cost: 0.01 }, recordLoadedAt: loadedAt, knownSpend: 0 });
+const row = (id: string) => ({ requestId: id, keyId: "k", cost: 0.01 }) as unknown as SpendRow;
+const deferred: Promise<unknown>[] = [];
+const defer = (p: Promise<unknown>) => void deferred.push(p);
+
+describe("isolate-held leases", () => {
+  it("admits and settles a warm key without a round trip per request, and reports spend in batches", async () => {
+    const w = world(20); // settlements within 20 ms of each other travel together (SPEND_FLUSH_DELAY_MS)
+    const a = w.isolate();
+    const loaded = w.clock();
+    const first = req(loaded);
+    expect((await a.admit(first)).ok).toBe(true);
+    expect(w.calls()).toBe(1); // the first request takes a lease
+    const more = Array.from({ length: 10 }, () => req(loaded));
+    for (const r of more) expect((await a.admit(r)).ok).toBe(true);
+    expect(w.calls()).toBe(1);
+    for (const r of [first, ...more]) await a.settle({ keyId: "k", reservationId: r.reservationId, limits: LIMITS, actual: { tokens: 10, cost: 0.01 }, row: row(r.reservationId) }, defer);
+    await Promise.all(deferred.splice(0));
+    expect(w.calls()).toBe(2); // one batch for eleven settlements
+    await w.store.settle({ keyId: "k", reservationId: "probe", limits: LIMITS, actual: { tokens: 0, cost: 0 }, row: null }, defer);
+    const standing = await w.store.admit({ ...req(loaded), estimate: { tokens: 0, cost: 0 } });
+    expect(standing.ok && standing.spent).toBeCloseTo(0.11, 10);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(w.written.map((r) => r.requestId).sort()).toEqual([first, ...more].map((r) => r.reservationId).sort());
+  });
+
+  it("goes back to the object when the lease is used up, lapses, or the limits changed; keys with rate limits never lease", async () => {
+    const w = world();
+    const a = w.isolate();
+    const t = w.clock();
+    await a.admit(req(t)); // lease of 16 × $0.01
+    for (let i = 0; i < 15; i++) await a.admit(req(t));
+    expect(w.calls()).toBe(1);
+    await a.admit(req(t)); // the lease is used up (nothing settled yet)
+    expect(w.calls()).toBe(2);
+    w.advance(LEASE_MS);
+    await a.admit(req(t)); // the new lease has lapsed
+    expect(w.calls()).toBe(3);
+    await a.admit(req(t, { ...LIMITS, maxBudget: 20 }));
+    expect(w.calls()).toBe(4);
+    const b = w.isolate();
+    await b.admit(req(t, { ...LIMITS, rpm: 100 }));
+    await b.admit(req(t, { ...LIMITS, rpm: 100 }));
+    expect(w.calls()).toBe(6);
+  });
+
+  it("revocation: at once in the isolate that served the admin call, within LEASE_MS (< 2 s) in the others", async () => {
+    expect(LEASE_MS).toBeLessThanOrEqual(2000);
+    const w = world();
+    const admin = w.isolate();
+    const other = w.isolate();
+    const loaded = w.clock();
+    expect((await admin.admit(req(loaded))).ok).toBe(true);
+    expect((await other.admit(req(loaded))).ok).toBe(true);
+    w.advance(10);
+    await admin.keyChanged("k"); // e.g. POST /key/block served by this isolate
+    // Here: no more spending from the lease; the object says the cached key is stale, so the caller reloads it.
+    expect(await admin.admit(req(loaded))).toEqual({ ok: false, stale: true });
+    // Elsewhere the lease may still admit until it lapses, never longer.
+    expect((await other.admit(req(loaded))).ok).toBe(true);
+    w.advance(LEASE_MS);
+    expect(await other.admit(req(loaded))).toEqual({ ok: false, stale: true });
+    // A key reloaded after the change is admitted again (an update rather than a block).
+    expect((await other.admit(req(w.clock()))).ok).toBe(true);
+  });
+
+  it("never loses a spend row: if the object cannot take a batch, the rows go to Postgres through the recorder", async () => {
+    const w = world();
+    const failing = new LeasedMeter(
+      { admit: (r) => w.store.admit(r), settle: (r, d) => w.store.settle(r, d), keyChanged: async () => {}, settleLease: () => Promise.reject(new Error("object unreachable")) },
+      new SpendRecorder(async (rows) => void w.written.push(...rows), 0),
+      0,
+      w.clock,
+    );
+    const r = req(w.clock());
+    await failing.admit(r);
+    await failing.settle({ keyId: "k", reservationId: r.reservationId, limits: LIMITS, actual: { tokens: 1, cost: 0.01 }, row: row("kept") }, defer);
+    await Promise.all(deferred.splice(0));
+    expect(w.written.map((x) => x.requestId)).toEqual(["kept"]);
+  });
+});

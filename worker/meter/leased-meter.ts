@@ -1,0 +1,140 @@
+// The Workers meter with leases: a warm key far from its limits is admitted and settled in the isolate, and the
+// key's Durable Object is asked only when the isolate's lease runs out, lapses (LEASE_MS), no longer fits, or
+// the key changed. Settlements under a lease go to the object in batches, after the response (waitUntil), with
+// their spend rows; if the object cannot be reached the rows go to Postgres through the batching recorder.
+import { newRequestId } from "../util/ids.ts";
+import { logEvent } from "../util/log.ts";
+import { leasable, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
+import { Lease } from "./lease.ts";
+import type { AdmitRequest, AdmitResponse, Meter, SettleRequest } from "./meter.ts";
+import type { Defer, SpendRecorder } from "./spend.ts";
+
+/** A lease covers about this many requests like the one that asked for it. */
+const LEASE_REQUESTS = 16;
+const MAX_LEASES = 1000;
+
+export class LeasedMeter implements Meter {
+  private readonly leases = new Map<string, Lease>();
+  /** Leases replaced while requests under them were still in flight: they settle there, then are released. */
+  private readonly retiring = new Set<Lease>();
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Required<Pick<Meter, "settleLease">> & Meter,
+    private readonly spend: SpendRecorder,
+    private readonly flushDelayMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async admit(req: AdmitRequest): Promise<AdmitResponse> {
+    const now = this.now();
+    const current = this.leases.get(req.keyId);
+    if (current?.admits(now, req.limits, req.estimate)) {
+      current.take(req.reservationId, req.estimate);
+      return { ok: true, ...current.standing() };
+    }
+    const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits) } : undefined;
+    const res = await this.store.admit(ask ? { ...req, lease: ask } : req);
+    if (res.ok && res.lease) {
+      const lease = new Lease(req.keyId, res.lease, req.limits, res);
+      lease.take(req.reservationId, req.estimate);
+      this.install(lease);
+    }
+    return res;
+  }
+
+  async settle(req: SettleRequest, defer: Defer): Promise<Standing | null> {
+    const lease = this.leaseHolding(req.keyId, req.reservationId);
+    if (!lease) return this.store.settle(req, defer);
+    lease.settle(req.reservationId, { actual: req.actual, row: req.row });
+    defer(this.scheduleFlush());
+    return lease.standing();
+  }
+
+  async keyChanged(keyId: string): Promise<void> {
+    // This isolate stops spending from its lease at once; the others' leases lapse within LEASE_MS.
+    const lease = this.leases.get(keyId);
+    if (lease) {
+      lease.revoke();
+      this.leases.delete(keyId);
+      this.retiring.add(lease);
+      await this.report(lease, this.now());
+    }
+    await this.store.keyChanged(keyId);
+  }
+
+  /** Sends every lease's pending settlements to the object now (and releases leases that are over). */
+  async flush(): Promise<void> {
+    const now = this.now();
+    const all = [...this.leases.values(), ...this.retiring];
+    await Promise.all(all.map((lease) => this.report(lease, now)));
+  }
+
+  private install(lease: Lease): void {
+    const old = this.leases.get(lease.keyId);
+    if (old) {
+      old.revoke();
+      this.retiring.add(old);
+    }
+    this.leases.delete(lease.keyId);
+    if (this.leases.size >= MAX_LEASES) {
+      const oldest = this.leases.values().next().value!;
+      oldest.revoke();
+      this.retiring.add(oldest);
+      this.leases.delete(oldest.keyId);
+    }
+    this.leases.set(lease.keyId, lease);
+  }
+
+  private leaseHolding(keyId: string, reservationId: string): Lease | null {
+    const current = this.leases.get(keyId);
+    if (current?.holds(reservationId)) return current;
+    for (const l of this.retiring) if (l.keyId === keyId && l.holds(reservationId)) return l;
+    return null;
+  }
+
+  private scheduleFlush(): Promise<void> {
+    this.flushing ??= (async () => {
+      if (this.flushDelayMs > 0) await new Promise((r) => setTimeout(r, this.flushDelayMs));
+      else await Promise.resolve();
+      this.flushing = null;
+      await this.flush();
+    })();
+    return this.flushing;
+  }
+
+  private async report(lease: Lease, now: number): Promise<void> {
+    const entries = lease.pending;
+    const release = lease.finished(now);
+    if (entries.length === 0 && !release) return;
+    lease.pending = [];
+    if (release) {
+      this.retiring.delete(lease);
+      if (this.leases.get(lease.keyId) === lease) this.leases.delete(lease.keyId);
+    }
+    const rows = entries.flatMap((e) => (e.row ? [e.row] : []));
+    const actual = { tokens: 0, cost: 0 };
+    for (const e of entries) {
+      actual.tokens += e.actual.tokens;
+      actual.cost += e.actual.cost;
+    }
+    try {
+      await this.store.settleLease({ keyId: lease.keyId, leaseId: lease.grant.id, limits: lease.limits, actual, rows, holding: lease.holding, release });
+    } catch (err) {
+      // The object is unreachable: the rows still reach Postgres (the recorder retries); the lease's slice lapses there.
+      logEvent("warn", { msg: "lease settlement written without the meter", rows: rows.length, error: String(err) });
+      const writes: Promise<unknown>[] = [];
+      for (const row of rows) this.spend.record(row, (p) => writes.push(p));
+      await Promise.all(writes);
+    }
+  }
+}
+
+/**
+ * A slice of budget for about LEASE_REQUESTS requests like this one, never more than a tenth of the budget: close
+ * to the end of a budget the object refuses leases and admits request by request.
+ */
+function leaseSize(est: Estimate, limits: KeyLimits): number {
+  const want = est.cost * LEASE_REQUESTS;
+  return limits.maxBudget === null ? want : Math.min(want, limits.maxBudget / 10);
+}
