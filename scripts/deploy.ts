@@ -1,0 +1,66 @@
+// `npm run deploy`: after `terraform -chdir=terraform apply`, puts the Worker live in four steps:
+//   1. reads `terraform output -json`;
+//   2. applies migrations/ to the production database (Neon);
+//   3. `wrangler deploy` with the settings as --var and the secrets uploaded with the deployment (--secrets-file: a
+//      private temporary file, removed afterwards; secrets never appear in arguments or output);
+//   4. writes the admin CLI's config file (owner-only) unless one for another gateway exists;
+//   5. runs the smoke test against the gateway (`--skip-smoke` to leave it out).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "./lib/db.ts";
+import { writeCliConfig } from "./lib/deploy/cli-config.ts";
+import { run } from "./lib/deploy/run.ts";
+import { parseTerraformOutputs } from "./lib/deploy/terraform-outputs.ts";
+
+async function main(): Promise<void> {
+  const skipSmoke = process.argv.includes("--skip-smoke");
+
+  console.log("== reading terraform outputs");
+  const outputs = parseTerraformOutputs(await run("terraform", ["-chdir=terraform", "output", "-json"], { cwd: REPO_ROOT, capture: true }));
+  const databaseUrl = outputs.workerSecrets.DATABASE_URL;
+  if (!databaseUrl) throw new Error('Terraform output "worker_secrets" has no DATABASE_URL.');
+
+  console.log("== applying migrations to the production database");
+  await run(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "--remote"], { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } });
+
+  console.log(`== deploying the Worker ${outputs.workerName}`);
+  const dir = mkdtempSync(join(tmpdir(), "breakwater-deploy-"));
+  try {
+    const secretsFile = join(dir, "secrets.json");
+    writeFileSync(secretsFile, JSON.stringify(outputs.workerSecrets), { mode: 0o600 });
+    const vars = Object.entries(outputs.workerVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+    const account = process.env.CLOUDFLARE_ACCOUNT_ID || outputs.accountId;
+    await run("wrangler", ["deploy", "--name", outputs.workerName, "--secrets-file", secretsFile, ...vars], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...(account ? { CLOUDFLARE_ACCOUNT_ID: account } : {}) },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log(`== ${writeCliConfig(outputs)}`);
+
+  if (skipSmoke) {
+    console.log("== smoke test skipped (--skip-smoke)");
+    return;
+  }
+  console.log(`== smoke test against ${outputs.gatewayUrl}`);
+  await run(process.execPath, ["--import", "tsx", "scripts/smoke.ts", outputs.gatewayUrl], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      SMOKE_ACCESS_CLIENT_ID: outputs.clientToken.client_id,
+      SMOKE_ACCESS_CLIENT_SECRET: outputs.clientToken.client_secret,
+      BREAKWATER_ACCESS_CLIENT_ID: outputs.adminToken.client_id,
+      BREAKWATER_ACCESS_CLIENT_SECRET: outputs.adminToken.client_secret,
+      BREAKWATER_MASTER_KEY: outputs.workerSecrets.MASTER_KEY ?? "",
+    },
+  });
+  console.log("== deployed. Next: npx breakwater key create <name> (see README, Deployment)");
+}
+
+main().catch((err: unknown) => {
+  console.error(`Deploy failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
