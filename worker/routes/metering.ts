@@ -5,16 +5,9 @@ import { GatewayError } from "../edge/errors.ts";
 import { checkKeyUsable } from "../keys/policy.ts";
 import { logEvent } from "../util/log.ts";
 import type { Estimate, KeyLimits, Standing } from "../meter/key-state.ts";
+import type { Ticket } from "../meter/ticket.ts";
 
-/** One request's reservation with the meter. Settled exactly once: by the route, a stream's end, or the scope. */
-export interface Ticket {
-  reservationId: string;
-  limits: KeyLimits;
-  standing: Standing;
-  settled: boolean;
-  /** A streamed response settles when the stream ends, after the handler has returned. */
-  streaming: boolean;
-}
+export type { Ticket };
 
 export function limitsOf(key: KeyRecord): KeyLimits {
   return {
