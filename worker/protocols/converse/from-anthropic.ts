@@ -23,6 +23,7 @@
 
 import type { ModelRow } from "../../models/catalog-data.ts";
 import { encodeBase64Utf8 } from "../../util/base64.ts";
+import { converseBody, IMAGE_FORMATS } from "./body.ts";
 import type { ConverseCapabilities } from "./from-openai.ts";
 import { TranslationError } from "./errors.ts";
 
@@ -59,7 +60,6 @@ export function converseCapabilitiesOf(row: ModelRow): AnthropicConverseCapabili
 
 type Json = Record<string, unknown>;
 
-const IMAGE_FORMATS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp" };
 const DOCUMENT_FORMATS: Record<string, string> = { "application/pdf": "pdf", "text/plain": "txt", "text/csv": "csv", "text/html": "html", "text/markdown": "md" };
 
 /** Anthropic-defined tool types other models cannot run (server tools, and client tools with no schema). */
@@ -375,11 +375,6 @@ export function anthropicToConverse(req: Json, opts: AnthropicToConverseOptions)
   if (effort) additional.reasoning_effort = effort;
   if (req.context_management !== undefined) t.warn("context_management is Claude-only and was ignored.");
 
-  const body: Json = { messages: t.turns };
-  if (t.system.length) body.system = t.system;
-  body.inferenceConfig = inferenceConfig;
-  if (toolConfig) body.toolConfig = toolConfig;
-  if (outputConfig) body.outputConfig = outputConfig;
-  if (Object.keys(additional).length) body.additionalModelRequestFields = additional;
+  const body = converseBody({ turns: t.turns, system: t.system, inferenceConfig, toolConfig, outputConfig, additional });
   return { body, imageUrls: t.imageUrls, maxTokens, warnings: t.warnings };
 }
