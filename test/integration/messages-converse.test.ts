@@ -53,6 +53,9 @@ describe("Anthropic SDK on Converse models", () => {
     stream.on("inputJson", (partial) => jsonDeltas.push(partial));
     const first = await stream.finalMessage();
     expect(first.stop_reason).toBe("tool_use");
+    // Converse reports usage at the end; the SDK takes it from message_delta.
+    expect(first.usage.input_tokens).toBeGreaterThan(0);
+    expect(first.usage.output_tokens).toBeGreaterThan(0);
     const use = first.content.find((b) => b.type === "tool_use")!;
     expect(use).toMatchObject({ type: "tool_use", name: "get_weather", input: { city: "Paris" } });
     expect(jsonDeltas.length).toBeGreaterThan(0);
@@ -93,11 +96,13 @@ describe("Anthropic SDK on Converse models", () => {
   });
 
   it("raw SSE has Anthropic's event order and pings while the model is silent", async () => {
-    stack.emulator.script({ text: "slow", stallMs: 700 });
+    // 500 ms between frames, pings every 200 ms: the stream goes silent mid-answer.
+    stack.emulator.script({ text: "slow", delayMs: 500 });
     const res = await post("/v1/messages", { model: "deepseek-v3.2", max_tokens: 50, stream: true, messages: [{ role: "user", content: "hi" }] });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const events = [...(await res.text()).matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    expect(events.filter((e) => e === "ping").length).toBeGreaterThan(0);
     expect(events.filter((e) => e !== "ping")).toEqual(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
   });
 
