@@ -28,6 +28,7 @@ export function claudeSettings(input: SettingsInput): ClaudeSettings {
           ANTHROPIC_DEFAULT_SONNET_MODEL: input.models.sonnet,
           ANTHROPIC_DEFAULT_HAIKU_MODEL: input.models.haiku,
           ANTHROPIC_DEFAULT_OPUS_MODEL: input.models.opus,
+          ...(input.models.smallFast ? { ANTHROPIC_SMALL_FAST_MODEL: input.models.smallFast } : {}),
         }
       : {}),
     // No telemetry, error reporting or update checks: they would go around the gateway (and Access would block them).

@@ -12,6 +12,24 @@ export interface ClaudeModelChoice {
   sonnet: string;
   opus: string;
   haiku: string;
+  /** ANTHROPIC_SMALL_FAST_MODEL (older Claude Code releases' name for the background model); set with --model. */
+  smallFast?: string;
+}
+
+/**
+ * Every Claude Code model setting pointing at one chat model (`key create --model`): the main session and the
+ * small, fast background calls alike, so Claude Code never asks for a model the key is not meant to use. The name
+ * must be a chat model of the catalog (a name or an alias); null when it is not.
+ */
+export function singleModelChoice(name: string): ClaudeModelChoice | null {
+  const row = MODELS.find((m) => m.name === name || m.aliases?.includes(name));
+  if (!row || row.api === "embedding") return null;
+  return { main: name, sonnet: name, opus: name, haiku: name, smallFast: name };
+}
+
+/** Chat model names for a usage message. */
+export function chatModelNames(): string[] {
+  return MODELS.filter((m) => m.api !== "embedding").map((m) => m.name);
 }
 
 type Family = "opus" | "sonnet" | "haiku";

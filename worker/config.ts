@@ -18,6 +18,8 @@ export interface Config {
   targets: Record<string, TargetSpec[]>;
   /** Extra credential sets for targets in other accounts. */
   accounts: Record<string, Credentials>;
+  /** Judge model end-of-life dates as if it were this instant (ms); null = the real clock. */
+  lifecycleNow: number | null;
   /** A stream silent for this long gets an SSE `ping` so proxies and clients do not time out (thinking models). */
   streamPingMs: number;
   database: { url: string; httpEndpoint?: string };
@@ -133,6 +135,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     modelArns: r.stringMap("MODEL_ARNS"),
     targets: r.json("BEDROCK_TARGETS", isTargets, 'a JSON object of model name → [{"region"?,"endpoint"?,"profile"?,"id"?,"account"?,"name"?}]', {}),
     accounts: r.json("BEDROCK_ACCOUNTS", isAccounts, 'a JSON object of name → {"accessKeyId","secretAccessKey","sessionToken"?}', {}),
+    lifecycleNow: lifecycleNow(r),
     streamPingMs: r.int("STREAM_PING_MS", 10_000, 100, 600_000),
     database: { url: databaseUrl, httpEndpoint: r.url("DATABASE_HTTP_ENDPOINT") },
     keyCacheTtlMs: keyTtl * 1000,
@@ -149,6 +152,18 @@ export function parseConfig(env: Record<string, unknown>): Config {
   for (const p of defaultsOutsideLimits(config.keyDefaults, config.keyLimits)) r.problems.push(`KEY_DEFAULTS: ${p} (KEY_LIMITS)`);
   if (r.problems.length) throw new ConfigError(`Invalid configuration: ${r.problems.join("; ")}`);
   return config;
+}
+
+/**
+ * MODEL_LIFECYCLE_DATE: an RFC 3339 date or instant the catalog judges end-of-life dates by instead of the clock
+ * (to move to successors early, or to see today what a later date will do).
+ */
+function lifecycleNow(r: EnvReader): number | null {
+  const v = r.optional("MODEL_LIFECYCLE_DATE");
+  if (v === undefined) return null;
+  const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : NaN;
+  if (Number.isNaN(t)) r.problems.push("MODEL_LIFECYCLE_DATE must be an RFC 3339 date (2026-12-01) or instant");
+  return Number.isNaN(t) ? null : t;
 }
 
 /** KEY_DEFAULTS / KEY_LIMITS: a JSON object whose every problem is reported, field by field. */

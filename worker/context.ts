@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { KeyRecord } from "./db/queries.ts";
-import type { Ticket } from "./routes/metering.ts";
+import type { Ticket } from "./meter/ticket.ts";
 import type { Services } from "./services.ts";
 
 /** What the pipeline stages hand to each other through the Hono context. */

@@ -62,7 +62,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
     access: accessConfig ? new AccessVerifier(accessConfig) : null,
     abuse: new MemoryAbuseLimiter(parseAbuseLimits(env as Record<string, string | undefined>)),
     db,
-    catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds, arns: config.modelArns }),
+    catalog: new Catalog({ geoPrefix: config.geoPrefix, aliases: config.modelAliases, bedrockIds: config.bedrockIds, arns: config.modelArns, now: config.lifecycleNow === null ? undefined : () => config.lifecycleNow! }),
     keys,
     router: new TargetRouter({
       region: config.aws.region,

@@ -4,7 +4,7 @@ import { checkSettingsTarget, claudeSettings, defaultSettingsPath, writeSettings
 import type { Command } from "../command.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { KEY_SETTING_FLAGS, KEY_SETTING_HELP, keyFieldsFromFlags } from "../key-flags.ts";
-import { claudeModelsFor } from "../models.ts";
+import { chatModelNames, claudeModelsFor, singleModelChoice } from "../models.ts";
 import { keyDetails } from "../render/keys.ts";
 
 export const keyCreate: Command = {
@@ -13,6 +13,7 @@ export const keyCreate: Command = {
   positionals: { min: 1, max: 1, names: "NAME" },
   flags: {
     ...KEY_SETTING_FLAGS,
+    model: { kind: "string" },
     "settings-file": { kind: "string" },
     "no-settings": { kind: "boolean" },
     force: { kind: "boolean" },
@@ -23,12 +24,14 @@ Makes a key named NAME (its alias, unique) and prints it once. Also writes a Cla
 (mode 0600): run \`claude --settings FILE\`, or copy its "env" into ~/.claude/settings.json.
 
 ${KEY_SETTING_HELP}
-  --settings-file PATH  where to write the settings (default ./claude-settings.NAME.json)
+  --model NAME          Claude Code uses this chat model for everything (main and background calls), e.g.
+                        qwen3-coder-480b or nova-pro; without --models the key may use only this model  --settings-file PATH  where to write the settings (default ./claude-settings.NAME.json)
   --no-settings         write no settings file
   --force               replace an existing settings file
 
 Example:
-  breakwater key create alice --claude-only --budget 5 --duration 1d --rpm 60 --tpm 200k --expires 30d`,
+  breakwater key create alice --claude-only --budget 5 --duration 1d --rpm 60 --tpm 200k --expires 30d
+  breakwater key create bob --model qwen3-coder-480b --budget 2`,
 
   async run(ctx) {
     const name = ctx.args.positionals[0]!;
@@ -40,6 +43,13 @@ Example:
       : typeof flags["settings-file"] === "string"
         ? resolve(ctx.io.cwd, flags["settings-file"])
         : defaultSettingsPath(ctx.io.cwd, name);
+    const only = typeof flags.model === "string" ? singleModelChoice(flags.model) : null;
+    if (typeof flags.model === "string") {
+      if (!only) throw new UsageError(`--model must be a chat model of the catalog, not "${flags.model}" (one of: ${chatModelNames().join(", ")})`);
+      const listed = fields.models as string[] | undefined;
+      if (listed === undefined) fields.models = [flags.model];
+      else if (listed.length > 0 && !listed.includes(flags.model) && !listed.some((m) => m.startsWith("all-"))) throw new UsageError(`--model ${flags.model} is not among the key's --models`);
+    }
     if (settingsPath) checkSettingsTarget(settingsPath, flags.force === true);
 
     const config = ctx.config();
@@ -47,7 +57,7 @@ Example:
 
     let writeError: unknown;
     if (settingsPath) {
-      const models = claudeModelsFor(created.models);
+      const models = only ?? claudeModelsFor(created.models);
       if (!models) ctx.warn("the key may use no Claude model: the settings file names no model, so Claude Code will ask for its defaults and be refused");
       try {
         writeSettingsFile(settingsPath, claudeSettings({ baseUrl: config.url, key: created.key, access: config.access, models }));

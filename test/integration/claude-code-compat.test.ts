@@ -18,6 +18,8 @@ beforeAll(async () => {
   stack = await startStack({
     env: (primary) => ({
       STREAM_PING_MS: "300",
+      // Before claude-sonnet-4-5's end of life (2026-11-30): it is still sent to its own id here.
+      MODEL_LIFECYCLE_DATE: "2026-11-15",
       MODEL_ALIASES: JSON.stringify({ "claude-sonnet-4-5-20250929": "claude-sonnet-4-6" }),
       MODEL_ARNS: JSON.stringify({ [ARN]: "claude-sonnet-4-6" }),
       // Opus 4.7 is served from two places: the primary emulator, then (on throttling/5xx) the secondary one with

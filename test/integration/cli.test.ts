@@ -165,6 +165,32 @@ describe("key create", () => {
     expect(days).toBeLessThanOrEqual(30);
   });
 
+  it("--model writes settings that put every Claude Code call on that model, and limits the key to it", async () => {
+    const r = await ok(["key", "create", "qwen-user", "--model", "qwen3-coder-480b"]);
+    const key = /sk-bw-[A-Za-z0-9]{40}/.exec(r.out)![0];
+    const settings = JSON.parse(readFileSync(join(dir, "claude-settings.qwen-user.json"), "utf8"));
+    expect(settings.env).toEqual({
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_AUTH_TOKEN: key,
+      ANTHROPIC_MODEL: "qwen3-coder-480b",
+      ANTHROPIC_DEFAULT_SONNET_MODEL: "qwen3-coder-480b",
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: "qwen3-coder-480b",
+      ANTHROPIC_DEFAULT_OPUS_MODEL: "qwen3-coder-480b",
+      ANTHROPIC_SMALL_FAST_MODEL: "qwen3-coder-480b",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    });
+    expect(await status(callModel(key, "qwen3-coder-480b"))).toBe(200);
+    expect(await status(callModel(key, "claude-sonnet-4-6"))).toBe(403);
+    expect((await json(["key", "info", "qwen-user"])).models).toEqual(["qwen3-coder-480b"]);
+
+    const unknown = await cli(["key", "create", "nobody", "--model", "qwen-9000"]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/--model must be a chat model of the catalog.*qwen3-coder-480b/);
+    const outside = await cli(["key", "create", "nobody", "--model", "nova-pro", "--models", "claude-haiku-4-5"]);
+    expect(outside.code).not.toBe(0);
+    expect(outside.err).toMatch(/not among the key's --models/);
+  });
+
   it("--json gives the key and the settings file; with an Access token the file carries its headers", async () => {
     const env = { BREAKWATER_ACCESS_CLIENT_ID: ACCESS_ID, BREAKWATER_ACCESS_CLIENT_SECRET: ACCESS_SECRET };
     const r = await ok(["key", "create", "bob", "--models", "claude-haiku-4-5,nova-pro", "--settings-file", "bob.json", "--json"], env);

@@ -35,6 +35,11 @@ export interface RunClaudeOptions {
   /** A home directory the caller manages (to resume a session in a later run); a fresh one otherwise. */
   home?: string;
   timeoutMs?: number;
+  /**
+   * A Claude Code settings file (as `breakwater key create` writes it): passed with `--settings`, and then the
+   * gateway URL and key come from the file alone, not from this helper's environment.
+   */
+  settingsFile?: string;
 }
 
 /** Runs `claude -p PROMPT --output-format json` with its own home, pointed at `baseUrl` with `apiKey`. */
@@ -43,7 +48,7 @@ export function runClaude(baseUrl: string, apiKey: string, prompt: string, opts:
   return new Promise((resolve, reject) => {
     execFile(
       claudeBinary(),
-      ["-p", prompt, "--output-format", "json", ...(opts.args ?? [])],
+      ["-p", prompt, "--output-format", "json", ...(opts.settingsFile ? ["--settings", opts.settingsFile] : []), ...(opts.args ?? [])],
       {
         cwd: home,
         timeout: opts.timeoutMs ?? 90_000,
@@ -51,8 +56,7 @@ export function runClaude(baseUrl: string, apiKey: string, prompt: string, opts:
         env: {
           PATH: process.env.PATH ?? "/usr/bin:/bin",
           HOME: home,
-          ANTHROPIC_BASE_URL: baseUrl,
-          ANTHROPIC_AUTH_TOKEN: apiKey,
+          ...(opts.settingsFile ? {} : { ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_AUTH_TOKEN: apiKey }),
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
           DISABLE_AUTOUPDATER: "1",
         },

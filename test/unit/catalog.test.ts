@@ -3,7 +3,9 @@ import { Catalog } from "../../worker/models/catalog.ts";
 import { MODELS } from "../../worker/models/catalog-data.ts";
 import { bedrockBetas } from "../../worker/models/betas.ts";
 
-const catalog = new Catalog({ geoPrefix: "us" });
+// Before claude-sonnet-4-5's end of life, so these tests see every model served by its own id.
+const BEFORE_EOL = Date.parse("2026-11-15T12:00:00Z");
+const catalog = new Catalog({ geoPrefix: "us", now: () => BEFORE_EOL });
 
 describe("model catalog", () => {
   it("maps the names Claude Code sends today to Bedrock inference profiles", () => {
@@ -79,5 +81,40 @@ describe("beta flags", () => {
     ]);
     expect(bedrockBetas(claudeCode, haiku)).toEqual(["interleaved-thinking-2025-05-14", "context-management-2025-06-27"]);
     expect(bedrockBetas(["oauth-2025-04-20", "prompt-caching-2024-07-31"], opus)).toEqual([]);
+  });
+});
+
+describe("model lifecycle", () => {
+  const at = (iso: string) => new Catalog({ geoPrefix: "us", now: () => Date.parse(iso) });
+
+  it("serves claude-sonnet-4-5 by its own id through its end-of-life day, by its successor from the next day", () => {
+    for (const name of ["claude-sonnet-4-5", "claude-sonnet-4-5-20250929"]) {
+      const before = at("2026-11-30T23:59:59Z").resolve(name)!;
+      expect(before.invokeId).toBe("us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+      expect(before.retired).toBeUndefined();
+      const after = at("2026-12-01T00:00:00Z").resolve(name)!;
+      expect(after.row.name).toBe("claude-sonnet-4-6");
+      expect(after.invokeId).toBe("us.anthropic.claude-sonnet-4-6");
+      expect(after.requested).toBe(name);
+      expect(after.retired).toEqual({ name: "claude-sonnet-4-5", endOfLife: "2026-11-30" });
+    }
+  });
+
+  it("reports the lifecycle for /v1/models and none for models without an end date", () => {
+    const row = MODELS.find((m) => m.name === "claude-sonnet-4-5")!;
+    expect(at("2026-11-01T00:00:00Z").lifecycle(row)).toEqual({ endOfLife: "2026-11-30", successor: "claude-sonnet-4-6", retired: false });
+    expect(at("2026-12-04T00:00:00Z").lifecycle(row)).toEqual({ endOfLife: "2026-11-30", successor: "claude-sonnet-4-6", retired: true });
+    expect(at("2026-12-04T00:00:00Z").lifecycle(MODELS.find((m) => m.name === "claude-sonnet-4-6")!)).toBeNull();
+  });
+
+  it("follows a chain of retired successors, and refuses a successor that does not exist", () => {
+    const rows = [
+      { ...MODELS.find((m) => m.name === "nova-lite")!, endOfLife: "2026-01-01", successor: "nova-pro" },
+      { ...MODELS.find((m) => m.name === "nova-pro")!, endOfLife: "2026-02-01", successor: "nova-2-lite" },
+      MODELS.find((m) => m.name === "nova-2-lite")!,
+    ];
+    expect(new Catalog({ geoPrefix: "", now: () => Date.parse("2026-03-01T00:00:00Z") }, rows).resolve("nova-lite")!.row.name).toBe("nova-2-lite");
+    expect(new Catalog({ geoPrefix: "", now: () => Date.parse("2026-01-15T00:00:00Z") }, rows).resolve("nova-lite")!.row.name).toBe("nova-pro");
+    expect(() => new Catalog({ geoPrefix: "" }, [{ ...rows[2]!, endOfLife: "2027-01-01", successor: "nope" }])).toThrow(/unknown successor/);
   });
 });

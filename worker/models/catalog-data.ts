@@ -15,6 +15,12 @@ export interface ConverseSupport {
   cachePointOnTools?: boolean;
   jsonSchema?: boolean;
   reasoning?: boolean;
+  /** Images in messages and tool results (Anthropic `image` blocks; absent = text-only). */
+  images?: boolean;
+  /** Document blocks (PDF, text). */
+  documents?: boolean;
+  /** `toolResult.status` ("error") accepted. */
+  toolResultStatus?: boolean;
 }
 
 export type EmbeddingFamily = "titan-v2" | "cohere-v3" | "cohere-v4";
@@ -56,6 +62,10 @@ export interface ModelRow {
   maxOutput: number;
   /** RFC 3339 date the model was released, for `/v1/models`. */
   released: string;
+  /** Last day (UTC, RFC 3339 date) Bedrock serves this model; from the next day `successor` serves its requests. */
+  endOfLife?: string;
+  /** The catalog name that takes over after `endOfLife`. */
+  successor?: string;
   verified?: boolean;
 }
 
@@ -79,7 +89,7 @@ export const MODELS: readonly ModelRow[] = [
   { ...CLAUDE_NEW, name: "claude-opus-4-6", displayName: "Claude Opus 4.6", bedrockId: "anthropic.claude-opus-4-6-v1", geos: ["us", "eu", "jp", "apac", "global"], price: OPUS, contextWindow: 1_000_000, maxOutput: 128_000, released: "2026-01-15" },
   { ...CLAUDE_NEW, name: "claude-sonnet-4-6", displayName: "Claude Sonnet 4.6", bedrockId: "anthropic.claude-sonnet-4-6", geos: ["us", "eu", "jp", "global"], price: SONNET, contextWindow: 1_000_000, maxOutput: 64_000, released: "2026-01-15" },
   { ...CLAUDE_NEW, outputConfig: false, name: "claude-opus-4-5", aliases: ["claude-opus-4-5-20251101"], displayName: "Claude Opus 4.5", bedrockId: "anthropic.claude-opus-4-5-20251101-v1:0", geos: ["us", "eu", "global"], price: OPUS, contextWindow: 200_000, maxOutput: 64_000, released: "2025-11-01" },
-  { ...CLAUDE_NEW, outputConfig: false, name: "claude-sonnet-4-5", aliases: ["claude-sonnet-4-5-20250929"], displayName: "Claude Sonnet 4.5", bedrockId: "anthropic.claude-sonnet-4-5-20250929-v1:0", geos: ["us", "eu", "jp", "global"], price: SONNET, contextWindow: 1_000_000, maxOutput: 64_000, released: "2025-09-29" },
+  { ...CLAUDE_NEW, outputConfig: false, name: "claude-sonnet-4-5", aliases: ["claude-sonnet-4-5-20250929"], displayName: "Claude Sonnet 4.5", bedrockId: "anthropic.claude-sonnet-4-5-20250929-v1:0", geos: ["us", "eu", "jp", "global"], price: SONNET, contextWindow: 1_000_000, maxOutput: 64_000, released: "2025-09-29", endOfLife: "2026-11-30", successor: "claude-sonnet-4-6" },
   { ...CLAUDE_NEW, outputConfig: false, name: "claude-haiku-4-5", aliases: ["claude-haiku-4-5-20251001"], displayName: "Claude Haiku 4.5", bedrockId: "anthropic.claude-haiku-4-5-20251001-v1:0", geos: ["us", "eu", "jp", "au", "global"], price: HAIKU, contextWindow: 200_000, maxOutput: 64_000, released: "2025-10-01" },
   { ...CLAUDE_NEW, cacheTtl: false, outputConfig: false, name: "claude-opus-4-1", aliases: ["claude-opus-4-1-20250805"], displayName: "Claude Opus 4.1", bedrockId: "anthropic.claude-opus-4-1-20250805-v1:0", geos: ["us"], price: { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75, cacheWrite1h: 30 }, contextWindow: 200_000, maxOutput: 32_000, released: "2025-08-05" },
   { ...CLAUDE_NEW, cacheTtl: false, outputConfig: false, name: "claude-sonnet-4-0", aliases: ["claude-sonnet-4-20250514"], displayName: "Claude Sonnet 4", bedrockId: "anthropic.claude-sonnet-4-20250514-v1:0", geos: ["us", "eu", "apac", "global"], price: SONNET, contextWindow: 200_000, maxOutput: 64_000, released: "2025-05-14" },
@@ -89,13 +99,13 @@ export const MODELS: readonly ModelRow[] = [
   { name: "qwen3-coder-480b", displayName: "Qwen3 Coder 480B A35B", bedrockId: "qwen.qwen3-coder-480b-a35b-v1:0", api: "converse", geos: [], price: { input: 0.45, output: 1.8 }, contextWindow: 256_000, maxOutput: 64_000, released: "2025-09-18" },
   // Kimi on Bedrock takes no stop sequences and cannot be forced to call a tool.
   { name: "kimi-k2.5", converse: { stopSequences: false, toolChoiceRequired: false }, displayName: "Kimi K2.5", bedrockId: "moonshotai.kimi-k2.5", api: "converse", geos: [], price: { input: 0.6, output: 3 }, contextWindow: 256_000, maxOutput: 32_000, released: "2026-01-27" },
-  { name: "nova-pro", displayName: "Amazon Nova Pro", bedrockId: "amazon.nova-pro-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.8, output: 3.2, cacheRead: 0.2 }, contextWindow: 300_000, maxOutput: 10_000, released: "2024-12-03" },
-  { name: "nova-lite", displayName: "Amazon Nova Lite", bedrockId: "amazon.nova-lite-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.06, output: 0.24, cacheRead: 0.015 }, contextWindow: 300_000, maxOutput: 10_000, released: "2024-12-03" },
-  { name: "nova-micro", displayName: "Amazon Nova Micro", bedrockId: "amazon.nova-micro-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.035, output: 0.14, cacheRead: 0.00875 }, contextWindow: 128_000, maxOutput: 10_000, released: "2024-12-03" },
-  { name: "nova-2-lite", displayName: "Amazon Nova 2 Lite", bedrockId: "amazon.nova-2-lite-v1:0", api: "converse", geos: ["global", "us", "eu"], price: { input: 0.3, output: 2.5 }, contextWindow: 1_000_000, maxOutput: 64_000, released: "2025-12-02", verified: false },
-  { name: "llama4-scout", displayName: "Llama 4 Scout 17B", bedrockId: "meta.llama4-scout-17b-instruct-v1:0", api: "converse", geos: ["us"], price: { input: 0.17, output: 0.66 }, contextWindow: 3_500_000, maxOutput: 8_192, released: "2025-04-28", verified: false },
-  { name: "llama4-maverick", displayName: "Llama 4 Maverick 17B", bedrockId: "meta.llama4-maverick-17b-instruct-v1:0", api: "converse", geos: ["us"], price: { input: 0.24, output: 0.97 }, contextWindow: 1_000_000, maxOutput: 8_192, released: "2025-04-28", verified: false },
-  { name: "mistral-large-3", displayName: "Mistral Large 3", bedrockId: "mistral.mistral-large-3-675b-instruct", api: "converse", geos: [], price: { input: 0.5, output: 1.5 }, contextWindow: 256_000, maxOutput: 32_000, released: "2025-12-02", verified: false },
+  { name: "nova-pro", converse: { images: true, documents: true, toolResultStatus: true }, caching: true, displayName: "Amazon Nova Pro", bedrockId: "amazon.nova-pro-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.8, output: 3.2, cacheRead: 0.2 }, contextWindow: 300_000, maxOutput: 10_000, released: "2024-12-03" },
+  { name: "nova-lite", converse: { images: true, documents: true, toolResultStatus: true }, caching: true, displayName: "Amazon Nova Lite", bedrockId: "amazon.nova-lite-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.06, output: 0.24, cacheRead: 0.015 }, contextWindow: 300_000, maxOutput: 10_000, released: "2024-12-03" },
+  { name: "nova-micro", converse: { documents: true, toolResultStatus: true }, caching: true, displayName: "Amazon Nova Micro", bedrockId: "amazon.nova-micro-v1:0", api: "converse", geos: ["us", "eu", "apac"], price: { input: 0.035, output: 0.14, cacheRead: 0.00875 }, contextWindow: 128_000, maxOutput: 10_000, released: "2024-12-03" },
+  { name: "nova-2-lite", converse: { images: true, documents: true, toolResultStatus: true }, caching: true, displayName: "Amazon Nova 2 Lite", bedrockId: "amazon.nova-2-lite-v1:0", api: "converse", geos: ["global", "us", "eu"], price: { input: 0.3, output: 2.5 }, contextWindow: 1_000_000, maxOutput: 64_000, released: "2025-12-02", verified: false },
+  { name: "llama4-scout", converse: { images: true }, displayName: "Llama 4 Scout 17B", bedrockId: "meta.llama4-scout-17b-instruct-v1:0", api: "converse", geos: ["us"], price: { input: 0.17, output: 0.66 }, contextWindow: 3_500_000, maxOutput: 8_192, released: "2025-04-28", verified: false },
+  { name: "llama4-maverick", converse: { images: true }, displayName: "Llama 4 Maverick 17B", bedrockId: "meta.llama4-maverick-17b-instruct-v1:0", api: "converse", geos: ["us"], price: { input: 0.24, output: 0.97 }, contextWindow: 1_000_000, maxOutput: 8_192, released: "2025-04-28", verified: false },
+  { name: "mistral-large-3", converse: { images: true }, displayName: "Mistral Large 3", bedrockId: "mistral.mistral-large-3-675b-instruct", api: "converse", geos: [], price: { input: 0.5, output: 1.5 }, contextWindow: 256_000, maxOutput: 32_000, released: "2025-12-02", verified: false },
   { name: "ministral-8b", displayName: "Ministral 3 8B", bedrockId: "mistral.ministral-3-8b-instruct", api: "converse", geos: [], price: { input: 0.15, output: 0.15 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-12-02", verified: false },
   { name: "gpt-oss-120b", converse: { reasoning: true }, displayName: "gpt-oss-120b", bedrockId: "openai.gpt-oss-120b-1:0", api: "converse", geos: [], price: { input: 0.15, output: 0.6 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-08-05", verified: false },
   { name: "gpt-oss-20b", converse: { reasoning: true }, displayName: "gpt-oss-20b", bedrockId: "openai.gpt-oss-20b-1:0", api: "converse", geos: [], price: { input: 0.07, output: 0.3 }, contextWindow: 128_000, maxOutput: 32_000, released: "2025-08-05", verified: false },

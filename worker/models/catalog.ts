@@ -13,6 +13,16 @@ export interface ResolvedModel {
   impliedBetas: string[];
   /** The client named an exact Bedrock id (or ARN) rather than a catalog name: call exactly that, nowhere else. */
   explicitId: boolean;
+  /** Set when the name asked for has reached its end of life and `row` is its successor. */
+  retired?: { name: string; endOfLife: string };
+}
+
+/** Where a model stands in its life on Bedrock, for `/v1/models` and response headers. */
+export interface Lifecycle {
+  endOfLife: string;
+  successor: string;
+  /** True once the end-of-life day is over: requests go to the successor. */
+  retired: boolean;
 }
 
 export interface CatalogOptions {
@@ -24,6 +34,8 @@ export interface CatalogOptions {
   bedrockIds?: Record<string, string>;
   /** Application-inference-profile ARNs clients may send as the model, each → the catalog model it serves. */
   arns?: Record<string, string>;
+  /** The clock end-of-life dates are judged by (milliseconds since the epoch); tests and operators may set it. */
+  now?: () => number;
 }
 
 const GEO_PREFIX = /^(us|eu|apac|au|ca|jp|global|us-gov)\./;
@@ -56,6 +68,10 @@ export class Catalog {
       "all-embeddings": of((m) => m.api === "embedding"),
       "all-models": of(() => true),
     };
+    for (const row of models) {
+      if (row.successor && !this.byName.has(row.successor)) throw new Error(`model ${row.name} names unknown successor "${row.successor}"`);
+      if ((row.successor === undefined) !== (row.endOfLife === undefined)) throw new Error(`model ${row.name} needs both endOfLife and successor`);
+    }
     for (const [arn, target] of Object.entries(opts.arns ?? {})) {
       const row = this.byName.get(target);
       if (!row) throw new Error(`MODEL_ARNS maps "${arn}" to unknown model "${target}"`);
@@ -75,11 +91,16 @@ export class Catalog {
       name = name.slice(0, -ONE_M_SUFFIX.length);
       impliedBetas.push(CONTEXT_1M_BETA);
     }
-    const row = this.byName.get(name);
-    if (row) {
+    const named = this.byName.get(name);
+    if (named) {
+      // A model past its end of life is served by its successor (as Rockport's aliases did), said in a header.
+      const life = this.lifecycle(named);
+      const row = life?.retired ? this.successorOf(named) : named;
       const override = this.opts.bedrockIds?.[row.name];
       const invokeId = override ?? this.profileId(row);
-      return { requested, row, invokeId, baseId: invokeId.replace(GEO_PREFIX, ""), impliedBetas, explicitId: false };
+      const resolved: ResolvedModel = { requested, row, invokeId, baseId: invokeId.replace(GEO_PREFIX, ""), impliedBetas, explicitId: false };
+      if (row !== named) resolved.retired = { name: named.name, endOfLife: named.endOfLife! };
+      return resolved;
     }
     // An application inference profile the operator registered: called as it is, priced as the model it serves.
     const byArn = this.byArn.get(name);
@@ -89,6 +110,25 @@ export class Catalog {
     const byId = this.byBedrockId.get(baseId);
     if (byId) return { requested, row: byId, invokeId: name, baseId, impliedBetas, explicitId: true };
     return null;
+  }
+
+  /** The model's end of life and successor, judged by the catalog's clock; null for a model with no end date. */
+  lifecycle(row: ModelRow): Lifecycle | null {
+    if (!row.endOfLife || !row.successor) return null;
+    // The end-of-life day itself is still served; the successor takes over when it is over (UTC).
+    const lastMoment = Date.parse(`${row.endOfLife}T00:00:00Z`) + 86_400_000;
+    return { endOfLife: row.endOfLife, successor: row.successor, retired: (this.opts.now ?? Date.now)() >= lastMoment };
+  }
+
+  /** The successor at the end of a chain of retired models (a successor may itself have retired since). */
+  private successorOf(row: ModelRow): ModelRow {
+    let current = row;
+    for (let hops = 0; hops < 8; hops++) {
+      const life = this.lifecycle(current);
+      if (!life?.retired) return current;
+      current = this.byName.get(life.successor)!;
+    }
+    return current;
   }
 
   names(): string[] {

@@ -6,20 +6,9 @@ import { checkKeyUsable } from "../keys/policy.ts";
 import { logEvent } from "../util/log.ts";
 import type { Estimate, KeyLimits, Standing } from "../meter/key-state.ts";
 import { priceEstimate, worstCase, type RequestEstimate } from "../meter/estimate.ts";
-import type { PrefixMark } from "../meter/request-shape.ts";
+import type { Ticket } from "../meter/ticket.ts";
 
-/** One request's reservation with the meter. Settled exactly once: by the route, a stream's end, or the scope. */
-export interface Ticket {
-  reservationId: string;
-  limits: KeyLimits;
-  standing: Standing;
-  settled: boolean;
-  /** A streamed response settles when the stream ends, after the handler has returned. */
-  streaming: boolean;
-  /** What was reserved (for the estimate-error figures) and the prompt prefixes to remember once the call is billed. */
-  estimate?: Estimate;
-  prefixes?: readonly PrefixMark[];
-}
+export type { Ticket };
 
 /** How long a request waits for its turn when a standard budget is nearly spent, before a 429 sends it away. */
 const QUEUE_WAIT_MS = 120_000;

@@ -136,6 +136,9 @@ export function validateConverseBody(body: unknown): asserts body is ConverseReq
         throw validation(`The toolSpec at toolConfig.tools.${i} must have a name and inputSchema.json.`);
       }
       if (member === "cachePoint") checkCachePoint(spec, `toolConfig.tools.${i}`);
+      if (member === "toolSpec" && (spec as { inputSchema: { json: Json } }).inputSchema.json.type !== "object") {
+        throw validation(`The value at toolConfig.tools.${i}.toolSpec.inputSchema.json.type must be one of the following: object.`);
+      }
     });
   }
 }
@@ -176,7 +179,8 @@ export function newConverseAnswer(plan: AnswerPlan, usage: UsageNumbers): Conver
 function converseBlock(block: PlannedBlock, id: string): Json {
   switch (block.type) {
     case "thinking":
-      return { reasoningContent: { reasoningText: { text: block.text, signature: block.signature } } };
+      // Only Claude signs its reasoning; other models send the text alone.
+      return { reasoningContent: { reasoningText: block.signature ? { text: block.text, signature: block.signature } : { text: block.text } } };
     case "redacted_thinking":
       return { reasoningContent: { redactedContent: redactedBytes(block.data) } };
     case "text":
@@ -224,7 +228,7 @@ export function converseStreamFrames(a: ConverseAnswer, timing: StreamTiming): A
       for (const text of splitIntoDeltas(block.text)) {
         push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { text } } }));
       }
-      push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { signature: block.signature } } }));
+      if (block.signature) push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { signature: block.signature } } }));
     } else if (block.type === "redacted_thinking") {
       push("contentBlockDelta", () => ({ contentBlockIndex, delta: { reasoningContent: { redactedContent: redactedBytes(block.data) } } }));
     } else if (block.type === "text") {

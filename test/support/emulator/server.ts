@@ -18,6 +18,7 @@ import {
   type ConverseRequest,
 } from "./converse.ts";
 import { countTokens } from "./count-tokens.ts";
+import { checkConverseModelInput, shapeConversePlan } from "./converse-models.ts";
 import { answerEmbedding, isEmbeddingFamily, type EmbeddingModelFamily } from "./embeddings.ts";
 import { applySettings, describeSettings, type ClaudeRules } from "./config.ts";
 import { validateEchoedThinking } from "./echoed-thinking.ts";
@@ -236,6 +237,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     claudeBody = body;
   } else {
     validateConverseBody(body);
+    checkConverseModelInput(model, body);
     const extra = body.additionalModelRequestFields;
     if (model.family === "claude" && typeof extra === "object" && extra !== null && "anthropic_beta" in extra) {
       validateBetas((extra as Record<string, unknown>).anthropic_beta, config.knownBetas);
@@ -267,7 +269,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     }
     frames = claudeStreamFrames(claude, timing);
   } else if (converseBody) {
-    const plan = planAnswer(scenario, converseConversationView(converseBody), converseBody.inferenceConfig?.maxTokens);
+    const plan = shapeConversePlan(model, converseBody, planAnswer(scenario, converseConversationView(converseBody), converseBody.inferenceConfig?.maxTokens));
     rememberRedacted(plan, state);
     const usage = usageFor(state.cache.account(modelKey, converseSegments(converseBody)), plan.outputTokens, scenario);
     const converse = newConverseAnswer(plan, usage);

@@ -1,4 +1,4 @@
-const ANTHROPIC_PING = 'event: ping\ndata: {"type": "ping"}\n\n';
+export const ANTHROPIC_PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 
 /**
  * Passes SSE bytes through and, once the stream has started, sends a keep-alive (Anthropic's `ping` event by default;

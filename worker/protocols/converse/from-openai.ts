@@ -24,6 +24,7 @@
 // * Capabilities are opt-in: an absent flag means "not supported", so a caller that forgets to set one gets a clear
 //   400 rather than a Bedrock ValidationException.
 
+import { converseBody, IMAGE_FORMATS } from "./body.ts";
 import { TranslationError } from "./errors.ts";
 
 export { TranslationError };
@@ -60,13 +61,6 @@ export interface ConverseRequestTranslation {
 
 type Json = Record<string, unknown>;
 
-const IMAGE_FORMATS: Record<string, string> = {
-  "image/png": "png",
-  "image/jpeg": "jpeg",
-  "image/jpg": "jpeg", // not a registered type, but common in the wild
-  "image/gif": "gif",
-  "image/webp": "webp",
-};
 
 /** requestMetadata values are restricted (Bedrock API reference, RequestMetadata): ≤ 256 chars of this set. */
 const REQUEST_METADATA_VALUE = /^[a-zA-Z0-9\s:_@$#=/+,.-]{0,256}$/;
@@ -502,12 +496,7 @@ export function openAIToConverse(req: any, opts: OpenAIToConverseOptions): Conve
     throw new TranslationError("modalities", 'Only the "text" output modality is supported.');
   }
 
-  const body: Json = { messages: t.turns };
-  if (t.system.length) body.system = t.system;
-  body.inferenceConfig = inferenceConfig;
-  if (toolConfig) body.toolConfig = toolConfig;
-  if (outputConfig) body.outputConfig = outputConfig;
-  if (Object.keys(additional).length) body.additionalModelRequestFields = additional;
+  const body = converseBody({ turns: t.turns, system: t.system, inferenceConfig, toolConfig, outputConfig, additional });
   if (requestMetadata) body.requestMetadata = requestMetadata;
 
   const streamOptions = req.stream_options;

@@ -1,0 +1,140 @@
+// The one call pipeline every native chat route runs (DESIGN §10): admit through the meter → call Bedrock with
+// failover → translate the answer back → settle exactly once. A route supplies only its protocol pieces (a
+// `CallPlan`): the upstream body its pure translator built, the estimate to reserve, how to read usage, how to
+// translate a JSON answer and a stream, and the error dialect. Adding a route is a plan builder and two pure
+// functions, not a third copy of this sequence.
+import type { BedrockError } from "../bedrock/errors.ts";
+import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
+import { defer, type AppContext } from "../context.ts";
+import { errorResponse, type Dialect } from "../edge/errors.ts";
+import type { TokenUsage } from "../meter/cost.ts";
+import type { RequestEstimate } from "../meter/estimate.ts";
+import type { Estimate } from "../meter/key-state.ts";
+import type { ResolvedModel } from "../models/catalog.ts";
+import { withPings } from "../protocols/anthropic/keepalive.ts";
+import { logEvent } from "../util/log.ts";
+import { admit, withMeterHeaders } from "./metering.ts";
+import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
+
+/** How a stream's translator reports its end: what was generated, and whether it finished. */
+export interface StreamEnd {
+  usage: TokenUsage;
+  error: BedrockError | null;
+  completed: boolean;
+}
+
+/** The caller's error dialect: how a Bedrock error reads to this client, and how its stream stays alive. */
+export interface ErrorDialect {
+  name: Dialect;
+  map: (e: BedrockError) => { status: number; type: string; message: string };
+  /** Keep-alive bytes sent while a stream is silent. */
+  ping: string;
+}
+
+/** Everything a route decides about one call; the pipeline does the rest. */
+export interface CallPlan {
+  route: string;
+  model: ResolvedModel;
+  stream: boolean;
+  /** Which Bedrock API: "invoke" (Claude's native body) or "converse"; the streaming twin follows `stream`. */
+  api: "invoke" | "converse";
+  /** The upstream body, built by the route's pure translator. */
+  body: Record<string, unknown>;
+  /** Called after admission, before the call (e.g. to download images, which should not happen for a refused request). */
+  prepare?: (body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  /** Extra Bedrock request headers (e.g. a Guardrail for InvokeModel). */
+  headers?: Record<string, string>;
+  /** What to reserve against the key's budget and token rate before calling. */
+  estimate: Estimate | RequestEstimate;
+  dialect: ErrorDialect;
+  /** Usage from a non-streaming answer. */
+  usageOf: (json: Record<string, unknown>) => TokenUsage;
+  /** A non-streaming answer → the client's JSON. */
+  respond: (json: Record<string, unknown>) => unknown;
+  /** Bedrock's event stream → the client's SSE; `onEnd` must be called exactly once however the stream ends. */
+  translateStream: (onEnd: (end: StreamEnd) => void) => TransformStream<Uint8Array, Uint8Array>;
+  /** Extra response headers (e.g. the model successor notice). */
+  responseHeaders?: Record<string, string>;
+}
+
+const UNREACHABLE = "The model service could not be reached. Please retry.";
+
+export async function runCall(c: AppContext, plan: CallPlan): Promise<Response> {
+  await admit(c, plan.estimate);
+  const body = plan.prepare ? await plan.prepare(plan.body) : plan.body;
+  const outcome = await callBedrock(c, plan, body);
+  const meta: CallMeta = {
+    route: plan.route,
+    model: plan.model,
+    stream: plan.stream,
+    target: outcome.target?.name ?? null,
+    bedrockModel: outcome.target?.modelId ?? plan.model.invokeId,
+  };
+  if (!outcome.ok) return failed(c, plan, meta, outcome);
+
+  if (!plan.stream) {
+    const json = (await outcome.res.json()) as Record<string, unknown>;
+    const cost = recordSpend(c, meta, 200, plan.usageOf(json));
+    return finish(c, plan, meta, c.json(plan.respond(json) as object, 200), cost);
+  }
+  if (!outcome.body) {
+    return failed(c, plan, meta, { ok: false, error: { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 }, target: outcome.target });
+  }
+  return streamed(c, plan, meta, outcome.body);
+}
+
+function callBedrock(c: AppContext, plan: CallPlan, body: Record<string, unknown>): Promise<InvokeOutcome> {
+  const s = c.get("services");
+  const op = plan.api === "invoke" ? (plan.stream ? "invoke-with-response-stream" : "invoke") : plan.stream ? "converse-stream" : "converse";
+  return invokeWithFailover({
+    targets: s.router.targetsFor(plan.model),
+    op,
+    body,
+    modelKey: plan.model.baseId,
+    memory: s.rejections,
+    headers: plan.headers,
+    onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: plan.model.requested }),
+  });
+}
+
+/** An upstream refusal (or no upstream at all): the error in the caller's dialect, with its spend row. */
+function failed(c: AppContext, plan: CallPlan, meta: CallMeta, outcome: Extract<InvokeOutcome, { ok: false }>): Response {
+  const mapped = plan.dialect.map(outcome.error);
+  if (outcome.unreachable) logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), target: meta.target });
+  else if (mapped.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId"), bedrockError: outcome.error.name });
+  const status = outcome.unreachable ? 502 : mapped.status;
+  recordSpend(c, meta, status, { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+  // AWS appends the canonical request to signature errors; it describes our signing, not the caller's request.
+  // Otherwise Bedrock's wording is kept: Claude Code's recovery logic matches on it.
+  const message = outcome.unreachable ? UNREACHABLE : (mapped.message.split("\n\n")[0] ?? mapped.message);
+  const type = outcome.unreachable ? "api_error" : mapped.type;
+  return finish(c, plan, meta, errorResponse(plan.dialect.name, status, message, { type, requestId: c.get("requestId") }));
+}
+
+/**
+ * Pipes Bedrock's stream through the route's translator and keep-alive. The stream's end is the one place a streamed
+ * request settles: it bills whatever was generated, also when the client went away or Bedrock failed mid-stream.
+ */
+function streamed(c: AppContext, plan: CallPlan, meta: CallMeta, upstream: ReadableStream<Uint8Array>): Response {
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const translator = plan.translateStream((end) => {
+    recordSpend(c, meta, streamStatus(plan.dialect, end), end.usage);
+    resolveDone();
+  });
+  defer(c, done);
+  c.get("ticket").streaming = true; // settled by the stream's end, not by the meter scope
+  const sse = upstream.pipeThrough(translator).pipeThrough(withPings(c.get("services").config.streamPingMs, plan.dialect.ping));
+  const res = new Response(sse, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+  return finish(c, plan, meta, res);
+}
+
+/** The status a streamed request is logged with: the in-stream error's, 200 when it finished, 499 when cut short. */
+export function streamStatus(dialect: ErrorDialect, end: StreamEnd): number {
+  return end.error ? dialect.map(end.error).status : end.completed ? 200 : 499;
+}
+
+function finish(c: AppContext, plan: CallPlan, meta: CallMeta, res: Response, cost?: number): Response {
+  for (const [k, v] of Object.entries(plan.responseHeaders ?? {})) res.headers.set(k, v);
+  return withMeterHeaders(c, withTarget(res, meta), cost);
+}
