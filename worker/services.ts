@@ -12,6 +12,8 @@ import type { Meter } from "./meter/meter.ts";
 import { SpendRecorder } from "./meter/spend.ts";
 import { Catalog } from "./models/catalog.ts";
 import { logEvent } from "./util/log.ts";
+import { buildOriginServices, type OriginServices } from "./origin/services.ts";
+import type { OriginState } from "./origin/state.ts";
 
 /** Everything a request needs that lives longer than a request: built once per isolate from the environment. */
 export interface Services {
@@ -33,6 +35,8 @@ export interface Services {
   meter: Meter;
   /** Tells every part of the gateway that holds key state that a key changed (blocked, updated, deleted, rotated). */
   keyEvents: KeyEvents;
+  /** The EC2 origin behind the Tunnel (LiteLLM, the video sidecar); null without ORIGIN_URL. */
+  origin: OriginServices | null;
 }
 
 export interface KeyEvents {
@@ -42,6 +46,8 @@ export interface KeyEvents {
 /** What the runtime entry provides: on Workers the Durable Object meter; elsewhere the in-process one is used. */
 export interface Platform {
   meter?: (env: Record<string, unknown>) => Meter;
+  /** The origin's shared state (the Durable Object on Workers); elsewhere the isolate holds it. */
+  originState?: (env: Record<string, unknown>) => OriginState | null;
 }
 
 export function buildServices(env: Record<string, unknown>, platform: Platform = {}): Services {
@@ -77,6 +83,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
         await meter.keyChanged(keyId);
       },
     },
+    origin: buildOriginServices(env, platform.originState),
   };
 }
 

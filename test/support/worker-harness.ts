@@ -54,7 +54,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
     bindings: env,
-    durableObjects: { KEY_METER: { className: "KeyMeterObject", useSQLite: true } },
+    durableObjects: { KEY_METER: { className: "KeyMeterObject", useSQLite: true }, ORIGIN_STATE: { className: "OriginStateObject", useSQLite: true } },
     host: "127.0.0.1",
     port: 0,
     log: new Log(process.env.BREAKWATER_TEST_LOGS ? LogLevel.DEBUG : LogLevel.NONE),
