@@ -85,7 +85,7 @@ describe("headers across the hop", () => {
       "x-forwarded-for": "1.2.3.4",
     });
     const out = originRequestHeaders(incoming, { access: { clientId: "id", clientSecret: "secret" }, identity: "v1.a.b", identityHeader: "x-breakwater-identity", requestId: "req_1", bearer: null });
-    expect(Object.fromEntries(out)).toEqual({
+    expect(asObject(out)).toEqual({
       "content-type": "application/json",
       "anthropic-version": "2023-06-01",
       "cf-access-client-id": "id",
@@ -97,7 +97,7 @@ describe("headers across the hop", () => {
 
   it("to the client: content headers only", () => {
     const out = clientResponseHeaders(new Headers({ "content-type": "text/event-stream", "set-cookie": "a=b", server: "uvicorn", "x-litellm-version": "1.83.7", "cf-ray": "x", "retry-after": "5" }));
-    expect(Object.fromEntries(out)).toEqual({ "content-type": "text/event-stream", "retry-after": "5" });
+    expect(asObject(out)).toEqual({ "content-type": "text/event-stream", "retry-after": "5" });
   });
 });
 
@@ -146,3 +146,9 @@ describe("usage the origin reports", () => {
     expect(result).toEqual({ completed: false, usage: { input_tokens: 3, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } });
   });
 });
+
+function asObject(h: Headers): Record<string, string> {
+  const o: Record<string, string> = {};
+  h.forEach((v, k) => (o[k] = v));
+  return o;
+}
