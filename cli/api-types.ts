@@ -41,3 +41,22 @@ export interface SpendReport {
   total: SpendTotals;
   data: (SpendTotals & { date: string } | { date: string; keys: (SpendKeyRow & { models: (SpendTotals & { model: string })[] })[] } | { date: string; models: (SpendTotals & { model: string; keys: SpendKeyRow[] })[] })[];
 }
+
+/** `GET /origin/status`. */
+export type OriginStatus =
+  | { configured: false }
+  | {
+      configured: true;
+      url: string;
+      instance_id: string | null;
+      managed: boolean;
+      state: string;
+      launchTime: string | null;
+      lastUseAt: string | null;
+      idleMinutes: number;
+      idleStopAfter: string | null;
+      wakeInFlight: boolean;
+      starts: number;
+      stops: number;
+      error?: { code: string; message: string };
+    };

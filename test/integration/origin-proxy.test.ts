@@ -28,7 +28,7 @@ beforeAll(async () => {
     },
   });
   key = await stack.createKey({ alias: "origin-user" });
-});
+}, 180_000);
 afterAll(async () => {
   await stack?.stop();
   await standin?.stop();

@@ -3,6 +3,8 @@
 // (HTTP 530, error 1033) and routes by the tunnel's ingress rules once it runs, and the Worker in workerd with its
 // origin-state Durable Object and Cron Trigger. LiteLLM stands in as the OpenAI-compatible stand-in.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Io } from "../../cli/io.ts";
+import { main } from "../../cli/main.ts";
 import { DEFAULT_INSTANCE_ID } from "../support/emulator/index.ts";
 import { startLocalOrigin, type LocalOrigin } from "../support/local-origin.ts";
 import { startStandin, type Standin } from "../support/openai-standin.ts";
@@ -41,7 +43,7 @@ beforeAll(async () => {
   // A second gateway that waits one second for an instance whose start never brings the tunnel up.
   impatient = await startGateway({ ...stack.gatewayEnv, ORIGIN_INSTANCE_ID: OTHER_INSTANCE, ORIGIN_WAKE_WAIT_SECONDS: "1" });
   key = await stack.createKey({ alias: "wake-user" });
-});
+}, 180_000);
 afterAll(async () => {
   await impatient?.stop();
   await stack?.stop();
@@ -136,5 +138,43 @@ describe("wake on demand", () => {
       const res = await fetch(`${stack.gateway.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
       expect(res.status).toBe(404);
     }
+  });
+});
+
+describe("breakwater origin (CLI)", () => {
+  async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const io: Io = {
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
+      env: { BREAKWATER_URL: stack.gateway.url, BREAKWATER_MASTER_KEY: MASTER },
+      cwd: process.cwd(),
+      homeDir: "/nonexistent",
+      fetch: (input, init) => fetch(input, init),
+      now: () => new Date(),
+      color: false,
+    };
+    const code = await main(argv, io);
+    return { code, out, err };
+  }
+
+  it("start waits with a progress line until the instance runs; stop until it has stopped; status shows it", async () => {
+    stack.emulator.ec2.setState(DEFAULT_INSTANCE_ID, "stopped");
+    const start = await cli(["origin", "start"]);
+    expect(start.code, start.err).toBe(0);
+    expect(start.err).toMatch(/origin running after \d+ s/);
+    expect(start.out).toMatch(/state\s+running/);
+    expect(stack.emulator.ec2.state()).toBe("running");
+
+    const status = await cli(["origin", "status", "--json"]);
+    expect(JSON.parse(status.out)).toMatchObject({ configured: true, state: "running", instance_id: DEFAULT_INSTANCE_ID });
+    const overall = await cli(["status"]);
+    expect(overall.out).toMatch(/origin\s+http:\/\/127\.0\.0\.1:\d+ \(instance i-0123456789abcdef0\)/);
+
+    const stop = await cli(["origin", "stop"]);
+    expect(stop.code, stop.err).toBe(0);
+    expect(stop.err).toMatch(/origin stopped after \d+ s/);
+    expect(stack.emulator.ec2.state()).toBe("stopped");
   });
 });

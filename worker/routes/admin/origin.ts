@@ -12,7 +12,7 @@ import type { AdminContext } from "./env.ts";
 
 function originOf(c: AdminContext): OriginServices {
   const origin = c.get("services").origin;
-  if (!origin) throw new GatewayError(404, "No origin is configured on this gateway (ORIGIN_URL).", "not_found_error");
+  if (!origin) throw new GatewayError(400, "No origin is configured on this gateway (ORIGIN_URL).", "invalid_request_error");
   return origin;
 }
 
@@ -20,9 +20,11 @@ function managed(origin: OriginServices): void {
   if (!origin.config.instanceId) throw new GatewayError(400, "The origin has no instance to manage (ORIGIN_INSTANCE_ID is not set).", "invalid_request_error");
 }
 
+/** `{configured: false}` without an origin, so `breakwater status` can say so without failing. */
 export async function originStatusRoute(c: AdminContext): Promise<Response> {
-  const origin = originOf(c);
-  return c.json({ url: origin.config.url, instance_id: origin.config.instanceId, ...(await origin.state.status()) }, 200);
+  const origin = c.get("services").origin;
+  if (!origin) return c.json({ configured: false }, 200);
+  return c.json({ configured: true, url: origin.config.url, instance_id: origin.config.instanceId, ...(await origin.state.status()) }, 200);
 }
 
 export async function originStartRoute(c: AdminContext): Promise<Response> {
