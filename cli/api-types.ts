@@ -1,4 +1,5 @@
 // The admin API's response shapes the CLI reads (worker/routes/admin/*.ts is the source of truth).
+import type { OriginStatus as OriginLifeStatus } from "../worker/origin/life.ts";
 import type { KeyView } from "../worker/routes/admin/key-view.ts";
 
 export type { KeyView };
@@ -43,20 +44,4 @@ export interface SpendReport {
 }
 
 /** `GET /origin/status`. */
-export type OriginStatus =
-  | { configured: false }
-  | {
-      configured: true;
-      url: string;
-      instance_id: string | null;
-      managed: boolean;
-      state: string;
-      launchTime: string | null;
-      lastUseAt: string | null;
-      idleMinutes: number;
-      idleStopAfter: string | null;
-      wakeInFlight: boolean;
-      starts: number;
-      stops: number;
-      error?: { code: string; message: string };
-    };
+export type OriginStatus = { configured: false } | ({ configured: true; url: string; instance_id: string | null } & OriginLifeStatus);

@@ -13,7 +13,8 @@ import { errorResponse, GatewayError, type Dialect } from "../edge/errors.ts";
 import { costOf, type TokenUsage } from "../meter/cost.ts";
 import type { Estimate } from "../meter/key-state.ts";
 import type { Price } from "../models/catalog.ts";
-import { admit, settle, withMeterHeaders } from "../routes/metering.ts";
+import { admit, withMeterHeaders } from "../routes/metering.ts";
+import { settleWithRow } from "../routes/spend.ts";
 import { logEvent } from "../util/log.ts";
 import { Ec2Error } from "./ec2.ts";
 import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
@@ -272,27 +273,7 @@ function noteUse(c: AppContext, origin: OriginServices): void {
 
 /** One spend row per forwarded request, settled with the meter like every Bedrock call. */
 export function recordOriginSpend(c: AppContext, call: ProxyCall, status: number, usage: TokenUsage, cost: number, stream = false): void {
-  const key = c.get("key");
-  const now = Date.now();
-  const tokens = usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
-  c.get("services").keys.addSpend(c.get("keyHash"), cost);
-  settle(c, { tokens, cost }, {
-    requestId: c.get("requestId"),
-    keyId: key.id,
-    keyAlias: key.keyAlias,
-    model: call.model ?? call.target.route.path,
-    bedrockModel: null,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheReadInputTokens: usage.cache_read_input_tokens,
-    cacheCreationInputTokens: usage.cache_creation_input_tokens,
-    cost,
-    latencyMs: now - c.get("startedAt"),
-    status,
-    stream,
-    target: `origin:${call.target.route.service}`,
-    startTime: new Date(c.get("startedAt")),
-    endTime: new Date(now),
-  });
-  logEvent("info", { requestId: c.get("requestId"), key: key.keyAlias, route: call.target.route.path, model: call.model, status, cost, target: `origin:${call.target.route.service}` });
+  const target = `origin:${call.target.route.service}`;
+  settleWithRow(c, { model: call.model ?? call.target.route.path, bedrockModel: null, stream, target, status, usage, cost });
+  logEvent("info", { requestId: c.get("requestId"), key: c.get("key").keyAlias, route: call.target.route.path, model: call.model, status, cost, target });
 }
