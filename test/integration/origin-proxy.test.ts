@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDENTITY_HEADER } from "../../worker/origin/identity.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { startStandin, type Standin } from "../support/openai-standin.ts";
+import { startGateway } from "../support/worker-harness.ts";
 
 const SECRET = "origin-shared-secret-for-the-tests-0123456789";
 const ACCESS = { id: "access-client-id.access", secret: "access-client-secret-value" };
@@ -24,7 +25,7 @@ beforeAll(async () => {
       ORIGIN_ACCESS_CLIENT_ID: ACCESS.id,
       ORIGIN_ACCESS_CLIENT_SECRET: ACCESS.secret,
       ORIGIN_LITELLM_KEY: LITELLM_KEY,
-      ORIGIN_MODELS: JSON.stringify({ "qwen3-origin": { input: 1, output: 2 }, "standin-error": null, "standin-fail": null, "embed-origin": null, "origin-only": null }),
+      ORIGIN_MODELS: JSON.stringify({ "qwen3-origin": { input: 1, output: 2 }, "standin-error": null, "standin-fail": null, "embed-origin": null, "origin-only": null, "standin-hang": null }),
     },
   });
   key = await stack.createKey({ alias: "origin-user" });
@@ -178,6 +179,26 @@ describe("model fallback to LiteLLM on the origin", () => {
     });
     expect(badKey.status).toBe(401);
     expect(standin.requests.length).toBe(before);
+  });
+});
+
+describe("origin timeouts", () => {
+  it("an origin that does not answer within ORIGIN_TIMEOUT_SECONDS is a 504 in the caller's dialect, with a spend row", async () => {
+    const impatient = await startGateway({ ...stack.gatewayEnv, ORIGIN_TIMEOUT_SECONDS: "1" });
+    try {
+      const k = await stack.createKey({ alias: "origin-timeout" });
+      const res = await fetch(`${impatient.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": k },
+        body: JSON.stringify({ model: "standin-hang", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({ type: "error", error: { type: "timeout_error", message: "The origin did not answer in time." } });
+      const [row] = await stack.waitForSpendRows("origin-timeout", 1);
+      expect(row).toMatchObject({ status: 504, model: "standin-hang", target: "origin:litellm" });
+    } finally {
+      await impatient.stop();
+    }
   });
 });
 

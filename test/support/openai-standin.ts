@@ -4,7 +4,8 @@
 // real origin services must check: the identity header (HMAC, age, method and path binding, replay), and that no
 // client credential arrived. It records every request for the tests to inspect.
 //
-// Models: "standin-error" answers 400 with an OpenAI error, "standin-fail" a 500; anything else a fixed answer with
+// Models: "standin-error" answers 400 with an OpenAI error, "standin-fail" a 500, "standin-hang" never answers;
+// anything else a fixed answer with
 // usage (prompt 11 tokens, completion 7). A streamed answer can be held after its first chunk until `release()`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -72,6 +73,11 @@ export async function startStandin(secret: string): Promise<Standin> {
     }
     if (json.model === "standin-error") return send(res, 400, { error: { message: "standin says: bad parameter temperature", type: "invalid_request_error" } });
     if (json.model === "standin-fail") return send(res, 500, { error: { message: "standin crashed", type: "internal_error" } });
+    if (json.model === "standin-hang") {
+      // Never answers (until the stand-in stops): the gateway's origin timeout must end the request.
+      await new Promise<void>((r) => releaseFns.push(r));
+      return void res.destroy();
+    }
     if (path === "/v1/embeddings") return send(res, 200, { object: "list", model: json.model, data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], usage: { prompt_tokens: 5, total_tokens: 5 } });
     if (path === "/v1/messages") {
       return send(res, 200, { id: "msg_standin", type: "message", role: "assistant", model: json.model, content: [{ type: "text", text: "from the origin" }], stop_reason: "end_turn", usage: { input_tokens: 11, output_tokens: 7 } });
