@@ -55,7 +55,7 @@ export async function proxyToOrigin(c: AppContext, origin: OriginServices, call:
   const body = call.body ? ({ kind: "held", bytes: call.body } as Body) : await clientBody(c, origin);
 
   const first = await attempt(c, origin, call, body, 0);
-  if (first !== "down") return answer(c, origin, call, first);
+  if (first !== "down") return answer(c, call, first);
   if (body.kind === "stream" && body.stream) body.stream.cancel().catch(() => {});
 
   if (!origin.config.instanceId) {
@@ -85,7 +85,7 @@ export async function proxyToOrigin(c: AppContext, origin: OriginServices, call:
     recordOriginSpend(c, call, 503, emptyUsage(), 0);
     throw new GatewayError(503, "The origin is starting (it was asleep). Retry in a minute.", "overloaded_error", { "retry-after": RETRY_AFTER_SECONDS });
   }
-  return answer(c, origin, call, again);
+  return answer(c, call, again);
 }
 
 /** The client's body: streamed when the origin is known to be up, else held (up to the replay limit) for a replay. */
@@ -214,7 +214,7 @@ async function waitUntilReady(c: AppContext, origin: OriginServices, target: Ori
 }
 
 /** The origin's answer, for the client: errors in the caller's dialect, success streamed with usage read on the way. */
-async function answer(c: AppContext, origin: OriginServices, call: ProxyCall, res: Response): Promise<Response> {
+async function answer(c: AppContext, call: ProxyCall, res: Response): Promise<Response> {
   if (res.status >= 400 || !res.body) {
     const message = await errorMessage(res);
     const status = res.status >= 500 || res.status < 400 ? 502 : res.status;
@@ -242,7 +242,6 @@ async function answer(c: AppContext, origin: OriginServices, call: ProxyCall, re
     recordOriginSpend(c, call, completed ? res.status : 499, u, cost, stream);
     finished();
   });
-  void origin;
   return withMeterHeaders(c, new Response(body, { status: res.status, headers }), reportedCost ?? undefined);
 }
 
