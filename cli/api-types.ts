@@ -1,4 +1,5 @@
 // The admin API's response shapes the CLI reads (worker/routes/admin/*.ts is the source of truth).
+import type { OriginStatus as OriginLifeStatus } from "../worker/origin/life.ts";
 import type { KeyView } from "../worker/routes/admin/key-view.ts";
 
 export type { KeyView };
@@ -41,3 +42,6 @@ export interface SpendReport {
   total: SpendTotals;
   data: (SpendTotals & { date: string } | { date: string; keys: (SpendKeyRow & { models: (SpendTotals & { model: string })[] })[] } | { date: string; models: (SpendTotals & { model: string; keys: SpendKeyRow[] })[] })[];
 }
+
+/** `GET /origin/status`. */
+export type OriginStatus = { configured: false } | ({ configured: true; url: string; instance_id: string | null } & OriginLifeStatus);

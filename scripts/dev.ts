@@ -2,7 +2,8 @@
 //   - Postgres: embedded PGlite in .breakwater/pgdata (or the server named by DATABASE_URL), migrated, behind the
 //     local Neon-protocol shim so the Worker uses the same driver it uses against Neon;
 //   - Bedrock: the emulator (or BEDROCK_ENDPOINT, or real Bedrock when AWS credentials are set);
-//   - the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787).
+//   - the origin: ORIGIN_URL, or the local origin standing in for the tunnel and the EC2 instance (scripts/lib/dev-origin.ts);
+//   - the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787), with `GET /__scheduled` running its cron.
 // Then it prints the base URL, a key and the lines that point Claude Code at it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,6 +18,7 @@ import { startEmulator } from "../test/support/emulator/index.ts";
 import { startNeonShim } from "../test/support/neon-shim.ts";
 import { createPgliteBackend, createPostgresBackend, type PgBackend } from "../test/support/pg-backend.ts";
 import { migratePostgres, openLocalPglite, pgConfigFromUrl, REPO_ROOT } from "./lib/db.ts";
+import { startDevOrigin } from "./lib/dev-origin.ts";
 
 // Where local state lives (PGlite data, wrangler state, the private env file); tests point it at a temp dir.
 const STATE_DIR = process.env.BREAKWATER_STATE_DIR ?? join(REPO_ROOT, ".breakwater");
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   // ---- Bedrock -----------------------------------------------------------------------------------------------------
   let bedrock: Record<string, string>;
   let bedrockLabel: string;
+  let emulatorRef: Awaited<ReturnType<typeof startEmulator>> | null = null;
   if (env.BEDROCK_ENDPOINT || env.AWS_ACCESS_KEY_ID) {
     if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new Error("BEDROCK_ENDPOINT needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to sign with.");
     bedrock = {
@@ -78,10 +81,15 @@ async function main(): Promise<void> {
     bedrockLabel = env.BEDROCK_ENDPOINT ? `Bedrock at ${env.BEDROCK_ENDPOINT}` : `Amazon Bedrock in ${bedrock.AWS_REGION}`;
   } else {
     const emulator = await startEmulator();
+    emulatorRef = emulator;
     cleanups.push(() => emulator.stop());
     bedrock = { AWS_ACCESS_KEY_ID: "AKIDEMULATOR", AWS_SECRET_ACCESS_KEY: "emulator-secret", AWS_REGION: "us-east-1", BEDROCK_ENDPOINT: emulator.url };
     bedrockLabel = `the Bedrock emulator at ${emulator.url} (no AWS account used)`;
   }
+
+  // ---- the origin (the tunnel, the EC2 instance, LiteLLM, the video sidecar) ----------------------------------------
+  const origin = await startDevOrigin(env, emulatorRef);
+  cleanups.push(() => origin.stop());
 
   // ---- the Worker --------------------------------------------------------------------------------------------------
   // The admin API's master key: MASTER_KEY if set, else a fresh one for this run.
@@ -92,6 +100,7 @@ async function main(): Promise<void> {
     DATABASE_URL: workerDatabaseUrl,
     ...(workerHttpEndpoint ? { DATABASE_HTTP_ENDPOINT: workerHttpEndpoint } : {}),
     BREAKWATER_DEV: "1",
+    ...origin.vars,
   };
   for (const name of [
     "BEDROCK_GEO_PREFIX", "MODEL_ALIASES", "BEDROCK_MODEL_IDS", "MODEL_ARNS", "BEDROCK_TARGETS", "BEDROCK_ACCOUNTS", "KEY_CACHE_TTL_SECONDS",
@@ -116,6 +125,8 @@ async function main(): Promise<void> {
       "--env-file", envFile,
       "--persist-to", join(STATE_DIR, "wrangler"),
       "--show-interactive-dev-session=false",
+      // `GET /__scheduled` runs the Cron Trigger (the origin's idle stop).
+      "--test-scheduled",
       "--log-level", env.WRANGLER_LOG ?? "warn",
     ],
     {
@@ -140,6 +151,7 @@ async function main(): Promise<void> {
       `Breakwater is running at ${base}`,
       `  database: ${dbLabel}`,
       `  models:   ${bedrockLabel}`,
+      `  origin:   ${origin.label}`,
       "",
       `Your API key (all models, no budget): ${key}`,
       `Admin master key (admin API and CLI):  ${masterKey}`,

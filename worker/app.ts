@@ -13,6 +13,7 @@ import { health } from "./routes/health.ts";
 import { messages } from "./routes/messages.ts";
 import { meterScope } from "./routes/metering.ts";
 import { listModels } from "./routes/models.ts";
+import { originModelFallback, videoRoute } from "./routes/origin.ts";
 import type { Services } from "./services.ts";
 import { refuseOversized } from "./routes/body.ts";
 import { uiRoutes } from "./ui/routes.ts";
@@ -71,11 +72,16 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
   app.route("/", uiRoutes);
   app.use("/v1/*", requireKey);
   app.use("/v1/*", meterScope);
+  // Models only the origin serves (ORIGIN_MODELS) branch off here, before the edge routes read the body.
+  for (const path of ["/v1/messages", "/v1/chat/completions", "/v1/embeddings"]) app.post(path, originModelFallback);
   app.post("/v1/messages", messages);
   app.post("/v1/messages/count_tokens", countTokens);
   app.get("/v1/models", listModels);
   app.post("/v1/chat/completions", chatCompletions);
   app.post("/v1/embeddings", embeddings);
+  app.on(["GET", "POST"], "/v1/videos/generations", videoRoute);
+  app.get("/v1/videos/generations/:id", videoRoute);
+  app.get("/v1/videos/health", videoRoute);
 
   app.notFound((c) => errorResponse(dialectForPath(rawTarget(c.req.url).path), 404, "Not found.", { requestId: c.get("requestId") }));
 

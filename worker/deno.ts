@@ -1,7 +1,9 @@
 // Deno entry: the same app, with the environment from Deno.env and an execution-context stand-in whose waitUntil
-// simply lets the promise run (a Deno process lives on after the response, unlike a Worker invocation).
+// simply lets the promise run (a Deno process lives on after the response, unlike a Worker invocation). The Cron
+// Trigger's work (the origin's idle stop) runs on a 5-minute timer in the process.
 //   deno run --allow-net --allow-env worker/deno.ts        (PORT, HOST choose where it listens)
 import { createApp } from "./app.ts";
+import { runScheduled } from "./origin/scheduled.ts";
 import { servicesPerEnv } from "./services.ts";
 
 declare const Deno: {
@@ -10,7 +12,8 @@ declare const Deno: {
 };
 
 const env = Deno.env.toObject();
-const app = createApp(servicesPerEnv());
+const services = servicesPerEnv();
+const app = createApp(services);
 const pending = new Set<Promise<unknown>>();
 const ctx = {
   waitUntil(p: Promise<unknown>) {
@@ -20,6 +23,17 @@ const ctx = {
   passThroughOnException() {},
   props: {},
 };
+
+const CRON_MS = 5 * 60_000;
+setInterval(() => {
+  let s;
+  try {
+    s = services(env);
+  } catch {
+    return; // a configuration error is reported by the first request
+  }
+  ctx.waitUntil(runScheduled(s, "*/5 * * * *"));
+}, CRON_MS);
 
 Deno.serve(
   {

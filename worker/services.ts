@@ -13,6 +13,8 @@ import { SpendRecorder } from "./meter/spend.ts";
 import { UsageMemory } from "./meter/usage-memory.ts";
 import { Catalog } from "./models/catalog.ts";
 import { logEvent } from "./util/log.ts";
+import { buildOriginServices, type OriginServices } from "./origin/services.ts";
+import type { OriginState } from "./origin/state.ts";
 
 /** Everything a request needs that lives longer than a request: built once per isolate from the environment. */
 export interface Services {
@@ -36,6 +38,8 @@ export interface Services {
   usage: UsageMemory;
   /** Tells every part of the gateway that holds key state that a key changed (blocked, updated, deleted, rotated). */
   keyEvents: KeyEvents;
+  /** The EC2 origin behind the Tunnel (LiteLLM, the video sidecar); null without ORIGIN_URL. */
+  origin: OriginServices | null;
 }
 
 export interface KeyEvents {
@@ -46,6 +50,8 @@ export interface KeyEvents {
 export interface Platform {
   /** `spend` is the isolate's batching recorder, where spend rows go when the meter cannot take them. */
   meter?: (env: Record<string, unknown>, spend: SpendRecorder, config: Config) => Meter;
+  /** The origin's shared state (the Durable Object on Workers); elsewhere the isolate holds it. */
+  originState?: (env: Record<string, unknown>) => OriginState | null;
 }
 
 export function buildServices(env: Record<string, unknown>, platform: Platform = {}): Services {
@@ -82,6 +88,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
         await meter.keyChanged(keyId);
       },
     },
+    origin: buildOriginServices(env, platform.originState),
   };
 }
 

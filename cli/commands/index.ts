@@ -10,8 +10,9 @@ import { keyRotate } from "./key-rotate.ts";
 import { keyUpdate } from "./key-update.ts";
 import { spend } from "./spend.ts";
 import { status } from "./status.ts";
+import { originStart, originStatus, originStop } from "./origin.ts";
 
-export const COMMANDS: readonly Command[] = [keyCreate, keyList, keyInfo, keyUpdate, keyRotate, keyRevoke, keyUnblock, spend, status];
+export const COMMANDS: readonly Command[] = [keyCreate, keyList, keyInfo, keyUpdate, keyRotate, keyRevoke, keyUnblock, spend, status, originStatus, originStart, originStop];
 
 /** Flags every command takes, and whether each takes a value (needed before the command is known). */
 export const GLOBAL_FLAGS = {

@@ -1,8 +1,9 @@
-import type { KeyListResponse, SpendReport } from "../api-types.ts";
+import type { KeyListResponse, OriginStatus, SpendReport } from "../api-types.ts";
 import type { Command } from "../command.ts";
 import { ApiError, CliError } from "../errors.ts";
 import { count, usd } from "../render/format.ts";
 import { todayIn } from "../values.ts";
+import { originLines } from "./origin.ts";
 
 interface Status {
   url: string;
@@ -11,6 +12,7 @@ interface Status {
   keys?: number;
   today?: { date: string; timezone: "UTC"; spend: number; requests: number };
   access_token: boolean;
+  origin?: OriginStatus | { error: string };
 }
 
 export const status: Command = {
@@ -21,7 +23,7 @@ export const status: Command = {
   help: `Usage: breakwater status
 
 Checks the gateway's /health, that the admin API accepts the master key, and shows the number of keys and today's
-spend (UTC). Exits 1 when a check fails.`,
+spend (UTC), and the state of the origin behind the tunnel. Exits 1 when a check fails.`,
 
   async run(ctx) {
     const config = ctx.config({ requireMasterKey: false });
@@ -45,6 +47,8 @@ spend (UTC). Exits 1 when a check fails.`,
         s.admin = { ok: true };
         s.keys = list.total_count;
         s.today = { date, timezone: "UTC", spend: report.total.spend, requests: report.total.requests };
+        // The origin is reported, not required: a sleeping or absent origin is a normal state.
+        s.origin = await client.get<OriginStatus>("/origin/status").catch((e: unknown) => ({ error: (e as Error).message }));
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         s.admin = { ok: false, error: e.message };
@@ -60,6 +64,7 @@ spend (UTC). Exits 1 when a check fails.`,
       ];
       if (s.keys !== undefined) lines.push(["keys", count(s.keys)]);
       if (s.today) lines.push(["today", `${usd(s.today.spend)} in ${count(s.today.requests)} requests (${s.today.date} UTC)`]);
+      if (s.origin) lines.push(...("error" in s.origin && typeof s.origin.error === "string" ? [["origin", `unknown: ${s.origin.error}`] as [string, string]] : originLines(s.origin as OriginStatus)));
       ctx.print(lines.map(([k, v]) => `${k.padEnd(9)}  ${v}\n`).join(""));
     }
     // The report is printed either way; the exit code says whether everything answered.

@@ -1,3 +1,4 @@
+import { VIDEO_JOB_PATH } from "../origin/routes.ts";
 import { GatewayError } from "./errors.ts";
 
 /**
@@ -36,7 +37,16 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/ui/api/key/block": ["POST"],
   "/ui/api/key/unblock": ["POST"],
   "/ui/api/key/regenerate": ["POST"],
+  // The origin (worker/origin/routes.ts): the video sidecar's paths, and the admin API for the instance.
+  "/v1/videos/generations": ["GET", "POST"],
+  "/v1/videos/health": ["GET"],
+  "/origin/status": ["GET"],
+  "/origin/start": ["POST"],
+  "/origin/stop": ["POST"],
 };
+
+/** Paths with one variable segment: an explicit, anchored pattern each, never a prefix. */
+export const PATTERN_ROUTES: readonly { pattern: RegExp; methods: readonly string[] }[] = [{ pattern: VIDEO_JOB_PATH, methods: ["GET"] }];
 
 export const MAX_PATH_LENGTH = 256;
 export const MAX_QUERY_LENGTH = 1024;
@@ -62,7 +72,7 @@ export function checkRoute(method: string, url: string): string {
   const { path, query } = rawTarget(url);
   if (path.length > MAX_PATH_LENGTH || query.length > MAX_QUERY_LENGTH) throw new GatewayError(414, "Request URI too long.", "invalid_request_error");
   if (SUSPICIOUS.test(path)) throw new GatewayError(400, "Malformed request path.", "invalid_request_error");
-  const allowed = ROUTES[path];
+  const allowed = ROUTES[path] ?? PATTERN_ROUTES.find((r) => r.pattern.test(path))?.methods;
   if (!allowed) throw new GatewayError(404, "Not found.", "not_found_error");
   if (!allowed.includes(method)) {
     throw new GatewayError(405, `Method ${method} not allowed on ${path}.`, "invalid_request_error", { allow: allowed.join(", ") });
@@ -75,7 +85,7 @@ export function checkRoute(method: string, url: string): string {
  * images (the configured maximum); token counting the same; admin calls and embeddings need far less.
  */
 export function bodyLimitFor(path: string, modelCallMax: number): number {
-  if (path.startsWith("/key/") || path.startsWith("/spend/") || path.startsWith("/ui/")) return 64 * 1024;
+  if (path.startsWith("/key/") || path.startsWith("/spend/") || path.startsWith("/ui/") || path.startsWith("/origin/")) return 64 * 1024;
   if (path === "/v1/embeddings") return Math.min(modelCallMax, 8 * 1024 * 1024);
   return modelCallMax;
 }

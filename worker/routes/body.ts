@@ -24,7 +24,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
 }
 
 /** A body of unknown (chunked) or too-large declared length: read chunk by chunk, never past the cap. */
-async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number, declaredTooLarge: boolean): Promise<Uint8Array> {
+export async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number, declaredTooLarge: boolean): Promise<Uint8Array> {
   const reader = body.getReader();
   if (declaredTooLarge) {
     await discard(reader, maxBytes * 4);

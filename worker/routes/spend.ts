@@ -22,32 +22,9 @@ export interface CallMeta {
  * that reached Bedrock goes through here once. Returns the cost.
  */
 export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage: TokenUsage): number {
-  const s = c.get("services");
   const key = c.get("key");
   const cost = costOf(usage, meta.model.row.price);
-  const now = Date.now();
-  const row: SpendRow = {
-    requestId: c.get("requestId"),
-    keyId: key.id,
-    keyAlias: key.keyAlias,
-    model: meta.model.requested,
-    bedrockModel: meta.bedrockModel,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheReadInputTokens: usage.cache_read_input_tokens,
-    cacheCreationInputTokens: usage.cache_creation_input_tokens,
-    cost,
-    latencyMs: now - c.get("startedAt"),
-    status,
-    stream: meta.stream,
-    target: meta.target,
-    startTime: new Date(c.get("startedAt")),
-    endTime: new Date(now),
-  };
-  s.keys.addSpend(c.get("keyHash"), cost);
-  const tokens = usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
-  // The meter replaces this request's reservation with the real cost and writes the row durably.
-  settle(c, { tokens, cost }, row);
+  const row = settleWithRow(c, { model: meta.model.requested, bedrockModel: meta.bedrockModel, stream: meta.stream, target: meta.target, status, usage, cost });
   logEvent("info", {
     requestId: row.requestId,
     key: key.keyAlias,
@@ -64,6 +41,41 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
     target: meta.target,
   });
   return cost;
+}
+
+/**
+ * Builds this request's spend-log row, adds its cost to the key's cached total and settles the request with the meter,
+ * which replaces the reservation with the real cost and writes the row durably. Returns the row.
+ */
+export function settleWithRow(
+  c: AppContext,
+  r: { model: string; bedrockModel: string | null; stream: boolean; target: string | null; status: number; usage: TokenUsage; cost: number },
+): SpendRow {
+  const key = c.get("key");
+  const now = Date.now();
+  const { usage, cost } = r;
+  const row: SpendRow = {
+    requestId: c.get("requestId"),
+    keyId: key.id,
+    keyAlias: key.keyAlias,
+    model: r.model,
+    bedrockModel: r.bedrockModel,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadInputTokens: usage.cache_read_input_tokens,
+    cacheCreationInputTokens: usage.cache_creation_input_tokens,
+    cost,
+    latencyMs: now - c.get("startedAt"),
+    status: r.status,
+    stream: r.stream,
+    target: r.target,
+    startTime: new Date(c.get("startedAt")),
+    endTime: new Date(now),
+  };
+  c.get("services").keys.addSpend(c.get("keyHash"), cost);
+  const tokens = usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
+  settle(c, { tokens, cost }, row);
+  return row;
 }
 
 /** Says which Bedrock target served (or refused) the request. */

@@ -26,6 +26,7 @@ import { applySettings, checkSettings, rulesFrom } from "./config.ts";
 import { ScenarioQueue } from "./scenarios.ts";
 import { createEmulatorServer, resetState, type EmulatorConfig, type EmulatorState } from "./server.ts";
 import { PromptCache } from "./tokens.ts";
+import { Ec2Emulator } from "./ec2.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
 
 export type {
@@ -37,13 +38,15 @@ export { generateWords } from "./magic.ts";
 export { embeddingFor } from "./embedding-vectors.ts";
 export { embeddingTokens } from "./embeddings.ts";
 export { decodeFrames } from "./frames.ts";
+export { DEFAULT_INSTANCE_ID, Ec2Emulator, type Ec2Fault, type InstanceStateName } from "./ec2.ts";
 
 export const DEFAULT_ACCESS_KEY_ID = "AKIDEMULATOR";
 export const DEFAULT_SECRET_ACCESS_KEY = "emulator-secret";
 export const DEFAULT_REGION = "us-east-1";
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache(), redactedData: new Set() };
+  const ec2 = new Ec2Emulator({ pendingMs: opts.ec2?.pendingMs ?? 300, stoppingMs: opts.ec2?.stoppingMs ?? 300 }, opts.ec2?.instances);
+  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache(), redactedData: new Set(), ec2 };
   const settings = {
     knownBetas: opts.knownBetas,
     rejectTopLevelKeys: opts.rejectTopLevelKeys,
@@ -76,10 +79,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     url: `http://${urlHost}:${port}`,
     port,
     requests: state.requests,
+    ec2,
     script: (s) => state.scenarios.add(s),
     reset: () => resetState(state),
     configure: (s) => applySettings(config, s),
     stop: () => {
+      ec2.stop();
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets (the AWS SDK pools them) would otherwise hold close() open.

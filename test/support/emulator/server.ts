@@ -7,6 +7,7 @@ import { classifyModelId, anthropicModelName, type ModelInfo } from "./models.ts
 import { modelIdFromPath, parseRoute, STREAMING_OPERATIONS, type Route } from "./routes.ts";
 import { ScenarioQueue } from "./scenarios.ts";
 import { verifyAuth, type AuthConfig } from "./sigv4.ts";
+import { errorXml, type Ec2Emulator } from "./ec2.ts";
 import { applyUsageOverride, PromptCache, type UsageNumbers } from "./tokens.ts";
 import { planAnswer } from "./plan.ts";
 import {
@@ -43,6 +44,8 @@ export interface EmulatorState {
   cache: PromptCache;
   /** Every redacted_thinking `data` handed out since the last reset: the only ones accepted back (echoed-thinking.ts). */
   redactedData: Set<string>;
+  /** The EC2 Query API (ec2.ts): the origin instance's state machine. */
+  ec2: Ec2Emulator;
 }
 
 class BodyTooLarge extends Error {}
@@ -106,6 +109,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
   }
   if (rawUrl.startsWith(CONTROL_PREFIX)) {
     handleControl(method, rawUrl, body, res, config, state);
+    return;
+  }
+  // EC2's Query API: POST / with a form body (Bedrock's operations all live under /model/).
+  if (method === "POST" && rawUrl === "/" && /^application\/x-www-form-urlencoded/i.test(String(req.headers["content-type"] ?? ""))) {
+    const auth = verifyAuth({ method, rawUrl, headers: req.headers, body }, config, "ec2");
+    const out = auth.error ? errorXml(401, "AuthFailure", auth.error.message) : state.ec2.handle(body.toString("utf8"), auth.signatureValid);
+    if (auth.error) state.ec2.calls.push({ action: new URLSearchParams(body.toString("utf8")).get("Action") ?? "", instanceId: null, signatureValid: false, status: 401, at: Date.now() });
+    res.writeHead(out.status, { "Content-Type": "text/xml;charset=UTF-8", "Content-Length": String(Buffer.byteLength(out.xml)) });
+    res.end(out.xml);
     return;
   }
 
@@ -192,6 +204,17 @@ function handleControl(method: string, rawUrl: string, body: Buffer, res: Server
     return sendJson(res, 200, { ok: true, config: describeSettings(config) });
   }
   if (method === "GET" && path === `${CONTROL_PREFIX}config`) return sendJson(res, 200, describeSettings(config));
+  if (method === "GET" && path === `${CONTROL_PREFIX}ec2`) return sendJson(res, 200, { instances: state.ec2.describeAll(), calls: state.ec2.calls, settings: state.ec2.settings });
+  if (method === "POST" && path === `${CONTROL_PREFIX}ec2`) {
+    // {"states": {"i-…": "running"}, "fault": {"action","code","message","status","times"}, "settings": {"pendingMs","stoppingMs"}}
+    const parsed = parseJson(body);
+    if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null) return sendJson(res, 400, { message: "body must be a JSON object" });
+    const v = parsed.value as { states?: Record<string, string>; fault?: { code?: unknown }; settings?: Record<string, unknown> };
+    for (const [id, s] of Object.entries(v.states ?? {})) state.ec2.setState(id, s as Parameters<Ec2Emulator["setState"]>[1]);
+    if (v.fault && typeof v.fault.code === "string") state.ec2.fail(v.fault as Parameters<Ec2Emulator["fail"]>[0]);
+    for (const k of ["pendingMs", "stoppingMs"] as const) if (typeof v.settings?.[k] === "number") state.ec2.settings[k] = v.settings[k] as number;
+    return sendJson(res, 200, { ok: true, instances: state.ec2.describeAll() });
+  }
   return sendJson(res, 404, { message: `unknown control endpoint ${method} ${path}` });
 }
 
@@ -200,6 +223,7 @@ export function resetState(state: EmulatorState): void {
   state.scenarios.clear();
   state.cache.clear();
   state.redactedData.clear();
+  state.ec2.reset();
 }
 
 /** What the client may legitimately send back in a later turn. */

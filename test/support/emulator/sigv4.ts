@@ -133,7 +133,8 @@ function splitOnce(s: string, sep: string): [string, string] {
   return i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)];
 }
 
-export function verifyAuth(req: AuthRequest, cfg: AuthConfig): AuthOutcome {
+/** `service`: the signing name the credential scope must carry ("bedrock"; "ec2" for the EC2 Query API). */
+export function verifyAuth(req: AuthRequest, cfg: AuthConfig, service: string = SERVICE): AuthOutcome {
   const authorization = headerValue(req.headers, "authorization");
   if (!authorization) {
     return { auth: "none", signatureValid: false, error: frontDoor("MissingAuthenticationTokenException", "Missing Authentication Token") };
@@ -157,8 +158,8 @@ export function verifyAuth(req: AuthRequest, cfg: AuthConfig): AuthOutcome {
       ),
     );
   }
-  if (parsed.service !== SERVICE) {
-    return fail(frontDoor("InvalidSignatureException", `Credential should be scoped to correct service: '${SERVICE}'. `));
+  if (parsed.service !== service) {
+    return fail(frontDoor("InvalidSignatureException", `Credential should be scoped to correct service: '${service}'. `));
   }
   if (parsed.region !== cfg.region) {
     return fail(frontDoor("InvalidSignatureException", "Credential should be scoped to a valid region. "));

@@ -1,10 +1,14 @@
 // Public types of the Bedrock Runtime emulator. Other test suites, `npm run dev` and the benchmark depend on these
 // shapes exactly, so change them only together with their callers.
 
+import type { Ec2Emulator, InstanceStateName } from "./ec2.ts";
+
 /** Bedrock Runtime operations the emulator serves (AWS operation names, as in the SDK's command names). */
 export type Operation = "InvokeModel" | "InvokeModelWithResponseStream" | "Converse" | "ConverseStream" | "CountTokens";
 
 export interface EmulatorOptions {
+  /** EC2: instances and their initial states (default one stopped instance, DEFAULT_INSTANCE_ID) and transition times. */
+  ec2?: { instances?: Record<string, InstanceStateName>; pendingMs?: number; stoppingMs?: number };
   /** Port to bind; default 0 (ephemeral). */
   port?: number;
   /** Interface to bind; default 127.0.0.1. */
@@ -151,6 +155,8 @@ export interface Emulator {
   port: number;
   /** Every Bedrock-path request received, in arrival order (control endpoints are not recorded). */
   requests: RecordedRequest[];
+  /** The EC2 Query API on the same URL (`POST /`, SigV4 service `ec2`): the origin instance's state machine. */
+  ec2: Ec2Emulator;
   script(s: Scenario): void;
   /**
    * Forget queued scenarios, recorded requests, the prompt-cache state and the redacted-thinking data handed out.

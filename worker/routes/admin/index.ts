@@ -7,6 +7,7 @@ import { deleteKeyRoute } from "./delete.ts";
 import type { AdminEnv } from "./env.ts";
 import { generateKey } from "./generate.ts";
 import { keyInfo, keyList } from "./read.ts";
+import { originStartRoute, originStatusRoute, originStopRoute } from "./origin.ts";
 import { regenerateKey } from "./regenerate.ts";
 import { spendLogsRoute } from "./spend-logs.ts";
 import { spendReportRoute } from "./spend-report.ts";
@@ -27,6 +28,9 @@ export const ADMIN_ROUTES: readonly { method: "GET" | "POST"; path: string; hand
   { method: "POST", path: "/key/unblock", handler: unblockKeyRoute },
   { method: "GET", path: "/spend/logs", handler: spendLogsRoute },
   { method: "GET", path: "/spend/report", handler: spendReportRoute },
+  { method: "GET", path: "/origin/status", handler: originStatusRoute },
+  { method: "POST", path: "/origin/start", handler: originStartRoute },
+  { method: "POST", path: "/origin/stop", handler: originStopRoute },
 ];
 
 /** Mount with `app.route("/", adminRoutes)`. Only exact admin paths are registered: nothing here touches /v1/*. */

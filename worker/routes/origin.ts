@@ -1,0 +1,87 @@
+/**
+ * The routes that go to the origin: the video sidecar's paths, and model calls for models the edge catalog does not
+ * serve but LiteLLM on the origin does (ORIGIN_MODELS). The key is already authenticated (requireKey runs first);
+ * the proxy admits the request through the meter before anything is forwarded.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppContext, AppEnv } from "../context.ts";
+import { dialectForPath, GatewayError } from "../edge/errors.ts";
+import { rawTarget } from "../edge/firewall.ts";
+import { checkModelAllowed } from "../keys/policy.ts";
+import type { Estimate } from "../meter/key-state.ts";
+import { worstCase } from "../meter/estimate.ts";
+import { proxyToOrigin, type ProxyCall } from "../origin/proxy.ts";
+import { originTarget } from "../origin/routes.ts";
+import type { OriginServices } from "../origin/services.ts";
+import { readCapped } from "./body.ts";
+
+/** When a call names no max_tokens, the reservation assumes this many output tokens (as the edge routes do). */
+const DEFAULT_MAX_TOKENS = 4096;
+
+function originOr404(c: AppContext): OriginServices {
+  const origin = c.get("services").origin;
+  if (!origin) throw new GatewayError(404, "Not found.", "not_found_error");
+  return origin;
+}
+
+/**
+ * `/v1/videos/…`: forwarded as they are, bodies streamed (multipart uploads included). The reservation is the
+ * hook the video module fills in (its exact job price); until then a video request is admitted for its rate limits
+ * and the spend row takes the cost the sidecar reports.
+ */
+export async function videoRoute(c: AppContext): Promise<Response> {
+  const origin = originOr404(c);
+  const { path, query } = rawTarget(c.req.url);
+  const target = originTarget(c.req.method, path, query);
+  if (!target || target.route.service !== "sidecar") throw new GatewayError(404, "Not found.", "not_found_error");
+  return proxyToOrigin(c, origin, { target, dialect: "openai", model: null, price: null, estimate: videoEstimate(c), body: null });
+}
+
+/** The video job's reservation (0 until the video module computes the exact price; see the README's origin section). */
+export function videoEstimate(_c: AppContext): Estimate {
+  return { tokens: 0, cost: 0 };
+}
+
+/**
+ * Before `/v1/chat/completions`, `/v1/messages` and `/v1/embeddings`: a model the catalog does not know but
+ * ORIGIN_MODELS lists goes to LiteLLM on the origin, with the same key checks, limits and spend rows. Anything else
+ * continues to the edge route unchanged (which answers unknown models with its 404). Costs nothing when no origin
+ * models are configured; otherwise the body is read once here and handed on.
+ */
+export const originModelFallback: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const s = c.get("services");
+  const origin = s.origin;
+  const raw = c.req.raw;
+  if (!origin || origin.config.models.size === 0 || !raw.body || !/^application\/json\b/i.test(raw.headers.get("content-type") ?? "")) return next();
+  const max = s.config.maxBodyBytes;
+  const declared = Number(raw.headers.get("content-length") ?? "NaN");
+  const bytes = (Number.isFinite(declared) && declared <= max ? new Uint8Array(await raw.arrayBuffer()) : await readCapped(raw.body, max, Number.isFinite(declared))) as Uint8Array<ArrayBuffer>;
+  const doc = parseObject(bytes);
+  const model = typeof doc?.model === "string" ? doc.model : null;
+  if (model === null || s.catalog.resolve(model) !== null || !origin.config.models.has(model)) {
+    c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes, signal: raw.signal });
+    return next();
+  }
+  checkModelAllowed(s.catalog.allowedNames(c.get("key").models), [model]);
+  const { path } = rawTarget(raw.url);
+  const target = originTarget(raw.method, path);
+  if (!target || target.route.service !== "litellm") return next();
+  const price = origin.config.models.get(model) ?? null;
+  const call: ProxyCall = { target, dialect: dialectForPath(path), model, price, estimate: estimateFor(bytes.byteLength, doc!, price), body: bytes };
+  c.res = await proxyToOrigin(c, origin, call);
+};
+
+function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function estimateFor(size: number, doc: Record<string, unknown>, price: ProxyCall["price"]): Estimate {
+  if (!price) return { tokens: Math.ceil(size / 4), cost: 0 };
+  const m = Number(doc.max_completion_tokens ?? doc.max_tokens);
+  return worstCase(size, Number.isInteger(m) && m > 0 ? m : DEFAULT_MAX_TOKENS, price);
+}
