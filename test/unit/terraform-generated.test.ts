@@ -2,7 +2,7 @@
 // policy covers exactly the Bedrock ids the Worker resolves, the WAF allowlist exactly the route table.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { checkRoute, ROUTES } from "../../worker/edge/firewall.ts";
+import { checkRoute, PATTERN_ROUTES, ROUTES } from "../../worker/edge/firewall.ts";
 import { GatewayError } from "../../worker/edge/errors.ts";
 import { Catalog } from "../../worker/models/catalog.ts";
 import { MODELS, type ModelRow } from "../../worker/models/catalog-data.ts";
@@ -103,6 +103,19 @@ describe("the WAF's route allowlist", () => {
     const expected = Object.entries(ROUTES).flatMap(([p, ms]) => ms.map((m) => `${m} ${p}`));
     expect([...admitted].sort()).toEqual(expected.sort());
     expect(expr.length).toBeLessThan(4096); // Cloudflare's expression length limit
+  });
+
+  it("admits each pattern route by method and fixed prefix, and every path the Worker's pattern accepts starts with it", () => {
+    const expr = routeAllowlistExpression(ROUTES, PATTERN_ROUTES);
+    expect(PATTERN_ROUTES.length).toBeGreaterThan(0);
+    for (const r of PATTERN_ROUTES) {
+      for (const m of r.methods) expect(expr).toContain(`(http.request.method eq "${m}" and starts_with(http.request.uri.path, "${r.prefix}"))`);
+      // The anchored pattern never admits a path outside its prefix (so the WAF's prefix is never narrower).
+      const sample = `${r.prefix}job_123`;
+      expect(r.pattern.test(sample)).toBe(true);
+      for (const outside of [r.prefix.slice(0, -1), `${r.prefix}`, `/x${r.prefix}job_123`, `${r.prefix}a/b`]) expect(r.pattern.test(outside)).toBe(false);
+      expect(checkRoute(r.methods[0]!, `https://gw.example${sample}`)).toBe(sample);
+    }
   });
 
   it("raw-path guards are paths the Worker itself refuses (the WAF sees them before any normalisation)", () => {

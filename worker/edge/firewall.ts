@@ -45,8 +45,16 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/origin/stop": ["POST"],
 };
 
-/** Paths with one variable segment: an explicit, anchored pattern each, never a prefix. */
-export const PATTERN_ROUTES: readonly { pattern: RegExp; methods: readonly string[] }[] = [{ pattern: VIDEO_JOB_PATH, methods: ["GET"] }];
+/**
+ * Paths with one variable segment: an explicit, anchored pattern each, never a prefix. `prefix` is the fixed part
+ * every match starts with: the WAF (which has no regex on every plan) admits that prefix and the Worker the pattern.
+ */
+export interface PatternRoute {
+  pattern: RegExp;
+  prefix: string;
+  methods: readonly string[];
+}
+export const PATTERN_ROUTES: readonly PatternRoute[] = [{ pattern: VIDEO_JOB_PATH, prefix: "/v1/videos/generations/", methods: ["GET"] }];
 
 export const MAX_PATH_LENGTH = 256;
 export const MAX_QUERY_LENGTH = 1024;
