@@ -538,7 +538,7 @@ describe("bedrockConverseToOpenAIChunks", () => {
     for (let seed = 1; seed <= 20; seed++) {
       expect(parseData((await transcode(randomSplit(bytes, seededRandom(seed), 50))).text), `seed ${seed}`).toEqual(whole);
     }
-  });
+  }, 60_000); // every cut point of a long stream: slow on a busy machine, and not a speed test
 
   it("streams reasoning as reasoning_content and numbers tool calls per tool block", async () => {
     const frames = [
