@@ -2,11 +2,21 @@ locals {
   gateway_hostname = "${var.gateway_subdomain}.${var.zone_name}"
   origin_hostname  = "${var.origin_subdomain}.${var.zone_name}"
 
-  # The origin's bootstrap (cloud-init) template: the one place that names it. Variables passed: see aws/origin.tf.
-  bootstrap_template = "${path.root}/../origin/bootstrap/user-data.sh.tftpl"
+  # The origin's files (origin/): what the instance runs, read where they live so there is one copy of each.
+  origin_dir = "${path.root}/../origin"
+  # The bootstrap (cloud-init) template: the one place that names it. Variables passed: see aws/origin.tf.
+  bootstrap_template = "${local.origin_dir}/bootstrap/bootstrap.sh.tpl"
+  origin_pins        = jsondecode(file("${local.origin_dir}/bootstrap/pins.json"))
+  origin_files = {
+    litellm_config   = trimspace(file("${local.origin_dir}/litellm/config.yaml"))
+    litellm_unit     = trimspace(file("${local.origin_dir}/systemd/litellm.service"))
+    sidecar_unit     = trimspace(file("${local.origin_dir}/systemd/breakwater-sidecar.service"))
+    cloudflared_unit = trimspace(file("${local.origin_dir}/systemd/cloudflared.service"))
+  }
 
-  # Tunnel ingress rules (path → local service), kept in one data file; the hostname and catch-all are added here.
-  tunnel_ingress = jsondecode(file("${path.root}/tunnel-ingress.json")).rules
+  # Tunnel ingress: the origin's own rules (origin/cloudflared/ingress.json, which `npm run dev` routes by too). Its
+  # 404 catch-all is dropped here because the tunnel config adds the hostname-scoped rules and one catch-all itself.
+  tunnel_ingress = [for r in jsondecode(file("${local.origin_dir}/cloudflared/ingress.json")).rules : r if can(r.path)]
 
   # Generated from the Worker's code by `npm run terraform:generate`; a test fails when either is stale.
   bedrock_catalog = jsondecode(file("${path.root}/generated/bedrock-models.json"))
@@ -62,8 +72,9 @@ module "aws" {
   instance_type              = var.instance_type
   root_volume_gb             = var.root_volume_gb
   bootstrap_template         = local.bootstrap_template
-  litellm_version            = var.litellm_version
-  cloudflared_version        = var.cloudflared_version
+  origin_files               = local.origin_files
+  litellm_version            = local.origin_pins.litellm_version
+  cloudflared_version        = local.origin_pins.cloudflared_version
   origin_hostname            = local.origin_hostname
   alert_email                = var.alert_email
   daily_bedrock_budget_usd   = var.daily_bedrock_budget_usd
@@ -74,11 +85,9 @@ module "aws" {
   worker_bedrock             = local.bedrock_catalog.worker_by_geo[var.bedrock_geo_prefix]
 
   secrets = {
-    tunnel_token                = module.cloudflare.tunnel_token
-    origin_access_client_id     = module.cloudflare.origin_service_token.client_id
-    origin_access_client_secret = module.cloudflare.origin_service_token.client_secret
-    origin_shared_secret        = random_password.origin_shared_secret.result
-    litellm_master_key          = random_password.litellm_master_key.result
-    database_url                = var.database_url
+    tunnel_token         = module.cloudflare.tunnel_token
+    origin_shared_secret = random_password.origin_shared_secret.result
+    litellm_master_key   = random_password.litellm_master_key.result
+    database_url         = var.database_url
   }
 }

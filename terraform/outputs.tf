@@ -38,6 +38,7 @@ output "worker_secrets" {
     DATABASE_URL                = var.database_url
     MASTER_KEY                  = random_password.master_key.result
     ORIGIN_SHARED_SECRET        = random_password.origin_shared_secret.result
+    ORIGIN_LITELLM_KEY          = random_password.litellm_master_key.result
     ORIGIN_ACCESS_CLIENT_ID     = module.cloudflare.origin_service_token.client_id
     ORIGIN_ACCESS_CLIENT_SECRET = module.cloudflare.origin_service_token.client_secret
   }
@@ -63,6 +64,11 @@ output "origin_instance_id" {
 output "ssm_parameters" {
   description = "Names of the SecureString parameters the origin reads at boot."
   value       = module.aws.ssm_parameter_names
+}
+
+output "origin_artifacts" {
+  description = "Where npm run deploy uploads the origin's artifacts (bucket, region) and publishes their SHA-256 (SSM prefix)."
+  value       = module.aws.origin_artifacts
 }
 
 output "cloudflare_account_id" {

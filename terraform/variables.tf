@@ -122,18 +122,6 @@ variable "monthly_budget_usd" {
   default     = 30
 }
 
-variable "litellm_version" {
-  description = "LiteLLM release installed on the origin."
-  type        = string
-  default     = "1.83.7"
-}
-
-variable "cloudflared_version" {
-  description = "cloudflared release installed on the origin."
-  type        = string
-  default     = "2026.3.0"
-}
-
 variable "video_models" {
   description = "Video models the origin may start async jobs for: Bedrock model id => the region it renders in."
   type        = map(string)

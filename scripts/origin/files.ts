@@ -26,11 +26,10 @@ export interface BootstrapValues {
   region: string;
   ssm_prefix: string;
   artifacts_bucket: string;
-  litellm_requirements_sha256: string;
-  sidecar_sha256: string;
+  video_bucket_us_east_1: string;
+  video_bucket_us_west_2: string;
   litellm_version?: string;
   cloudflared_version?: string;
-  cloudflared_sha256?: string;
 }
 
 export function renderBootstrap(values: BootstrapValues): string {
@@ -38,13 +37,12 @@ export function renderBootstrap(values: BootstrapValues): string {
   const vars: Record<string, string> = {
     litellm_version: pins.litellm_version ?? "",
     cloudflared_version: pins.cloudflared_version ?? "",
-    cloudflared_sha256: pins.cloudflared_sha256 ?? "",
     ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)),
     litellm_config: read("litellm/config.yaml").trimEnd(),
   };
   for (const [name, file] of Object.entries(UNITS)) vars[name] = read(`systemd/${file}`).trimEnd();
-  for (const name of ["cloudflared_sha256", "litellm_requirements_sha256", "sidecar_sha256"]) {
-    if (!/^[0-9a-f]{64}$/.test(vars[name] ?? "")) throw new Error(`${name} must be a SHA-256 (64 hex characters)`);
+  for (const name of ["region", "ssm_prefix", "artifacts_bucket", "video_bucket_us_east_1", "video_bucket_us_west_2"]) {
+    if (!vars[name]) throw new Error(`${name} is required`);
   }
   return renderTemplate(read("bootstrap/bootstrap.sh.tpl"), vars);
 }

@@ -10,7 +10,7 @@ import { USER_DATA_LIMIT } from "./template.ts";
 
 function values(argv: string[]): BootstrapValues {
   const i = argv.indexOf("--vars");
-  if (i < 0 || !argv[i + 1]) throw new Error("--vars FILE (a JSON object: region, ssm_prefix, artifacts_bucket, litellm_requirements_sha256, sidecar_sha256, cloudflared_sha256) is required");
+  if (i < 0 || !argv[i + 1]) throw new Error("--vars FILE (a JSON object: region, ssm_prefix, artifacts_bucket, video_bucket_us_east_1, video_bucket_us_west_2) is required");
   return JSON.parse(readFileSync(argv[i + 1]!, "utf8")) as BootstrapValues;
 }
 

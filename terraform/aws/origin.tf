@@ -3,21 +3,21 @@
 locals {
   arch = startswith(var.instance_type, "t4g.") ? "arm64" : "x86_64"
 
-  # Variables the bootstrap template receives (the contract with origin/bootstrap/): SSM parameter *names* only,
-  # never the secrets themselves; the instance reads the values at boot with its role.
+  # Variables the bootstrap template receives (the contract with origin/bootstrap/bootstrap.sh.tpl): names and
+  # versions only, never secrets; the instance reads secrets and the artifacts' checksums from SSM with its role.
+  ssm_prefix = "/${var.name}"
   bootstrap_vars = {
-    region                          = var.region
-    origin_hostname                 = var.origin_hostname
-    litellm_version                 = var.litellm_version
-    cloudflared_version             = var.cloudflared_version
-    ssm_tunnel_token                = aws_ssm_parameter.origin["tunnel_token"].name
-    ssm_origin_access_client_id     = aws_ssm_parameter.origin["origin_access_client_id"].name
-    ssm_origin_access_client_secret = aws_ssm_parameter.origin["origin_access_client_secret"].name
-    ssm_origin_shared_secret        = aws_ssm_parameter.origin["origin_shared_secret"].name
-    ssm_litellm_master_key          = aws_ssm_parameter.origin["litellm_master_key"].name
-    ssm_database_url                = aws_ssm_parameter.origin["database_url"].name
-    video_bucket_us_east_1          = module.video_bucket_use1.name
-    video_bucket_us_west_2          = module.video_bucket_usw2.name
+    region                 = var.region
+    ssm_prefix             = local.ssm_prefix
+    artifacts_bucket       = module.artifacts_bucket.name
+    litellm_version        = var.litellm_version
+    cloudflared_version    = var.cloudflared_version
+    video_bucket_us_east_1 = module.video_bucket_use1.name
+    video_bucket_us_west_2 = module.video_bucket_usw2.name
+    litellm_config         = var.origin_files.litellm_config
+    litellm_unit           = var.origin_files.litellm_unit
+    sidecar_unit           = var.origin_files.sidecar_unit
+    cloudflared_unit       = var.origin_files.cloudflared_unit
   }
 }
 
@@ -79,7 +79,7 @@ locals {
 
 resource "aws_ssm_parameter" "origin" {
   for_each = local.ssm_parameters
-  name     = "/${var.name}/${each.value}"
+  name     = "${local.ssm_prefix}/${each.value}"
   type     = "SecureString"
   value    = var.secrets[each.key]
 }
@@ -128,9 +128,15 @@ data "aws_iam_policy_document" "origin" {
     resources = local.video_bucket_arns
   }
   statement {
-    sid       = "OwnParameters"
-    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
-    resources = [for p in aws_ssm_parameter.origin : p.arn]
+    sid     = "OwnParameters"
+    actions = ["ssm:GetParameter", "ssm:GetParameters"]
+    # Its secrets, and the artifact checksums npm run deploy publishes under <prefix>/artifacts/.
+    resources = concat([for p in aws_ssm_parameter.origin : p.arn], ["arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/artifacts/*"])
+  }
+  statement {
+    sid       = "OriginArtifacts"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.artifacts_bucket.arn}/*"]
   }
 }
 

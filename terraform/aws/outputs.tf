@@ -21,3 +21,12 @@ output "worker_access_key" {
 output "ssm_parameter_names" {
   value = { for k, p in aws_ssm_parameter.origin : k => p.name }
 }
+
+output "origin_artifacts" {
+  description = "Where npm run deploy publishes the origin's artifacts and their checksums."
+  value = {
+    bucket     = module.artifacts_bucket.name
+    region     = var.region
+    ssm_prefix = "${local.ssm_prefix}/artifacts"
+  }
+}

@@ -19,6 +19,16 @@ variable "bootstrap_template" {
   type        = string
 }
 
+variable "origin_files" {
+  description = "Contents of the origin's files the bootstrap writes: litellm_config, litellm_unit, sidecar_unit, cloudflared_unit."
+  type = object({
+    litellm_config   = string
+    litellm_unit     = string
+    sidecar_unit     = string
+    cloudflared_unit = string
+  })
+}
+
 variable "litellm_version" {
   type = string
 }

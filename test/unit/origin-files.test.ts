@@ -11,8 +11,7 @@ import { renderLitellmConfig } from "../../scripts/origin/litellm-config.ts";
 import { renderTemplate, USER_DATA_LIMIT } from "../../scripts/origin/template.ts";
 import { ingressRules } from "../support/local-origin.ts";
 
-const SHA = (d: string) => d.repeat(64);
-const VALUES = { region: "us-east-1", ssm_prefix: "/breakwater/origin", artifacts_bucket: "bw-artifacts", litellm_requirements_sha256: SHA("1"), sidecar_sha256: SHA("2"), cloudflared_sha256: SHA("3") };
+const VALUES = { region: "us-east-1", ssm_prefix: "/breakwater", artifacts_bucket: "bw-artifacts", video_bucket_us_east_1: "bw-video-use1", video_bucket_us_west_2: "bw-video-usw2" };
 
 describe("LiteLLM config", () => {
   it("origin/litellm/config.yaml is what the catalog generates (run `npm run origin:render -- litellm` after changing the catalog)", () => {
@@ -93,8 +92,13 @@ describe("bootstrap", () => {
     expect(script).toContain("umask 077");
     expect(script).toContain("dnf install -y nodejs22");
     expect(script).toContain("--require-hashes");
-    expect(script).toContain(`echo '${SHA("3")}  /root/cloudflared' | sha256sum -c -`);
-    expect(script).toContain("releases/download/2026.3.0/");
+    // Artifacts are checked against the SHA-256 npm run deploy published in SSM; cloudflared comes from the signed repo.
+    expect(script).toContain("fetch_checked sidecar/sidecar.tar.gz /root/sidecar.tar.gz artifacts/sidecar-sha256");
+    expect(script).toContain("fetch_checked litellm/requirements.txt /root/litellm-requirements.txt artifacts/litellm-requirements-sha256");
+    expect(script).toContain('echo "$sum  $2" | sha256sum -c -');
+    expect(script).toContain("dnf install -y 'cloudflared-2026.3.0'");
+    expect(script).toContain("VIDEO_BUCKET_US_WEST_2=%s");
+    expect(script).toContain("'bw-video-usw2'");
     expect(script).toContain("MARKER=/var/lib/breakwater/bootstrapped");
     expect(script).toMatch(/ssm get-parameter .*--with-decryption/);
     for (const user of ["litellm", "bw-sidecar", "cloudflared"]) expect(script).toContain(user);
@@ -104,8 +108,8 @@ describe("bootstrap", () => {
     expect(script).toContain(currentLitellmConfig().trimEnd());
   });
 
-  it("refuses to render without checksums, and the template renderer catches missing or unused values", () => {
-    expect(() => renderBootstrap({ ...VALUES, sidecar_sha256: "" })).toThrow(/sidecar_sha256/);
+  it("refuses to render without its values, and the template renderer catches missing or unused values", () => {
+    expect(() => renderBootstrap({ ...VALUES, artifacts_bucket: "" })).toThrow(/artifacts_bucket/);
     expect(() => renderTemplate("a ${x} b", {})).toThrow(/no value for \$\{x\}/);
     expect(() => renderTemplate("a ${x}", { x: "1", y: "2" })).toThrow(/never used: y/);
     expect(renderTemplate("$${HOME} ${x}", { x: "1" })).toBe("${HOME} 1");

@@ -43,7 +43,7 @@ describe("shell scripts", () => {
 
   it.skipIf(!hasShellcheck)("the origin bootstrap, rendered as Terraform renders it, is ShellCheck-clean", async () => {
     const tf = await loadTerraform();
-    const template = join(TERRAFORM_DIR, local(tf, ".", "bootstrap_template").replace("${path.root}/", ""));
+    const template = join(REPO_ROOT, local(tf, ".", "bootstrap_template").replace("${local.origin_dir}/", "origin/"));
     const vars = Object.fromEntries(Object.keys(local(tf, "aws", "bootstrap_vars")).map((k) => [k, `value-of-${k}`]));
     const dir = mkdtempSync(join(tmpdir(), "bw-shellcheck-"));
     try {

@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../../scripts/lib/db.ts";
+import { renderBootstrap, userData } from "../../scripts/origin/files.ts";
 import { blocks, loadTerraform, local, renderTemplate, TERRAFORM_DIR, which, type TfFile } from "../support/terraform.ts";
 
 const hasTerraform = which("terraform");
@@ -78,18 +79,23 @@ describe("origin instance", () => {
     const [origin] = resources("aws_instance");
     expect(origin!.body.user_data_base64).toBe("${base64gzip(templatefile(var.bootstrap_template, local.bootstrap_vars))}");
     expect(origin!.body.user_data).toBeUndefined();
-    expect(local(tf, ".", "bootstrap_template")).toMatch(/^\$\{path\.root\}\/\.\.\/origin\/bootstrap\/.+\.tftpl$/);
+    expect(local(tf, ".", "bootstrap_template")).toBe("${local.origin_dir}/bootstrap/bootstrap.sh.tpl");
   });
 
-  it("renders user data within EC2's 16 KB, from variables Terraform passes, with no secret in it", () => {
-    const templatePath = join(TERRAFORM_DIR, local(tf, ".", "bootstrap_template").replace("${path.root}/", ""));
+  it("passes exactly the template's variables, never a secret, and renders within EC2's 16 KB with the real origin files", () => {
+    const template = readFileSync(join(REPO_ROOT, "origin/bootstrap/bootstrap.sh.tpl"), "utf8");
     const vars = local(tf, "aws", "bootstrap_vars") as Record<string, string>;
-    // Realistic worst-case values: long SSM names and bucket names.
-    const values = Object.fromEntries(Object.keys(vars).map((k) => [k, `${k}-${"x".repeat(60)}`]));
-    const rendered = renderTemplate(readFileSync(templatePath, "utf8"), values);
-    expect(gzipSync(Buffer.from(rendered), { level: 9 }).length).toBeLessThanOrEqual(16 * 1024);
-    // Only names of secrets reach the template; the values stay in SSM.
-    for (const [k, v] of Object.entries(vars)) if (k.startsWith("ssm_")) expect(v).toMatch(/^\$\{aws_ssm_parameter\.origin\[".+"\]\.name\}$/);
+    const placeholders = new Set([...template.matchAll(/(?<!\$)\$\{([a-z_0-9]+)\}/g)].map((m) => m[1]));
+    expect(new Set(Object.keys(vars))).toEqual(placeholders);
+    // Names and versions only: secrets stay in SSM, read by the instance with its role.
+    for (const v of Object.values(vars)) expect(v).not.toMatch(/random_password|var\.secrets|aws_ssm_parameter\.[a-z_]+(\[[^\]]*\])?\.value/);
+    // The file contents Terraform passes are the origin's files; long names stand in for the rest.
+    const files = local(tf, ".", "origin_files") as Record<string, string>;
+    for (const k of Object.keys(files)) expect(vars[k]).toBe(`\${var.origin_files.${k}}`);
+    const rendered = renderBootstrap({
+      region: "ap-southeast-2", ssm_prefix: `/${"n".repeat(60)}`, artifacts_bucket: "a".repeat(63), video_bucket_us_east_1: "b".repeat(63), video_bucket_us_west_2: "c".repeat(63),
+    });
+    expect(userData(rendered).length).toBeLessThanOrEqual(16 * 1024);
   });
 });
 
@@ -171,11 +177,15 @@ describe("IAM least privilege", () => {
     ]);
   });
 
-  it("the origin role reaches only video models, its two buckets and its own SSM parameters", () => {
+  it("the origin role reaches only video models, its two buckets, its artifacts (read-only) and its own SSM parameters", () => {
     const origin = blocks(tf, "data", "aws_iam_policy_document").find((d) => d.module === "aws" && d.name === "origin")!.body.statement;
     const actions = origin.flatMap((s: any) => s.actions).sort();
-    expect(actions).toEqual(["bedrock:GetAsyncInvoke", "bedrock:InvokeModel", "bedrock:StartAsyncInvoke", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "ssm:GetParameter", "ssm:GetParameters"]);
-    expect(origin.find((s: any) => s.sid === "OwnParameters").resources).toBe("${[for p in aws_ssm_parameter.origin : p.arn]}");
+    expect(actions).toEqual(["bedrock:GetAsyncInvoke", "bedrock:InvokeModel", "bedrock:StartAsyncInvoke", "s3:GetObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "ssm:GetParameter", "ssm:GetParameters"]);
+    const sid = (id: string) => origin.find((s: any) => s.sid === id);
+    expect(sid("OwnParameters").resources).toBe(
+      '${concat([for p in aws_ssm_parameter.origin : p.arn], ["arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/artifacts/*"])}',
+    );
+    expect(sid("OriginArtifacts")).toMatchObject({ actions: ["s3:GetObject"], resources: ["${module.artifacts_bucket.arn}/*"] });
   });
 });
 
@@ -252,7 +262,9 @@ describe("Cloudflare", () => {
     expect(String(cfg!.body.config.ingress)).toContain('http_status:404');
     expect(String(cfg!.body.config.ingress)).toContain("var.tunnel_ingress");
     expect(local(tf, "cloudflare", "origin_request")).toMatchObject({ access: { required: true } });
-    expect(local(tf, ".", "tunnel_ingress")).toBe('${jsondecode(file("${path.root}/tunnel-ingress.json")).rules}');
+    // Read from the origin's own file, its catch-all dropped (the tunnel config adds one after the hostname rules).
+    expect(local(tf, ".", "tunnel_ingress")).toBe('${[for r in jsondecode(file("${local.origin_dir}/cloudflared/ingress.json")).rules : r if can(r.path)]}');
+    expect(local(tf, ".", "origin_dir")).toBe("${path.root}/../origin");
   });
 
   it("the Worker has its custom domain and Cron Trigger, and no workers.dev address", () => {
@@ -266,29 +278,23 @@ describe("Cloudflare", () => {
   });
 });
 
-describe("tunnel ingress", () => {
-  const ingress = JSON.parse(readFileSync(join(TERRAFORM_DIR, "tunnel-ingress.json"), "utf8")).rules as { path?: string; service: string }[];
+describe("tunnel ingress (origin/cloudflared/ingress.json, which Terraform reads)", () => {
+  const ingress = JSON.parse(readFileSync(join(REPO_ROOT, "origin", "cloudflared", "ingress.json"), "utf8")).rules as { path?: string; service: string }[];
+  const pathRules = ingress.filter((r) => r.path !== undefined);
 
-  it("routes only to loopback services, every rule with an anchored path (anything else falls to the 404 catch-all)", () => {
-    expect(ingress.length).toBeGreaterThan(0);
-    for (const r of ingress) {
+  it("routes only to loopback services, every path rule anchored, and ends in the 404 catch-all Terraform drops", () => {
+    expect(pathRules.length).toBeGreaterThan(0);
+    for (const r of pathRules) {
       expect(r.service).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(r.path?.startsWith("^")).toBe(true);
+      expect(r.path!.startsWith("^")).toBe(true);
     }
+    // The only rule without a path is the last one: the catch-all (Terraform's filter keeps every routing rule).
+    expect(ingress.filter((r) => r.path === undefined)).toEqual([{ service: "http_status:404" }]);
+    expect(ingress[ingress.length - 1]).toEqual({ service: "http_status:404" });
   });
 
-  it("matches the rules in origin/cloudflared/ when that folder exists", () => {
-    const dir = join(REPO_ROOT, "origin", "cloudflared");
-    if (!existsSync(dir)) {
-      // Until the origin's cloudflared folder exists, this file is the only statement of the rules.
-      expect(ingress.length).toBeGreaterThan(0);
-      return;
-    }
-    const theirs = cloudflaredRules(dir);
-    expect(theirs.length, "no ingress rules found in origin/cloudflared/").toBeGreaterThan(0);
-    const norm = (rs: { path?: string; service: string }[]) =>
-      rs.filter((r) => !r.service.startsWith("http_status:")).map((r) => ({ path: r.path ?? null, service: r.service.replace("localhost", "127.0.0.1") }));
-    expect(norm(theirs)).toEqual(norm(ingress));
+  it("is the file the local origin routes by (cloudflaredRules finds the same list)", () => {
+    expect(cloudflaredRules(join(REPO_ROOT, "origin", "cloudflared"))).toEqual(ingress);
   });
 });
 
