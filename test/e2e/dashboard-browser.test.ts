@@ -218,6 +218,14 @@ describe("the dashboard in Chromium", () => {
     const text = await page.locator("main").innerText();
     expect(text).not.toContain("The origin: not configured.");
     expect(text).toMatch(/idleMinutes\s+\d+/);
+    // Start and stop go through the confirmation dialog to the admin API, and say what the origin is doing.
+    for (const action of ["Start", "Stop"]) {
+      await page.getByRole("button", { name: action, exact: true }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+      await expect.poll(() => page.locator("#confirm-result").innerText()).toMatch(/^(Start issued|Stop issued|Nothing to do); the origin is [a-z-]+\.$/);
+      // Closing the dialog after a change reloads the page with the new state.
+      await Promise.all([page.waitForEvent("load"), page.getByRole("dialog").getByRole("button", { name: "Close" }).click()]);
+    }
     await shot("origin");
   });
 

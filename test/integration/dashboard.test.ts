@@ -69,7 +69,9 @@ async function unknownPath404(res: Response): Promise<void> {
 describe("who may see /ui", () => {
   it("answers every dashboard path without a session exactly as an unknown path", async () => {
     for (const path of ["/ui", "/ui/keys", "/ui/requests", "/ui/origin", "/ui/assets/app.js"]) await unknownPath404(await fetch(`${url}${path}`));
-    await unknownPath404(await fetch(`${url}/ui/api/key/block`, { method: "POST", headers: { "content-type": "application/json", ...sameOrigin() }, body: "{}" }));
+    for (const action of ["key/block", "origin/start", "origin/stop"]) {
+      await unknownPath404(await fetch(`${url}/ui/api/${action}`, { method: "POST", headers: { "content-type": "application/json", ...sameOrigin() }, body: "{}" }));
+    }
     // The master key as a bearer token is the admin API's credential, not the dashboard's: pages need the session.
     await unknownPath404(await fetch(`${url}/ui`, { headers: { authorization: `Bearer ${MASTER}` } }));
   });
@@ -250,6 +252,14 @@ describe("what /ui shows", () => {
   it("shows the origin panel from /origin/status, and says the video panel is not configured while its endpoint does not exist", async () => {
     const text = await html("/ui/origin");
     expect(text).not.toContain("The origin: not configured.");
+    // This gateway has no origin instance to manage: no start/stop buttons, and the actions say why in JSON.
+    expect(text).not.toContain('data-endpoint="/ui/api/origin/start"');
+    const cookie = await sessionCookie();
+    const start = (headers: Record<string, string>) => fetch(`${url}/ui/api/origin/start`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}" });
+    expect((await start({ cookie, "sec-fetch-site": "cross-site", origin: "https://evil.example" })).status).toBe(403);
+    const refused = await start({ cookie, ...sameOrigin() });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Json).error.message).toContain("No origin is configured");
     expect(text).toContain("Video jobs: not configured.");
   });
 });

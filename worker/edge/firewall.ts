@@ -37,6 +37,8 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/ui/api/key/block": ["POST"],
   "/ui/api/key/unblock": ["POST"],
   "/ui/api/key/regenerate": ["POST"],
+  "/ui/api/origin/start": ["POST"],
+  "/ui/api/origin/stop": ["POST"],
   // The origin (worker/origin/routes.ts): the video sidecar's paths, and the admin API for the instance.
   "/v1/videos/generations": ["GET", "POST"],
   "/v1/videos/health": ["GET"],

@@ -54,3 +54,18 @@ ${o.body}
 export function emptyState(what: string, todo: Html | string): Html {
   return html`<div class="empty" role="status"><p><strong>${what}</strong></p><p>${todo}</p></div>`;
 }
+
+/**
+ * The confirmation dialog the script opens for an action button (`button[data-action]`): it asks, calls the action's
+ * endpoint and shows the outcome in place. One per page that has actions.
+ */
+export function confirmDialog(): Html {
+  return html`<dialog id="confirm" aria-labelledby="confirm-title">
+<form method="dialog">
+<h2 id="confirm-title">Confirm</h2>
+<p id="confirm-text"></p>
+<p id="confirm-result" class="result" role="status" hidden></p>
+<div class="buttons"><button value="cancel" id="confirm-cancel">Cancel</button> <button value="ok" id="confirm-ok" class="primary">Confirm</button></div>
+</form>
+</dialog>`;
+}

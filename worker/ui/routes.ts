@@ -7,6 +7,7 @@ import { sameSecret } from "../routes/admin/auth.ts";
 import { blockKeyRoute, unblockKeyRoute } from "../routes/admin/block.ts";
 import type { AdminContext, AdminEnv } from "../routes/admin/env.ts";
 import { queryParams } from "../routes/admin/input.ts";
+import { originStartRoute, originStopRoute } from "../routes/admin/origin.ts";
 import { regenerateKey } from "../routes/admin/regenerate.ts";
 import { spendLogFilter } from "../routes/admin/spend-logs.ts";
 import { totals } from "../routes/admin/spend-report.ts";
@@ -145,6 +146,8 @@ uiRoutes.get("/ui/assets/app.js", requireUiAdmin, (c) => c.body(APP_JS, 200, { "
 uiRoutes.post("/ui/api/key/block", requireUiAdmin, requireSameOrigin, blockKeyRoute);
 uiRoutes.post("/ui/api/key/unblock", requireUiAdmin, requireSameOrigin, unblockKeyRoute);
 uiRoutes.post("/ui/api/key/regenerate", requireUiAdmin, requireSameOrigin, regenerateKey);
+uiRoutes.post("/ui/api/origin/start", requireUiAdmin, requireSameOrigin, originStartRoute);
+uiRoutes.post("/ui/api/origin/stop", requireUiAdmin, requireSameOrigin, originStopRoute);
 
 // ---- errors --------------------------------------------------------------------------------------------------------
 

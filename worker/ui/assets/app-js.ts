@@ -1,5 +1,5 @@
 // The dashboard's only script, served from /ui/assets/app.js (the CSP allows no inline script). Plain browser
-// JavaScript with no build step: sortable tables, and the key actions with a confirmation dialog. Everything else
+// JavaScript with no build step: sortable tables, and the key and origin actions with a confirmation dialog. Everything else
 // on the pages works without it.
 export const APP_JS = String.raw`"use strict";
 (function () {
@@ -48,7 +48,9 @@ export const APP_JS = String.raw`"use strict";
   var QUESTIONS = {
     block: "Block key NAME? Every request with it is refused from now on, until it is unblocked.",
     unblock: "Unblock key NAME? It can be used again at once.",
-    regenerate: "Rotate key NAME? It gets a new secret and the current one stops working now. The new key is shown once."
+    regenerate: "Rotate key NAME? It gets a new secret and the current one stops working now. The new key is shown once.",
+    start: "Start the origin? It serves the models and video jobs only the origin has; it stops again when idle.",
+    stop: "Stop the origin now? Requests that need it wake it again (after a cold start)."
   };
   var pending = null;
   var changed = false;
@@ -62,9 +64,10 @@ export const APP_JS = String.raw`"use strict";
   }
   document.querySelectorAll("button[data-action]").forEach(function (button) {
     button.addEventListener("click", function () {
-      pending = { action: button.getAttribute("data-action"), key: button.getAttribute("data-key"), opener: button };
+      var action = button.getAttribute("data-action");
+      pending = { action: action, key: button.getAttribute("data-key"), endpoint: button.getAttribute("data-endpoint") || "/ui/api/key/" + action, opener: button };
       reset();
-      text.textContent = QUESTIONS[pending.action].replace("NAME", "\u201c" + button.getAttribute("data-name") + "\u201d");
+      text.textContent = QUESTIONS[pending.action].replace("NAME", "\u201c" + (button.getAttribute("data-name") || "") + "\u201d");
       dialog.showModal();
       cancel.focus();
     });
@@ -73,11 +76,11 @@ export const APP_JS = String.raw`"use strict";
     event.preventDefault();
     if (!pending) return;
     ok.disabled = true;
-    fetch("/ui/api/key/" + pending.action, {
+    fetch(pending.endpoint, {
       method: "POST",
       credentials: "same-origin",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ key: pending.key })
+      body: JSON.stringify(pending.key ? { key: pending.key } : {})
     }).then(function (res) {
       return res.json().then(function (body) { return { ok: res.ok, body: body }; });
     }).then(function (r) {
@@ -93,6 +96,9 @@ export const APP_JS = String.raw`"use strict";
         code.id = "new-key";
         code.textContent = r.body.key;
         result.appendChild(code);
+      } else if (pending.action === "start" || pending.action === "stop") {
+        var issued = pending.action === "start" ? r.body.start_issued : r.body.stop_issued;
+        result.textContent = (issued ? (pending.action === "start" ? "Start issued" : "Stop issued") : "Nothing to do") + "; the origin is " + r.body.state + ".";
       } else {
         result.textContent = pending.action === "block" ? "Blocked." : "Unblocked.";
       }

@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import type { AdminKey } from "../../db/admin-queries.ts";
 import { int, usd, when } from "../format.ts";
-import { emptyState, type Html } from "../layout.ts";
+import { confirmDialog, emptyState, type Html } from "../layout.ts";
 
 export interface KeysView {
   keys: AdminKey[];
@@ -66,12 +66,5 @@ export function keysBody(v: KeysView): Html {
 ${v.pages > 1
   ? html`<nav aria-label="Pages" class="pages">${v.page > 1 ? html`<a href="/ui/keys?page=${v.page - 1}">Previous</a>` : ""} Page ${v.page} of ${v.pages} ${v.page < v.pages ? html`<a href="/ui/keys?page=${v.page + 1}">Next</a>` : ""}</nav>`
   : ""}
-<dialog id="confirm" aria-labelledby="confirm-title">
-<form method="dialog">
-<h2 id="confirm-title">Confirm</h2>
-<p id="confirm-text"></p>
-<p id="confirm-result" class="result" role="status" hidden></p>
-<div class="buttons"><button value="cancel" id="confirm-cancel">Cancel</button> <button value="ok" id="confirm-ok" class="primary">Confirm</button></div>
-</form>
-</dialog>`;
+${confirmDialog()}`;
 }

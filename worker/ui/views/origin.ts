@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import { when } from "../format.ts";
-import { emptyState, type Html } from "../layout.ts";
+import { confirmDialog, emptyState, type Html } from "../layout.ts";
 import { PANEL_ENDPOINTS, type PanelData } from "../panels.ts";
 
 // The origin (EC2 behind the Tunnel: LiteLLM, the video sidecar) and the video jobs, shown from their admin
@@ -33,7 +33,13 @@ function originPanel(p: PanelData): Html {
   const o = (p.body ?? {}) as Record<string, unknown>;
   const state = String(field(o, "state", "status") ?? "unknown");
   const rest = Object.entries(o).filter(([k]) => !["state", "status"].includes(k));
+  // Start and stop only for an instance the gateway manages (ORIGIN_INSTANCE_ID); the admin API refuses otherwise.
+  const actions = field(o, "instance_id", "instanceId")
+    ? html`<p class="actions"><button type="button" data-action="start" data-endpoint="/ui/api/origin/start">Start</button>
+<button type="button" data-action="stop" data-endpoint="/ui/api/origin/stop">Stop</button></p>${confirmDialog()}`
+    : "";
   return html`<p>State: <span class="badge ${ORIGIN_STATES[state] ?? ""}" id="origin-state">${state}</span></p>
+${actions}
 <dl class="facts">${rest.map(([k, v]) => html`<div><dt>${k.replaceAll("_", " ")}</dt><dd>${text(v)}</dd></div>`)}</dl>`;
 }
 
