@@ -90,7 +90,7 @@ export interface BenchResults {
   /** Resident memory of each gateway and relay after many requests. */
   soaks: SoakResult[];
   estimate: EstimateError;
-  bundle: { rawBytes: number; gzipBytes: number };
+  bundle: { rawBytes: number; gzipBytes: number; areas?: { name: string; bytes: number }[] };
 }
 
 type OkMemory = Extract<MemoryResult, { ok: true }>;
@@ -267,8 +267,16 @@ export function renderReport(r: BenchResults): string {
     formatTable(["bundle", "raw", "gzip", "target (gzip)", "verdict"], [
       ["worker/index.ts", fmtKiB(r.bundle.rawBytes), fmtKiB(r.bundle.gzipBytes), `<= ${TARGETS.bundleGzipKiB} KiB`, verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)],
     ]),
-    "",
   );
+  if (r.bundle.areas?.length) {
+    const top = r.bundle.areas.slice(0, 16);
+    const rest = r.bundle.areas.slice(16).reduce((a, x) => a + x.bytes, 0);
+    out.push(
+      "  what each part costs (minified bytes in the bundle; gzip shrinks each part by roughly the same ratio):",
+      formatTable(["part", "minified", "share"], [...top, { name: `(${r.bundle.areas.length - top.length} smaller parts)`, bytes: rest }].map((a) => [a.name, fmtKiB(a.bytes), `${((a.bytes / r.bundle.rawBytes) * 100).toFixed(1)} %`])),
+    );
+  }
+  out.push("");
 
   out.push(summaryLine(r));
   return out.join("\n");

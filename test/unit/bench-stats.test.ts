@@ -211,3 +211,14 @@ describe("report verdicts", () => {
   });
 });
 
+
+describe("bundle areas", () => {
+  it("groups a bundle's inputs by package or by worker/ area", async () => {
+    const { areaOf } = await import("../../bench/bundle.ts");
+    expect(areaOf("node_modules/@neondatabase/serverless/index.mjs")).toBe("@neondatabase/serverless");
+    expect(areaOf("node_modules/hono/dist/hono.js")).toBe("hono");
+    expect(areaOf("node_modules/.pnpm/x/node_modules/zod/v4/core.js")).toBe("zod");
+    expect(areaOf("worker/protocols/converse/from-anthropic.ts")).toBe("worker/protocols");
+    expect(areaOf("worker/app.ts")).toBe("worker/app.ts");
+  });
+});
