@@ -1,9 +1,12 @@
-import { neon, neonConfig } from "@neondatabase/serverless";
-import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { drizzle, type PgRemoteDatabase } from "drizzle-orm/pg-proxy";
+import { neonHttp } from "./neon-http.ts";
 import * as schema from "./schema.ts";
 
-/** The Worker's database handle: drizzle over Neon's HTTP `/sql` endpoint, one fetch per statement. */
-export type Db = NeonHttpDatabase<typeof schema>;
+/**
+ * The Worker's database handle: drizzle over Neon's HTTP `/sql` endpoint (worker/db/neon-http.ts), one fetch per
+ * statement. drizzle's pg-proxy driver is its documented way to run over a transport of one's own.
+ */
+export type Db = PgRemoteDatabase<typeof schema>;
 
 export interface CreateDbOptions {
   /**
@@ -11,6 +14,8 @@ export interface CreateDbOptions {
    * shim in front of PGlite or a PostgreSQL server). Unset in production.
    */
   httpEndpoint?: string;
+  /** Abort any statement that has not answered within this many milliseconds. */
+  timeoutMs?: number;
 }
 
 /**
@@ -18,39 +23,7 @@ export interface CreateDbOptions {
  * build once per isolate and share between requests.
  */
 export function createDb(databaseUrl: string, opts: CreateDbOptions = {}): Db {
-  if (opts.httpEndpoint) routeHostToEndpoint(databaseUrl, opts.httpEndpoint);
-  return drizzle({ client: neon(databaseUrl), schema });
-}
-
-// The driver reads the HTTP endpoint only from the global `neonConfig.fetchEndpoint` (there is no per-client
-// option). Overwriting it with one fixed URL would send *every* neon() client in the isolate there. Instead we
-// install, once, a resolver keyed by the database host:port that returns the override for hosts registered here and
-// defers to whatever was configured before (by default Neon's own `https://api.<host>/sql`) for all others.
-// Registering the same host:port again replaces its endpoint (last registration wins).
-const endpointByHost = new Map<string, string>();
-let resolverInstalled = false;
-
-function routeHostToEndpoint(databaseUrl: string, httpEndpoint: string): void {
-  endpointByHost.set(hostKeyOf(databaseUrl), httpEndpoint);
-  if (resolverInstalled) return;
-  resolverInstalled = true;
-  const previous = neonConfig.fetchEndpoint;
-  neonConfig.fetchEndpoint = (host, port, options) => {
-    const override = endpointByHost.get(hostKey(host, port));
-    if (override !== undefined) return override;
-    return typeof previous === "function" ? previous(host, port, options) : previous;
-  };
-}
-
-// The driver calls fetchEndpoint with the hostname and port of `new URL("http:" + <rest of the connection string>)`;
-// parse the same way so both sides agree on the key (e.g. on lower-casing and on an elided port).
-function hostKeyOf(databaseUrl: string): string {
-  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0];
-  if (!scheme) throw new Error("database URL is not a URL: expected postgres://user:password@host/db");
-  const url = new URL("http:" + databaseUrl.slice(scheme.length));
-  return hostKey(url.hostname, url.port);
-}
-
-function hostKey(host: string, port: number | string): string {
-  return `${host}:${port}`;
+  const query = neonHttp(databaseUrl, { endpoint: opts.httpEndpoint, timeoutMs: opts.timeoutMs });
+  // drizzle asks for rows as arrays ("all": it maps columns by position) or as objects ("execute": raw SQL).
+  return drizzle(async (sql, params, method) => ({ rows: await query(sql, params, method === "all" ? "arrays" : "objects") }), { schema });
 }
