@@ -16,6 +16,14 @@ export interface DeployOutputs {
   adminToken: AccessToken;
   /** The first client token (the smoke test calls the gateway with it). */
   clientToken: AccessToken;
+  /** Where the origin's artifacts go: an S3 bucket (and its region) and the SSM prefix for their checksums. */
+  originArtifacts: OriginArtifactsTarget;
+}
+
+export interface OriginArtifactsTarget {
+  bucket: string;
+  region: string;
+  ssmPrefix: string;
 }
 
 type TfOutput = { value: unknown; sensitive?: boolean };
@@ -65,5 +73,15 @@ export function parseTerraformOutputs(json: string): DeployOutputs {
     workerSecrets: strMap("worker_secrets"),
     adminToken: token(value("admin_access_token"), "admin_access_token"),
     clientToken: token(clients[firstClient], `client_access_tokens.${firstClient}`),
+    originArtifacts: artifactsTarget(value("origin_artifacts")),
   };
+}
+
+function artifactsTarget(v: unknown): OriginArtifactsTarget {
+  const o = (v ?? {}) as Record<string, unknown>;
+  for (const k of ["bucket", "region", "ssm_prefix"]) {
+    if (typeof o[k] !== "string" || o[k] === "") throw new Error(`Terraform output "origin_artifacts.${k}" must be a non-empty string.`);
+  }
+  if (!String(o.ssm_prefix).startsWith("/")) throw new Error('Terraform output "origin_artifacts.ssm_prefix" must start with "/".');
+  return { bucket: String(o.bucket), region: String(o.region), ssmPrefix: String(o.ssm_prefix) };
 }
