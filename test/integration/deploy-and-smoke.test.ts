@@ -54,6 +54,7 @@ function outputs(overrides: Record<string, unknown> = {}): string {
     },
     admin_access_token: { client_id: "admin.access", client_secret: "admin-access-secret-never-printed" },
     client_access_tokens: { default: { client_id: "c1.access", client_secret: "client-access-secret-never-printed" } },
+    origin_artifacts: { bucket: "breakwater-artifacts-123456789012", region: "us-east-1", ssm_prefix: "/breakwater/artifacts" },
     ...overrides,
   };
   return JSON.stringify(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { sensitive: /secret|token/.test(k), type: "x", value: v }])));
