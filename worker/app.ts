@@ -89,7 +89,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
     const dialect = dialectForPath(rawTarget(c.req.url).path);
     const requestId = c.get("requestId");
     if (err instanceof GatewayError) {
-      return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
+      return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param, code: err.code });
     }
     // Anything else is our bug or a misconfiguration: log it, tell the caller nothing about internals.
     logEvent("error", { msg: err instanceof ConfigError ? err.message : "unhandled error", requestId, error: String(err) });

@@ -42,6 +42,8 @@ export interface SpendRow {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheCreationInputTokens: number;
+  /** Images made (image models, priced per image); absent for token-priced calls. */
+  images?: number;
   /** USD. */
   cost: number;
   latencyMs: number | null;

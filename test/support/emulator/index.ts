@@ -57,6 +57,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     accessKeyId: opts.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
     secretAccessKey: opts.secretAccessKey ?? DEFAULT_SECRET_ACCESS_KEY,
     region: opts.region ?? DEFAULT_REGION,
+    // Stability's image models live in us-west-2 only; the gateway signs their calls for that region.
+    otherRegions: opts.otherRegions ?? ["us-west-2"],
     ...(opts.bearerToken !== undefined ? { bearerToken: opts.bearerToken } : {}),
     latencyMs: opts.latencyMs ?? 0,
     ...rulesFrom(settings, DEFAULT_KNOWN_BETAS),

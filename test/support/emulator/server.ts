@@ -133,6 +133,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     body: parsed.ok ? parsed.value : null,
     signatureValid: auth.signatureValid,
     auth: auth.auth,
+    ...(auth.region ? { region: auth.region } : {}),
     status: 0,
   };
   state.requests.push(recorded);
