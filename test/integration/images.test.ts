@@ -236,7 +236,7 @@ describe("POST /v1/images/edits (multipart)", () => {
       "stability-erase": {},
       "stability-outpaint": { left: "200", prompt: "more sea" },
       "stability-creative-upscale": { prompt: "crisp" },
-      "stability-conservative-upscale": { prompt: "crisp" },
+      "stability-upscale": { prompt: "crisp" },
       "stability-fast-upscale": {},
     };
     for (const [model, fields] of Object.entries(minimal)) {
@@ -357,6 +357,29 @@ describe("Rockport's Nova Canvas operations", () => {
     expect(((await both.json()) as { error: { param: string } }).error.param).toBe("mask_prompt");
     const notImage = await post("/v1/images/background-removal", { image: "data:image/png;base64,aGVsbG8gd29ybGQ=" });
     expect(notImage.status).toBe(400);
+  });
+});
+
+describe("Rockport's smoke-test requests", () => {
+  it("nova-canvas 512x512 answers b64_json; bad inputs to each Nova Canvas operation and edit are 400s; old sidecar paths 404", async () => {
+    const gen = await post("/v1/images/generations", { model: "nova-canvas", prompt: "a solid red circle on white background", n: 1, size: "512x512" });
+    expect(gen.status).toBe(200);
+    expect(JSON.stringify(await gen.json())).toContain("b64_json");
+    const style = await post("/v1/images/generations", { model: "nova-canvas", prompt: "a red circle", n: 1, size: "99x99", textToImageParams: { style: "PHOTOREALISM" } });
+    expect(style.status).toBe(400);
+    for (const model of ["stability-remove-background", "stability-inpaint"]) {
+      const f = new FormData();
+      f.set("model", model);
+      f.set("image", new Blob([]), "null");
+      expect((await postForm(f)).status).toBe(400);
+    }
+    expect((await post("/v1/images/variations", { images: ["invalid"], prompt: "test prompt with enough characters to pass" })).status).toBe(400);
+    expect((await post("/v1/images/background-removal", { image: "invalid" })).status).toBe(400);
+    expect((await post("/v1/images/outpaint", { image: "invalid", prompt: "test", mask_prompt: "subject" })).status).toBe(400);
+    expect((await post("/v1/images/structure", { image: "invalid", prompt: "test" })).status).toBe(404);
+    const models = JSON.stringify(await (await fetch(`${stack.gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json());
+    for (const m of ["nova-canvas", "titan-image-v2", "stable-image-ultra", "stable-image-core", "stability-inpaint", "stability-upscale", "stability-structure"]) expect(models).toContain(`"${m}"`);
+    expect(imageCalls()).toHaveLength(1);
   });
 });
 

@@ -185,6 +185,6 @@ export const MODELS: readonly ModelRow[] = [
   { ...STABILITY_EDIT, name: "stability-erase", aliases: ["stability-erase-object"], displayName: "Stability Erase Object", bedrockId: "stability.stable-image-erase-object-v1:0", image: edit("erase", 0.04) },
   { ...STABILITY_EDIT, name: "stability-outpaint", displayName: "Stability Outpaint", bedrockId: "stability.stable-outpaint-v1:0", image: edit("outpaint", 0.04) },
   { ...STABILITY_EDIT, name: "stability-creative-upscale", displayName: "Stability Creative Upscale", bedrockId: "stability.stable-creative-upscale-v1:0", image: edit("creative-upscale", 0.06) },
-  { ...STABILITY_EDIT, name: "stability-conservative-upscale", displayName: "Stability Conservative Upscale", bedrockId: "stability.stable-conservative-upscale-v1:0", image: edit("conservative-upscale", 0.06) },
+  { ...STABILITY_EDIT, name: "stability-upscale", aliases: ["stability-conservative-upscale"], displayName: "Stability Conservative Upscale", bedrockId: "stability.stable-conservative-upscale-v1:0", image: edit("conservative-upscale", 0.06) },
   { ...STABILITY_EDIT, name: "stability-fast-upscale", displayName: "Stability Fast Upscale", bedrockId: "stability.stable-fast-upscale-v1:0", image: edit("fast-upscale", 0.04) },
 ];
