@@ -16,6 +16,7 @@ let client: OpenAI;
 /** The same stack judged at today's date (2026-12), when Nova Canvas and Titan Image v2 have retired. */
 let today: Gateway;
 
+const MASTER = "images-test-master-key-0123456789abcdef";
 const PNG = solidPng(64, 64, [200, 40, 40, 255]);
 const PNG_B64 = PNG.toString("base64");
 const DATA_URI = `data:image/png;base64,${PNG_B64}`;
@@ -23,7 +24,7 @@ const MASK = solidPng(64, 64, [255, 255, 255, 255]);
 
 beforeAll(async () => {
   // Serve the retiring models: judge their end of life as of a date before it.
-  stack = await startStack({ env: { MODEL_LIFECYCLE_DATE: "2026-06-01" } });
+  stack = await startStack({ env: { MODEL_LIFECYCLE_DATE: "2026-06-01", MASTER_KEY: MASTER } });
   key = await stack.createKey({ alias: "images" });
   client = new OpenAI({ apiKey: key, baseURL: `${stack.gateway.url}/v1`, maxRetries: 0 });
   const { MODEL_LIFECYCLE_DATE: _, ...env } = stack.gatewayEnv;
@@ -72,6 +73,9 @@ describe("POST /v1/images/generations", () => {
     expect(Number(row.cost)).toBe(0.16);
     expect(row.images).toBe(2);
     expect(row.status).toBe(200);
+    // The admin API's spend log says how many images the request made.
+    const logs = await fetch(`${stack.gateway.url}/spend/logs?request_id=${response.headers.get("request-id")}`, { headers: { authorization: `Bearer ${MASTER}` } });
+    expect(await logs.json()).toMatchObject([{ model: "sd3.5-large", images: 2, spend: 0.16 }]);
   });
 
   it("Stable Image Ultra and Core, by name and by Bedrock id; a seed advances per image", async () => {
@@ -162,7 +166,9 @@ describe("content filters (some arrive as HTTP 200)", () => {
   it("Nova refusing the prompt (HTTP 400) passes Bedrock's message on", async () => {
     const res = await post("/v1/images/generations", { model: "nova-canvas", prompt: "[[emu:blocked]] something" });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("blocked by our content filters");
+    const json = (await res.json()) as { error: { message: string; code: string } };
+    expect(json.error.message).toContain("blocked by our content filters");
+    expect(json.error.code).toBe("content_policy_violation");
   });
 
   it("Nova blocking every generated image (HTTP 200 with error) is a 400 content_policy_violation, billed nothing", async () => {

@@ -26,7 +26,8 @@ export interface StreamEnd {
 /** The caller's error dialect: how a Bedrock error reads to this client, and how its stream stays alive. */
 export interface ErrorDialect {
   name: Dialect;
-  map: (e: BedrockError) => { status: number; type: string; message: string };
+  /** `code` is sent only where the dialect sets one beyond the type (e.g. a content-filter refusal). */
+  map: (e: BedrockError) => { status: number; type: string; message: string; code?: string };
   /** Keep-alive bytes sent while a stream is silent. */
   ping: string;
 }
@@ -73,8 +74,13 @@ export interface UnitCallPlan<T = unknown> {
   kind: "units";
   route: string;
   model: ResolvedModel;
-  /** The upstream bodies, one InvokeModel call each, sent together (at most a handful). */
+  /** The upstream bodies, one InvokeModel call each (at most a handful). */
   bodies: Record<string, unknown>[];
+  /**
+   * How many calls may be in flight at once (default: all). Each call holds its own serialised body until it is
+   * signed and sent, so a plan with large bodies (uploaded images) sends them one at a time to keep memory flat.
+   */
+  parallel?: number;
   estimate: Estimate;
   dialect: ErrorDialect;
   read: (json: Record<string, unknown>) => UnitAnswer<T>;
@@ -119,18 +125,24 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
   await admit(c, plan.estimate);
   const s = c.get("services");
   const targets = s.router.targetsFor(plan.model);
-  const outcomes = await Promise.all(
-    plan.bodies.map((body) =>
-      invokeWithFailover({
-        targets,
-        op: "invoke",
-        body,
-        modelKey: plan.model.baseId,
-        memory: s.rejections,
-        onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: plan.model.requested }),
-      }),
-    ),
-  );
+  const call = (body: Record<string, unknown>) =>
+    invokeWithFailover({
+      targets,
+      op: "invoke",
+      body,
+      modelKey: plan.model.baseId,
+      memory: s.rejections,
+      onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: plan.model.requested }),
+    });
+  const outcomes: InvokeOutcome[] = new Array(plan.bodies.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < plan.bodies.length) {
+      const i = next++;
+      outcomes[i] = await call(plan.bodies[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.parallel ?? plan.bodies.length, plan.bodies.length)) }, lane));
   const first = outcomes[0];
   const meta: CallMeta = { route: plan.route, model: plan.model, stream: false, target: first?.target?.name ?? null, bedrockModel: first?.target?.modelId ?? plan.model.invokeId };
   // Every answer is read before deciding: images Bedrock made are billed even when another call failed.
@@ -186,7 +198,8 @@ function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<
   // Otherwise Bedrock's wording is kept: Claude Code's recovery logic matches on it.
   const message = outcome.unreachable ? UNREACHABLE : (mapped.message.split("\n\n")[0] ?? mapped.message);
   const type = outcome.unreachable ? "api_error" : mapped.type;
-  return finish(c, plan, meta, errorResponse(plan.dialect.name, status, message, { type, requestId: c.get("requestId") }), billed?.cost);
+  const code = outcome.unreachable ? undefined : mapped.code;
+  return finish(c, plan, meta, errorResponse(plan.dialect.name, status, message, { type, code, requestId: c.get("requestId") }), billed?.cost);
 }
 
 /**

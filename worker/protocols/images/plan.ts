@@ -11,6 +11,17 @@ export interface ImageCallPlan {
   answer: "nova" | "stability";
 }
 
+/** Above this much inline image data per body, the bodies of one request are sent one at a time (memory, not speed). */
+export const LARGE_BODY_IMAGE_BYTES = 4 * 1024 * 1024;
+
+/** The characters of text a body carries (its base64 images, essentially), without serialising it. */
+export function textBytes(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + textBytes(v), 0);
+  if (typeof value === "object" && value !== null) return Object.values(value).reduce((n: number, v) => n + textBytes(v), 0);
+  return 0;
+}
+
 /** Nova Canvas and Titan price premium quality and images over 1024 px on a side higher; others one flat price. */
 export function unitPrice(spec: ImageSpec, quality: "standard" | "premium", size: { width: number; height: number } | null): number {
   if (!spec.tiers) return spec.perImage;

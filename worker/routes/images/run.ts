@@ -2,8 +2,8 @@ import type { AppContext } from "../../context.ts";
 import type { ResolvedModel } from "../../models/catalog.ts";
 import { filterMessage, readImageAnswer, toOpenAIImages } from "../../protocols/images/answer.ts";
 import { ContentFilterError, ImageResponseError } from "../../protocols/images/errors.ts";
-import { dearestImage, type ImageCallPlan } from "../../protocols/images/plan.ts";
-import { OPENAI_DIALECT } from "../dialects.ts";
+import { dearestImage, LARGE_BODY_IMAGE_BYTES, textBytes, type ImageCallPlan } from "../../protocols/images/plan.ts";
+import { OPENAI_IMAGES_DIALECT } from "../dialects.ts";
 import { runCall, type UnitCallPlan } from "../pipeline.ts";
 
 /**
@@ -19,8 +19,9 @@ export function runImages(c: AppContext, route: string, model: ResolvedModel, pl
     route,
     model,
     bodies: plan.bodies,
+    parallel: plan.bodies.length > 1 && textBytes(plan.bodies[0]) > LARGE_BODY_IMAGE_BYTES ? 1 : undefined,
     estimate: { tokens: 0, cost: expected, worst: Math.max(expected, plan.count * dearestImage(spec)) },
-    dialect: OPENAI_DIALECT,
+    dialect: OPENAI_IMAGES_DIALECT,
     read: (json) => {
       const answer = readImageAnswer(plan.answer, json);
       const refusal = answer.filtered
