@@ -1,6 +1,7 @@
 // Images at the edge with the real `openai` client: generations for every family (Nova Canvas, Titan Image v2,
 // Stability), edits (multipart) for the thirteen Stability services and Nova Canvas, Rockport's Nova Canvas
 // operations, per-image billing and budgets, the content filters Bedrock answers with HTTP 200, and end of life.
+import { AwsClient } from "aws4fetch";
 import { eq } from "drizzle-orm";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -363,6 +364,30 @@ describe("Rockport's Nova Canvas operations", () => {
     expect(((await both.json()) as { error: { param: string } }).error.param).toBe("mask_prompt");
     const notImage = await post("/v1/images/background-removal", { image: "data:image/png;base64,aGVsbG8gd29ybGQ=" });
     expect(notImage.status).toBe(400);
+  });
+});
+
+describe("the emulator plays where and how Bedrock serves the image models", () => {
+  const signer = (region: string) => new AwsClient({ accessKeyId: "AKIDEMULATOR", secretAccessKey: "emulator-secret", service: "bedrock", region, retries: 0 });
+  const invoke = (region: string, id: string, body: unknown) =>
+    signer(region).fetch(`${stack.emulator.url}/model/${encodeURIComponent(id)}/invoke`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+  it("Nova Canvas only in us-east-1, Stability only in us-west-2 and its services only through us. profiles", async () => {
+    const nova = { taskType: "TEXT_IMAGE", textToImageParams: { text: "x" } };
+    expect((await invoke("us-east-1", "amazon.nova-canvas-v1:0", nova)).status).toBe(200);
+    expect((await invoke("us-west-2", "amazon.nova-canvas-v1:0", nova)).status).toBe(400);
+    expect((await invoke("us-east-1", "stability.stable-image-core-v1:1", { prompt: "x" })).status).toBe(400);
+    const onDemand = await invoke("us-west-2", "stability.stable-image-erase-object-v1:0", { image: PNG_B64 });
+    expect(onDemand.status).toBe(400);
+    expect(((await onDemand.json()) as { message: string }).message).toContain("inference profile");
+    expect((await invoke("us-west-2", "us.stability.stable-image-erase-object-v1:0", { image: PNG_B64 })).status).toBe(200);
+  });
+
+  it("refuses fields a model does not take, the way Bedrock's validator words it", async () => {
+    const res = await invoke("us-west-2", "stability.stable-image-core-v1:1", { prompt: "x", cfg_scale: 7 });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-amzn-errortype")).toMatch(/^ValidationException:/);
+    expect(((await res.json()) as { message: string }).message).toContain("extraneous key [cfg_scale]");
   });
 });
 
