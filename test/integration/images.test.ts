@@ -231,6 +231,22 @@ describe("POST /v1/images/edits (multipart)", () => {
     expect(imageCalls()[0]!.body).toEqual({ image: PNG_B64, mask: MASK.toString("base64"), prompt: "a sailing boat", grow_mask: 10, output_format: "png" });
   });
 
+  it("an OpenAI-style mask (transparent = change) reaches Stability as white = change", async () => {
+    const rows = Array.from({ length: 4 }, () => Buffer.from([0, ...[0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 255, 9, 9, 9, 255]]));
+    const { deflateSync, inflateSync } = await import("node:zlib");
+    const openaiMask = Buffer.from(solidPng(4, 4, [0, 0, 0, 255]));
+    // Replace the IDAT of a 4×4 RGBA PNG: left half transparent, right half opaque.
+    const idat = deflateSync(Buffer.concat(rows));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(idat.length);
+    const mask = Buffer.concat([openaiMask.subarray(0, 33), len, Buffer.from("IDAT"), idat, Buffer.alloc(4), openaiMask.subarray(-12)]);
+    await client.images.edit({ model: "stability-inpaint", image: await toFile(PNG, "p.png", { type: "image/png" }), mask: await toFile(mask, "m.png", { type: "image/png" }), prompt: "a boat" } as unknown as OpenAI.ImageEditParamsNonStreaming);
+    const sent = Buffer.from((imageCalls()[0]!.body as { mask: string }).mask, "base64");
+    expect(sent[25]).toBe(0); // greyscale
+    const gray = inflateSync(sent.subarray(41, 41 + sent.readUInt32BE(33)));
+    expect([...gray.subarray(0, 5)]).toEqual([0, 255, 255, 0, 0]);
+  });
+
   it("every one of the thirteen Stability services answers with its minimal fields", async () => {
     const minimal: Record<string, Record<string, string>> = {
       "stability-structure": { prompt: "a castle" },

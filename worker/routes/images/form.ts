@@ -11,6 +11,8 @@ export interface EditForm {
   fields: Fields;
   images: InputImage[];
   mask: InputImage | null;
+  /** The mask's bytes as uploaded (for a provider whose masks read differently). */
+  maskBytes: Uint8Array | null;
 }
 
 const IMAGE_PARTS = new Set(["image", "image[]", "style_image"]);
@@ -37,6 +39,7 @@ export async function readEditForm(req: Request, maxBytes: number): Promise<Edit
   const images: InputImage[] = [];
   const styleImages: InputImage[] = [];
   let mask: InputImage | null = null;
+  let maskBytes: Uint8Array | null = null;
   const parts: [string, string | File][] = [];
   form.forEach((value, name) => parts.push([name, value as string | File]));
   for (const [name, value] of parts) {
@@ -53,8 +56,9 @@ export async function readEditForm(req: Request, maxBytes: number): Promise<Edit
     if (name === "mask") {
       if (mask) throw new ImageInputError("mask", "'mask' was sent more than once.");
       mask = image;
+      maskBytes = bytes;
     } else if (name === "style_image") styleImages.push(image);
     else images.push(image);
   }
-  return { fields, images: [...images, ...styleImages], mask };
+  return { fields, images: [...images, ...styleImages], mask, maskBytes };
 }

@@ -7,7 +7,10 @@ import type { ResolvedModel } from "../../models/catalog.ts";
 import { ImageInputError } from "../../protocols/images/errors.ts";
 import type { Fields } from "../../protocols/images/fields.ts";
 import { novaBackgroundRemoval, novaEdit, novaGeneration, novaOutpaint, novaVariation } from "../../protocols/images/nova.ts";
+import { stabilityMaskFrom } from "../../protocols/images/mask.ts";
+import { uploadedImage } from "../../protocols/images/sniff.ts";
 import { stabilityEdit, stabilityGeneration } from "../../protocols/images/stability.ts";
+import { bytesToBase64 } from "../../util/base64.ts";
 import { readJsonBody } from "../body.ts";
 import { wrongRoute } from "../model-route.ts";
 import { resolveModelForKey } from "../resolve-model.ts";
@@ -37,7 +40,12 @@ export async function imageEdits(c: AppContext): Promise<Response> {
   const form = await readEditForm(c.req.raw, maxBytes);
   const model = imageModel(c, form.fields);
   const spec = model.row.image!;
-  if (spec.family === "stability-edit") return runImages(c, "/v1/images/edits", model, stabilityEdit(form.fields, form.images, form.mask, spec, model.requested));
+  if (spec.family === "stability-edit") {
+    // An OpenAI-style mask (transparent = change) becomes Stability's (white = change); an opaque one is kept.
+    const converted = form.maskBytes ? await stabilityMaskFrom(form.maskBytes) : null;
+    const mask = converted ? uploadedImage(converted, bytesToBase64(converted), "mask") : form.mask;
+    return runImages(c, "/v1/images/edits", model, stabilityEdit(form.fields, form.images, mask, spec, model.requested));
+  }
   if (spec.family === "nova-canvas") return runImages(c, "/v1/images/edits", model, novaEdit(form.fields, form.images, form.mask, spec, model.requested));
   throw new ImageInputError("model", `model: ${model.requested} makes images from text only; call it through /v1/images/generations.`);
 }
