@@ -194,15 +194,28 @@ describe("content filters (some arrive as HTTP 200)", () => {
     await expect(client.images.generate({ model: "stable-image-core", prompt: "[[emu:blocked]] a harbour" })).rejects.toMatchObject({ status: 400, code: "content_policy_violation" });
   });
 
-  it("a Bedrock error on one of n Stability calls answers the error and bills the images made", async () => {
+  it("a Bedrock error on one of n Stability calls answers the images that were made, billed for those only", async () => {
     const k = await stack.createKey({ alias: "half" });
     stack.emulator.script({ match: { modelId: "stability.stable-image-core-v1:1" }, http: { status: 429, errorType: "ThrottlingException", message: "Too many requests, please wait before trying again." } });
     const res = await post("/v1/images/generations", { model: "stable-image-core", prompt: "a harbour", n: 2 }, k);
-    expect(res.status).toBe(429);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(1);
     expect(res.headers.get("x-litellm-response-cost")).toBe("0.04");
     const [row] = await stack.waitForSpendRows("half", 1);
     expect(row!.images).toBe(1);
     expect(Number(row!.cost)).toBe(0.04);
+  });
+
+  it("when every call fails, Bedrock's error is the answer (429 in OpenAI's shape), billed nothing", async () => {
+    const k = await stack.createKey({ alias: "throttled" });
+    stack.emulator.script({ match: { modelId: "stability.stable-image-core-v1:1" }, times: 3, http: { status: 429, errorType: "ThrottlingException", message: "Too many requests, please wait before trying again." } });
+    const res = await post("/v1/images/generations", { model: "stable-image-core", prompt: "a harbour", n: 3 }, k);
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "rate_limit_error", message: "Too many requests, please wait before trying again." });
+    const [row] = await stack.waitForSpendRows("throttled", 1);
+    expect(row!.status).toBe(429);
+    expect(Number(row!.cost)).toBe(0);
+    expect(row!.images).toBe(0);
   });
 });
 

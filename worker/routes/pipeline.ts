@@ -1,8 +1,9 @@
-// The one call pipeline every native chat route runs (DESIGN §10): admit through the meter → call Bedrock with
+// The one call pipeline every native model route runs (DESIGN §10): admit through the meter → call Bedrock with
 // failover → translate the answer back → settle exactly once. A route supplies only its protocol pieces (a
 // `CallPlan`): the upstream body its pure translator built, the estimate to reserve, how to read usage, how to
 // translate a JSON answer and a stream, and the error dialect. Adding a route is a plan builder and two pure
-// functions, not a third copy of this sequence.
+// functions, not a third copy of this sequence. Calls priced per unit made (images) give a `UnitCallPlan` instead:
+// several bodies, a reader that counts units, and a unit price in place of token usage.
 import type { BedrockError } from "../bedrock/errors.ts";
 import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
 import { defer, type AppContext } from "../context.ts";
@@ -140,16 +141,19 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
     while (next < plan.bodies.length) {
       const i = next++;
       outcomes[i] = await call(plan.bodies[i]!);
+      // Throttled or refused: do not start the rest (they would most likely fare the same).
+      if (!outcomes[i]!.ok) next = plan.bodies.length;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.parallel ?? plan.bodies.length, plan.bodies.length)) }, lane));
   const first = outcomes[0];
+  const done = outcomes.filter((o) => o !== undefined);
   const meta: CallMeta = { route: plan.route, model: plan.model, stream: false, target: first?.target?.name ?? null, bedrockModel: first?.target?.modelId ?? plan.model.invokeId };
-  // Every answer is read before deciding: images Bedrock made are billed even when another call failed.
+  // Every answer is read before deciding: what Bedrock made is delivered and billed even when another call failed.
   const units: T[] = [];
   let refusal: GatewayError | undefined;
   let unreadable: GatewayError | undefined;
-  for (const o of outcomes) {
+  for (const o of done) {
     if (!o.ok) continue;
     try {
       const answer = plan.read((await o.res.json()) as Record<string, unknown>);
@@ -160,8 +164,11 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
     }
   }
   const cost = plan.price(units.length);
-  const failure = outcomes.find((o): o is Extract<InvokeOutcome, { ok: false }> => !o.ok);
-  if (failure) return failed(c, plan, meta, failure, { cost, units: units.length });
+  const failure = done.find((o): o is Extract<InvokeOutcome, { ok: false }> => !o.ok);
+  // Nothing made: the upstream error is the answer. Some made: they are the answer (fewer than asked, as when a
+  // content filter blocks some), and the failure is logged.
+  if (failure && units.length === 0) return failed(c, plan, meta, failure, { cost, units: 0 });
+  if (failure) logEvent("warn", { msg: "some calls of a multi-call request failed; answering what was made", requestId: c.get("requestId"), made: units.length, asked: plan.bodies.length, error: failure.error.name });
   const problem = units.length === 0 ? (refusal ?? unreadable) : undefined;
   if (problem) {
     recordSpend(c, meta, problem.status, NO_USAGE, { cost, units: 0 });

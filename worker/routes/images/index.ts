@@ -17,7 +17,6 @@ import { resolveModelForKey } from "../resolve-model.ts";
 import { readEditForm } from "./form.ts";
 import { runImages } from "./run.ts";
 
-
 function imageModel(c: AppContext, fields: Fields, fallback?: string): ResolvedModel {
   const name = fields.model ?? fallback;
   if (typeof name !== "string" || name === "") throw new ImageInputError("model", "'model' is required.");
