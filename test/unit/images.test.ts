@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Catalog } from "../../worker/models/catalog.ts";
 import { MODELS, type ImageSpec } from "../../worker/models/catalog-data.ts";
-import { readImageAnswer, toOpenAIImages } from "../../worker/protocols/images/answer.ts";
+import { filterMessage, readImageAnswer, toOpenAIImages } from "../../worker/protocols/images/answer.ts";
 import { novaBackgroundRemoval, novaEdit, novaGeneration, novaOutpaint, novaVariation } from "../../worker/protocols/images/nova.ts";
 import { dearestImage, unitPrice } from "../../worker/protocols/images/plan.ts";
 import { inlineImage, sniffImage, uploadedImage } from "../../worker/protocols/images/sniff.ts";
@@ -51,6 +51,13 @@ describe("Nova Canvas and Titan", () => {
     expect(plan.count).toBe(3);
     expect(plan.unitPrice).toBe(0.08); // premium, over 1024 px
     expect(plan.answer).toBe("nova");
+  });
+
+  it("imageGenerationConfig passes through; its size, count and quality are checked and priced like OpenAI's", () => {
+    const plan = novaGeneration({ prompt: "x", imageGenerationConfig: { width: 1280, height: 1280, numberOfImages: 2, quality: "premium", cfgScale: 3 } }, spec("nova-canvas"), "nova-canvas");
+    expect(plan.bodies[0]).toMatchObject({ imageGenerationConfig: { width: 1280, height: 1280, numberOfImages: 2, quality: "premium", cfgScale: 3 } });
+    expect([plan.count, plan.unitPrice]).toEqual([2, 0.08]);
+    expect(param(() => novaGeneration({ prompt: "x", imageGenerationConfig: { numberOfImages: 9 } }, spec("nova-canvas"), "nova-canvas"))).toBe("n");
   });
 
   it("size rules: Nova's divisibility and ratio, Titan's presets", () => {
@@ -160,6 +167,8 @@ describe("answers", () => {
     expect(readImageAnswer("stability", { finish_reasons: ["Inference error"], images: ["x"] })).toEqual({ images: [], failed: "Inference error" });
     expect(() => readImageAnswer("stability", { images: [42] })).toThrow(/unreadable/);
     expect(toOpenAIImages(["a", "b"], 7)).toEqual({ created: 7, data: [{ b64_json: "a" }, { b64_json: "b" }] });
+    expect(filterMessage("Filter reason: output image")).toBe("The request was blocked by the model's content filter (output image). Adjust the prompt and try again.");
+    expect(filterMessage("Filter reason: input image")).toContain("Adjust the input image");
   });
 });
 

@@ -46,7 +46,7 @@ export function readImageAnswer(kind: "nova" | "stability", json: unknown): Imag
 export function filterMessage(reason: string): string {
   if (reason.startsWith("Filter reason")) {
     const what = reason.replace(/^Filter reason:\s*/, "");
-    return `The request was blocked by the model's content filter (${what}). Adjust the ${what === "prompt" ? "prompt" : what} and try again.`;
+    return `The request was blocked by the model's content filter (${what}). Adjust the ${what === "input image" ? "input image" : "prompt"} and try again.`;
   }
   return reason;
 }

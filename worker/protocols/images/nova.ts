@@ -64,8 +64,8 @@ export function novaGeneration(req: Fields, spec: ImageSpec, model: string): Ima
   refuseUnknown(req, titan ? GENERATE_FIELDS.titan : GENERATE_FIELDS.nova, model);
   checkResponseFormat(req);
   const prompt = reqString(req, "prompt", limits.prompt);
-  const quality = readQuality(req) ?? "standard";
   const extraConfig = optObject(req, "imageGenerationConfig") ?? {};
+  const quality = readQuality(req) ?? (extraConfig.quality === "premium" ? "premium" : "standard");
   const n = readN({ n: extraConfig.numberOfImages ?? req.n }, spec.maxN, model);
   const size = readSize(req) ?? (typeof extraConfig.width === "number" && typeof extraConfig.height === "number" ? { width: extraConfig.width, height: extraConfig.height } : { width: 1024, height: 1024 });
   checkNovaSize(size, spec, model);
