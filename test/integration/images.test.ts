@@ -329,6 +329,9 @@ describe("POST /v1/images/edits (multipart)", () => {
     ["an image over 10 MB", () => form([["model", "stability-erase"], ["image", png("big.png", Buffer.concat([PNG, Buffer.alloc(11 * 1024 * 1024)]))]]), "image"],
     ["a file part the endpoint does not know", () => form([["model", "stability-erase"], ["image", png()], ["extra", png()]]), "extra"],
     ["no model", () => form([["image", png()]]), "model"],
+    ["n that is not a number", () => form([["model", "stability-inpaint"], ["image", png()], ["prompt", "x"], ["n", "two"]]), "n"],
+    ["a GIF", () => form([["model", "stability-erase"], ["image", new Blob([Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;")], { type: "image/gif" })]]), "image"],
+    ["the same field twice", () => form([["model", "stability-inpaint"], ["image", png()], ["prompt", "x"], ["prompt", "y"]]), "prompt"],
   ];
   for (const [what, make, param] of badForms) {
     it(`400 for ${what}`, async () => {
@@ -343,6 +346,10 @@ describe("POST /v1/images/edits (multipart)", () => {
   it("a JSON body is a 415; a broken multipart body a 400; a huge one a 413", async () => {
     const json = await post("/v1/images/edits", { model: "stability-erase" });
     expect(json.status).toBe(415);
+    // An unknown model is the catalog's 404 (listing what exists), in OpenAI's shape.
+    const unknown = await postForm(form([["model", "stability-nope"], ["image", png()]]));
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: "model", message: expect.stringContaining("stability-inpaint") });
     const broken = await fetch(`${stack.gateway.url}/v1/images/edits`, {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=xyz" },
@@ -352,6 +359,15 @@ describe("POST /v1/images/edits (multipart)", () => {
     expect(((await broken.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
     const huge = await postForm(form([["model", "stability-erase"], ["image", png("huge.png", Buffer.alloc(19_000_000))]]));
     expect(huge.status).toBe(413);
+    // The same without a declared length (chunked): counted while read, refused at the cap.
+    const body = await new Response(form([["model", "stability-erase"], ["image", png("huge.png", Buffer.alloc(19_000_000))]])).blob();
+    const chunked = await fetch(`${stack.gateway.url}/v1/images/edits`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": (await new Response(form([])).headers.get("content-type")) ?? "" },
+      body: body.stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
     expect(imageCalls()).toHaveLength(0);
   });
 });
