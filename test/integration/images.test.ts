@@ -40,6 +40,7 @@ beforeEach(() => stack.emulator.reset());
 const imageCalls = () => stack.emulator.requests.filter((r) => r.operation === "InvokeModel");
 const kind = (b64: string) => {
   const head = Buffer.from(b64.slice(0, 16), "base64");
+  if (head.subarray(0, 4).toString("latin1") === "RIFF" && head.subarray(8, 12).toString("latin1") === "WEBP") return "webp";
   return head[0] === 0x89 && head[1] === 0x50 ? "png" : head[0] === 0xff && head[1] === 0xd8 ? "jpeg" : "other";
 };
 
@@ -225,6 +226,7 @@ describe("POST /v1/images/edits (multipart)", () => {
       .edit({ model: "stability-search-replace", image: await toFile(PNG, "photo.png", { type: "image/png" }), prompt: "a red vintage car", search_prompt: "the bicycle", n: 2 } as unknown as OpenAI.ImageEditParamsNonStreaming)
       .withResponse();
     expect(r.data).toHaveLength(2);
+    expect(kind(r.data![0]!.b64_json!)).toBe("png");
     expect(response.headers.get("x-litellm-response-cost")).toBe("0.08");
     const calls = imageCalls();
     expect(calls).toHaveLength(2);
@@ -273,7 +275,7 @@ describe("POST /v1/images/edits (multipart)", () => {
       "stability-outpaint": { left: "200", prompt: "more sea" },
       "stability-creative-upscale": { prompt: "crisp" },
       "stability-upscale": { prompt: "crisp" },
-      "stability-fast-upscale": {},
+      "stability-fast-upscale": { output_format: "webp" },
     };
     for (const [model, fields] of Object.entries(minimal)) {
       const form = new FormData();
@@ -282,7 +284,9 @@ describe("POST /v1/images/edits (multipart)", () => {
       for (const [k, v] of Object.entries(fields)) form.set(k, v);
       const res = await postForm(form);
       expect(res.status, `${model}: ${await res.clone().text()}`).toBe(200);
-      expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(1);
+      const data = ((await res.json()) as { data: { b64_json: string }[] }).data;
+      expect(data).toHaveLength(1);
+      expect(kind(data[0]!.b64_json)).toBe(fields.output_format ?? "png");
     }
     // Style transfer takes two images: the picture and the style (two `image[]` parts, as images.edit sends a list).
     await client.images.edit({ model: "stability-style-transfer", image: [await toFile(PNG, "a.png", { type: "image/png" }), await toFile(MASK, "b.png", { type: "image/png" })], prompt: "in this style" } as unknown as OpenAI.ImageEditParamsNonStreaming);

@@ -1,5 +1,5 @@
-// Real, small image files for the image models' answers: PNGs of a solid colour (zlib from node, CRC-checked chunks)
-// and a baseline JPEG of mid-grey. Any decoder opens them; they are a few hundred bytes, so n × images stays cheap.
+// Real, small image files for the image models' answers: PNGs and lossless WebPs of a solid colour (PNG: zlib from
+// node, CRC-checked chunks) and a baseline JPEG of mid-grey. Any decoder opens them; they are a few hundred bytes, so n × images stays cheap.
 import { deflateSync } from "node:zlib";
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -54,6 +54,41 @@ export function greyJpeg(): Buffer {
     0x3f, // "00" then padding ones
     0xff, 0xd9,
   ]);
+}
+
+/**
+ * A width × height lossless WebP (VP8L) of one colour: no transforms, no colour cache, and five prefix codes of one
+ * symbol each (green, red, blue, alpha, distance), so every pixel costs zero bits after the header.
+ */
+export function solidWebp(width: number, height: number, [r, g, b, a]: [number, number, number, number]): Buffer {
+  const bits: number[] = [];
+  const put = (value: number, count: number) => {
+    for (let i = 0; i < count; i++) bits.push((value >> i) & 1); // VP8L packs least significant bit first
+  };
+  put(width - 1, 14);
+  put(height - 1, 14);
+  put(a < 255 ? 1 : 0, 1); // alpha used
+  put(0, 3); // version
+  put(0, 1); // no transform
+  put(0, 1); // no colour cache
+  put(0, 1); // no meta prefix codes
+  for (const symbol of [g, r, b, a]) {
+    put(1, 1); // simple code
+    put(0, 1); // one symbol
+    put(1, 1); // of 8 bits
+    put(symbol, 8);
+  }
+  put(1, 1), put(0, 1), put(0, 1), put(0, 1); // distance: one 1-bit symbol, 0
+  const data = Buffer.alloc(1 + Math.ceil(bits.length / 8));
+  data[0] = 0x2f; // VP8L signature
+  bits.forEach((bit, i) => (data[1 + (i >> 3)]! |= bit << (i & 7)));
+  const padded = data.length % 2 ? Buffer.concat([data, Buffer.alloc(1)]) : data;
+  const u32 = (n: number) => {
+    const x = Buffer.alloc(4);
+    x.writeUInt32LE(n);
+    return x;
+  };
+  return Buffer.concat([Buffer.from("RIFF"), u32(4 + 8 + padded.length), Buffer.from("WEBP"), Buffer.from("VP8L"), u32(data.length), padded]);
 }
 
 /** A colour from a string (the prompt), so different prompts visibly give different images. */

@@ -11,7 +11,7 @@
 // Where the models live: Nova Canvas only in us-east-1, Stability only in us-west-2 (the credential scope's region);
 // the Stability image services only through their `us.` inference profiles.
 import { validation } from "./errors.ts";
-import { colourOf, greyJpeg, solidPng } from "./image-files.ts";
+import { colourOf, greyJpeg, solidPng, solidWebp } from "./image-files.ts";
 import type { ModelFamily } from "./models.ts";
 
 export type ImageModelFamily = Extract<ModelFamily, "nova-canvas" | "titan-image" | "stability-image">;
@@ -143,8 +143,9 @@ export function answerStability(baseId: string, body: unknown): { status: number
   const all = textOf(body);
   if (all.includes("[[emu:blocked]]")) return { status: 200, body: { seeds: [seed], finish_reasons: ["Filter reason: prompt"], images: [] } };
   if (all.includes("[[emu:blocked-output]]")) return { status: 200, body: { seeds: [seed], finish_reasons: ["Filter reason: output image"], images: [] } };
-  // SD3.5 answers JPEG unless told otherwise (Rockport's observation); WebP is answered as PNG bytes (no encoder here).
+  // SD3.5 answers JPEG unless told otherwise (Rockport's observation).
   const format = body.output_format ?? (/sd3/.test(baseId) ? "jpeg" : "png");
-  const file = format === "jpeg" ? greyJpeg() : solidPng(SIDE, SIDE, colourOf(String(body.prompt ?? baseId) + seed));
+  const colour = colourOf(String(body.prompt ?? baseId) + seed);
+  const file = format === "jpeg" ? greyJpeg() : format === "webp" ? solidWebp(SIDE, SIDE, colour) : solidPng(SIDE, SIDE, colour);
   return { status: 200, body: { seeds: [seed], finish_reasons: [null], images: [b64(file)] } };
 }
