@@ -91,6 +91,9 @@ describe("Nova Canvas and Titan", () => {
     expect(param(() => novaEdit({ prompt: "a sofa" }, [img()], null, nova, "nova-canvas"))).toBe("mask");
     expect(param(() => novaEdit({ prompt: "a sofa", mask_prompt: "x" }, [img()], mask, nova, "nova-canvas"))).toBe("mask_prompt");
     expect(param(() => novaEdit({ prompt: "a sofa", mask_prompt: "x" }, [], null, nova, "nova-canvas"))).toBe("image");
+    const webp = uploadedImage(new Uint8Array(Buffer.from("RIFF\0\0\0\0WEBPVP8L", "latin1")), "UklGRg==", "image");
+    expect(param(() => novaEdit({ prompt: "a sofa", mask_prompt: "x" }, [webp], null, nova, "nova-canvas"))).toBe("image");
+    expect(param(() => novaEdit({ prompt: "a sofa", mask_prompt: "x" }, [img(), img()], null, nova, "nova-canvas"))).toBe("image");
   });
 
   it("Rockport's operations build IMAGE_VARIATION, BACKGROUND_REMOVAL (no config) and OUTPAINTING bodies", () => {

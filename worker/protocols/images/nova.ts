@@ -104,6 +104,11 @@ export function novaEdit(req: Fields, images: InputImage[], mask: InputImage | n
   checkResponseFormat(req);
   const image = images[0];
   if (!image) throw new ImageInputError("image", "'image' is required: the picture to edit.");
+  if (images.length > 1) throw new ImageInputError("image", `${model} edits one image; ${images.length} were sent.`);
+  // Nova Canvas reads PNG and JPEG only.
+  for (const [what, img] of [["image", image], ["mask", mask]] as const) {
+    if (img && img.format === "webp") throw new ImageInputError(what, `'${what}' is a WebP image; ${model} takes PNG or JPEG.`);
+  }
   const prompt = reqString(req, "prompt", NOVA.prompt);
   const maskPrompt = optString(req, "mask_prompt", NOVA.prompt) ?? optString(req, "maskPrompt", NOVA.prompt);
   if (!mask && !maskPrompt) throw new ImageInputError("mask", "Nova Canvas edits need a 'mask' image or a 'mask_prompt' naming what to change.");
