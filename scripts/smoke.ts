@@ -4,7 +4,7 @@
 //   BREAKWATER_ACCESS_CLIENT_ID / _SECRET                 Access service token for admin paths (the admin CLI's)
 //   SMOKE_API_KEY                                         a key to test with; otherwise BREAKWATER_MASTER_KEY makes
 //   BREAKWATER_MASTER_KEY                                 a short-lived one and deletes it at the end
-//   SMOKE_MODEL (claude-haiku-4-5), SMOKE_IMAGE_MODEL (nova-canvas), SMOKE_VIDEO_MODEL (nova-reel)
+//   SMOKE_MODEL (claude-haiku-4-5), SMOKE_IMAGE_MODEL (stable-image-core), SMOKE_VIDEO_MODEL (nova-reel)
 // `--skip-video` leaves out the video job (it is billed: about $0.48 for 6 seconds of Nova Reel).
 import { runSmoke } from "./lib/deploy/smoke-checks.ts";
 
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     apiKey: env.SMOKE_API_KEY || undefined,
     masterKey: env.BREAKWATER_MASTER_KEY || undefined,
     chatModel: env.SMOKE_MODEL || "claude-haiku-4-5",
-    imageModel: env.SMOKE_IMAGE_MODEL || "nova-canvas",
+    // Nova Canvas reached its end of life (2026-09-30); Stable Image Core is served at the edge.
+    imageModel: env.SMOKE_IMAGE_MODEL || "stable-image-core",
     videoModel: env.SMOKE_VIDEO_MODEL || "nova-reel",
     skipVideo: process.argv.includes("--skip-video"),
     log: (line) => console.log(line),

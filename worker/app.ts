@@ -10,6 +10,7 @@ import { chatCompletions } from "./routes/chat.ts";
 import { countTokens } from "./routes/count-tokens.ts";
 import { embeddings } from "./routes/embeddings.ts";
 import { health } from "./routes/health.ts";
+import { imageBackgroundRemoval, imageEdits, imageGenerations, imageOutpaint, imageVariations } from "./routes/images/index.ts";
 import { messages } from "./routes/messages.ts";
 import { meterScope } from "./routes/metering.ts";
 import { listModels } from "./routes/models.ts";
@@ -79,6 +80,11 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
   app.get("/v1/models", listModels);
   app.post("/v1/chat/completions", chatCompletions);
   app.post("/v1/embeddings", embeddings);
+  app.post("/v1/images/generations", imageGenerations);
+  app.post("/v1/images/edits", imageEdits);
+  app.post("/v1/images/variations", imageVariations);
+  app.post("/v1/images/background-removal", imageBackgroundRemoval);
+  app.post("/v1/images/outpaint", imageOutpaint);
   app.on(["GET", "POST"], "/v1/videos/generations", videoRoute);
   app.get("/v1/videos/generations/:id", videoRoute);
   app.get("/v1/videos/health", videoRoute);
@@ -89,7 +95,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
     const dialect = dialectForPath(rawTarget(c.req.url).path);
     const requestId = c.get("requestId");
     if (err instanceof GatewayError) {
-      return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
+      return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param, code: err.code });
     }
     // Anything else is our bug or a misconfiguration: log it, tell the caller nothing about internals.
     logEvent("error", { msg: err instanceof ConfigError ? err.message : "unhandled error", requestId, error: String(err) });

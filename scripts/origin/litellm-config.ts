@@ -32,7 +32,8 @@ export function renderLitellmConfig(originModels: readonly OriginModel[], geoPre
   };
   for (const row of catalog.models) {
     const resolved = catalog.resolve(row.name)!;
-    entry(row.name, `bedrock/${resolved.invokeId}`, null, null, row.api === "embedding" ? "embedding" : null);
+    const mode = row.api === "embedding" ? "embedding" : row.api === "image" ? (row.image?.edit ? "image_edit" : "image_generation") : null;
+    entry(row.name, `bedrock/${resolved.invokeId}`, row.region ?? null, null, mode);
   }
   for (const m of originModels) entry(m.name, m.model, m.region ?? null, m.price ?? null, null);
   lines.push(

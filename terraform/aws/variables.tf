@@ -73,6 +73,8 @@ variable "worker_bedrock" {
     inference_profiles = list(string)
     profile_models     = list(string)
     direct_models      = list(string)
+    pinned_profiles    = list(string)
+    pinned_models      = list(string)
   })
 }
 

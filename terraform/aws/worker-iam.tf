@@ -10,6 +10,10 @@ locals {
     [for id in var.worker_bedrock.profile_models : "arn:${local.partition}:bedrock:*::foundation-model/${id}"],
     # Models called directly by their base id, in this region (Converse-only models, embeddings, CountTokens).
     [for id in var.worker_bedrock.direct_models : "arn:${local.partition}:bedrock:${var.region}::foundation-model/${id}"],
+    # Models Bedrock serves in one region only (the image models: Stability in us-west-2, Nova Canvas in us-east-1),
+    # called in that region whatever var.region is; exact ids, any region.
+    [for id in var.worker_bedrock.pinned_profiles : "arn:${local.partition}:bedrock:*:${local.account_id}:inference-profile/${id}"],
+    [for id in var.worker_bedrock.pinned_models : "arn:${local.partition}:bedrock:*::foundation-model/${id}"],
   )
 }
 

@@ -48,4 +48,19 @@ describe("Deno entry", () => {
     const row = (await stack.spendRows()).find((r) => r.keyAlias === "deno-user")!;
     expect(row.outputTokens).toBe(final.usage.output_tokens);
   });
+
+  it("serves an image edit (multipart upload, mask conversion with the platform's streams) like the Worker", async () => {
+    const { solidPng } = await import("../support/emulator/image-files.ts");
+    const form = new FormData();
+    form.set("model", "stability-erase");
+    form.append("image", new Blob([new Uint8Array(solidPng(8, 8, [9, 9, 9, 255]))], { type: "image/png" }));
+    form.append("mask", new Blob([new Uint8Array(solidPng(8, 8, [0, 0, 0, 0]))], { type: "image/png" }));
+    const res = await fetch(`${deno.url}/v1/images/edits`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(1);
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen).toMatchObject({ modelId: "us.stability.stable-image-erase-object-v1:0", region: "us-west-2", signatureValid: true });
+    // The fully transparent mask arrived converted: a greyscale PNG (colour type 0), not the RGBA upload.
+    expect(Buffer.from((seen.body as { mask: string }).mask, "base64")[25]).toBe(0);
+  });
 });

@@ -143,13 +143,13 @@ describe("npm run deploy", () => {
     const tables = await pg.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public'");
     expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(["api_keys", "spend_logs"]));
 
-    // The smoke test ran against the gateway: what exists passes, image and video are reported as not served.
+    // The smoke test ran against the gateway: what exists passes (images are served at the edge), video is reported as not served.
     expect(output).toMatch(/PASS\s+health/);
     expect(output).toMatch(/PASS\s+auth: no key is refused/);
     expect(output).toMatch(/PASS\s+models/);
     expect(output).toMatch(/PASS\s+Messages streaming/);
     expect(output).toMatch(/PASS\s+Chat Completions streaming/);
-    expect(output).toMatch(/NOT SERVED\s+image/);
+    expect(output).toMatch(/PASS\s+image \(stable-image-core\)/);
     expect(output).toMatch(/NOT SERVED\s+video submit and status/);
     expect(output).toMatch(/PASS\s+admin: the test key is deleted/);
 

@@ -338,7 +338,7 @@ describe("aws4fetch and raw HTTP", () => {
       },
       { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "us-east-1" },
     );
-    expect(outcome).toEqual({ auth: "sigv4", signatureValid: true, error: null });
+    expect(outcome).toEqual({ auth: "sigv4", signatureValid: true, error: null, region: "us-east-1" });
   });
 
   it("knows every Bedrock-shaped model family, with or without a geo prefix, and nothing else", async () => {

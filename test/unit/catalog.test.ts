@@ -63,6 +63,12 @@ describe("model catalog", () => {
         expect(seen.has(n), n).toBe(false);
         seen.add(n);
       }
+      if (m.api === "image") {
+        // Priced per image, never by tokens: a region to call it in and a price above zero.
+        expect(m.image?.perImage, m.name).toBeGreaterThan(0);
+        expect(m.region, m.name).toMatch(/^us-(east|west)-[12]$/);
+        continue;
+      }
       expect(m.price.input).toBeGreaterThan(0);
       if (m.api === "embedding") expect(m.embedding).toBeDefined();
       else expect(m.price.output).toBeGreaterThanOrEqual(m.price.input);

@@ -33,7 +33,7 @@ function workerArns(geo: string, region: string, account: string): string[] {
   const expr = String(local(tf, "aws", "worker_bedrock_arns")).replace(/#[^\n]*\n/g, "");
   const lists = bedrockCatalogFile(MODELS).worker_by_geo[geo]! as unknown as Record<string, string[]>;
   const parts = [...expr.matchAll(/\[for id in var\.worker_bedrock\.(\w+) : "([^"]+)"\]/g)];
-  expect(parts.map((p) => p[1]).sort()).toEqual(["direct_models", "inference_profiles", "profile_models"]);
+  expect(parts.map((p) => p[1]).sort()).toEqual(["direct_models", "inference_profiles", "pinned_models", "pinned_profiles", "profile_models"]);
   expect(expr.replace(/\[for id in var\.worker_bedrock\.\w+ : "[^"]+"\]/g, "").replace(/\s|,/g, "")).toBe("${concat()}");
   return parts.flatMap(([, list, template]) =>
     lists[list!]!.map((id) =>
@@ -58,9 +58,11 @@ describe("the Worker's Bedrock permissions", () => {
       for (const row of MODELS) {
         const r = catalog.resolve(row.name)!;
         // InvokeModel / Converse target: a profile ARN in this region, or the model's own ARN here.
+        // A model Bedrock serves in one region only is called there.
+        const home = row.region ?? region;
         const target = r.invokeId === r.baseId
-          ? `arn:aws:bedrock:${region}::foundation-model/${r.baseId}`
-          : `arn:aws:bedrock:${region}:${account}:inference-profile/${r.invokeId}`;
+          ? `arn:aws:bedrock:${home}::foundation-model/${r.baseId}`
+          : `arn:aws:bedrock:${home}:${account}:inference-profile/${r.invokeId}`;
         // A profile routes to the model in any region of its geography; CountTokens names the base model here.
         const model = `arn:aws:bedrock:us-west-2::foundation-model/${r.baseId}`;
         const base = `arn:aws:bedrock:${region}::foundation-model/${r.baseId}`;

@@ -58,8 +58,20 @@ export class TargetRouter {
   targetsFor(model: ResolvedModel): Target[] {
     // A client that names an exact Bedrock id gets exactly that id, in the default place.
     const specs = model.explicitId ? undefined : (this.opts.targets[model.row.name] ?? this.opts.targets["*"]);
-    if (!specs?.length) return [this.target({}, model.invokeId)];
+    if (!specs?.length) return [this.target(this.homeOf(model), model.invokeId)];
     return specs.map((s) => this.target(s, this.modelIdFor(s, model)));
+  }
+
+  /**
+   * Where a model that Bedrock serves in one region only (the catalog's `region`) is called: that region's public
+   * endpoint, or, when BEDROCK_ENDPOINT sends every call elsewhere (an emulator, a VPC endpoint), that endpoint,
+   * signed for the model's region.
+   */
+  private homeOf(model: ResolvedModel): TargetSpec {
+    const region = model.row.region;
+    if (!region || region === this.opts.region) return {};
+    const defaultEndpoint = `https://bedrock-runtime.${this.opts.region}.amazonaws.com`;
+    return this.opts.endpoint === defaultEndpoint ? { region } : { region, endpoint: this.opts.endpoint };
   }
 
   /** The default client, for calls that need no failover (count-tokens). */

@@ -251,7 +251,7 @@ export interface SpendLogFilter {
 }
 
 /** A spend-log row as read back: what the gateway writes (`SpendRow`), with `stream` nullable in the table. */
-export type SpendLogEntry = Omit<SpendRow, "stream"> & { stream: boolean | null };
+export type SpendLogEntry = Omit<SpendRow, "stream" | "images"> & { stream: boolean | null; images: number | null };
 
 /** Spend-log rows matching every given filter, newest first. */
 export async function querySpendLogs(db: AnyPgDatabase, f: SpendLogFilter): Promise<SpendLogEntry[]> {
@@ -266,6 +266,7 @@ export async function querySpendLogs(db: AnyPgDatabase, f: SpendLogFilter): Prom
       outputTokens: spendLogs.outputTokens,
       cacheReadInputTokens: spendLogs.cacheReadInputTokens,
       cacheCreationInputTokens: spendLogs.cacheCreationInputTokens,
+      images: spendLogs.images,
       cost: spendLogs.cost,
       latencyMs: spendLogs.latencyMs,
       status: spendLogs.status,

@@ -42,6 +42,8 @@ export interface SpendRow {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheCreationInputTokens: number;
+  /** Images made (image models, priced per image); absent for token-priced calls. */
+  images?: number;
   /** USD. */
   cost: number;
   latencyMs: number | null;
@@ -160,19 +162,19 @@ export async function writeSpend(db: AnyPgDatabase, rows: SpendRow[]): Promise<v
       SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS r(
         request_id text, key_id uuid, key_alias text, model text, bedrock_model text,
         input_tokens integer, output_tokens integer, cache_read_input_tokens integer,
-        cache_creation_input_tokens integer, cost numeric, latency_ms integer, status integer,
+        cache_creation_input_tokens integer, images integer, cost numeric, latency_ms integer, status integer,
         stream boolean, target text, start_time timestamptz, end_time timestamptz
       )
     ),
     inserted AS (
       INSERT INTO spend_logs (
         request_id, key_id, key_alias, model, bedrock_model,
-        input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
+        input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens, images,
         cost, latency_ms, status, stream, target, start_time, end_time
       )
       SELECT
         i.request_id, k.id, i.key_alias, i.model, i.bedrock_model,
-        i.input_tokens, i.output_tokens, i.cache_read_input_tokens, i.cache_creation_input_tokens,
+        i.input_tokens, i.output_tokens, i.cache_read_input_tokens, i.cache_creation_input_tokens, i.images,
         i.cost, i.latency_ms, i.status, i.stream, i.target, i.start_time, i.end_time
       FROM input i
       LEFT JOIN api_keys k ON k.id = i.key_id
@@ -201,6 +203,7 @@ function toSpendJson(r: SpendRow) {
     output_tokens: int4(r.outputTokens),
     cache_read_input_tokens: int4(r.cacheReadInputTokens),
     cache_creation_input_tokens: int4(r.cacheCreationInputTokens),
+    images: r.images === undefined ? null : int4(r.images),
     cost: Number.isFinite(r.cost) && r.cost > 0 ? r.cost : 0,
     latency_ms: r.latencyMs === null ? null : int4(r.latencyMs),
     status: int4(r.status),

@@ -78,6 +78,8 @@ export const spendLogs = pgTable(
     outputTokens: integer("output_tokens").notNull().default(0),
     cacheReadInputTokens: integer("cache_read_input_tokens").notNull().default(0),
     cacheCreationInputTokens: integer("cache_creation_input_tokens").notNull().default(0),
+    /** Images made, for models priced per image (null for token-priced requests). */
+    images: integer("images"),
     cost: numeric("cost", { precision: 20, scale: 10 }).notNull().default("0"),
     latencyMs: integer("latency_ms"),
     status: integer("status").notNull(),

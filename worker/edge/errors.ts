@@ -40,15 +40,17 @@ export class GatewayError extends Error {
     readonly headers?: Record<string, string>,
     /** OpenAI's `param`: the request field at fault, when there is one. */
     readonly param?: string,
+    /** OpenAI's `code` when it differs from the type (e.g. `content_policy_violation`). */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
 
-export function errorBody(dialect: Dialect, status: number, message: string, type?: string, requestId?: string, param?: string) {
+export function errorBody(dialect: Dialect, status: number, message: string, type?: string, requestId?: string, param?: string, code?: string) {
   if (dialect === "openai") {
     const t = type ?? OPENAI_TYPE[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
-    return { error: { message, type: t, param: param ?? null, code: t } };
+    return { error: { message, type: t, param: param ?? null, code: code ?? t } };
   }
   const t = type ?? ANTHROPIC_TYPE[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
   return { type: "error", error: { type: t, message }, ...(requestId ? { request_id: requestId } : {}) };
@@ -58,11 +60,11 @@ export function errorResponse(
   dialect: Dialect,
   status: number,
   message: string,
-  opts: { type?: string; requestId?: string; headers?: Record<string, string>; param?: string } = {},
+  opts: { type?: string; requestId?: string; headers?: Record<string, string>; param?: string; code?: string } = {},
 ): Response {
   const headers = new Headers({ "content-type": "application/json" });
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers.set(k, v);
-  return new Response(JSON.stringify(errorBody(dialect, status, message, opts.type, opts.requestId, opts.param)), { status, headers });
+  return new Response(JSON.stringify(errorBody(dialect, status, message, opts.type, opts.requestId, opts.param, opts.code)), { status, headers });
 }
 
 /** The dialect implied by a path; used before any handler has run (firewall, auth). */

@@ -14,6 +14,12 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/models": ["GET"],
   "/v1/chat/completions": ["POST"],
   "/v1/embeddings": ["POST"],
+  // Images (worker/routes/images/): OpenAI's generations and edits, and Rockport's Nova Canvas operations.
+  "/v1/images/generations": ["POST"],
+  "/v1/images/edits": ["POST"],
+  "/v1/images/variations": ["POST"],
+  "/v1/images/background-removal": ["POST"],
+  "/v1/images/outpaint": ["POST"],
   // Admin API (master key only; see worker/routes/admin/).
   "/key/generate": ["POST"],
   "/key/update": ["POST"],
@@ -58,6 +64,9 @@ export interface PatternRoute {
 }
 export const PATTERN_ROUTES: readonly PatternRoute[] = [{ pattern: VIDEO_JOB_PATH, prefix: "/v1/videos/generations/", methods: ["GET"] }];
 
+/** The most multipart upload that still fits Bedrock's 25,000,000-byte body once base64-encoded. */
+export const EDIT_UPLOAD_MAX = 18_000_000;
+
 export const MAX_PATH_LENGTH = 256;
 export const MAX_QUERY_LENGTH = 1024;
 
@@ -97,5 +106,7 @@ export function checkRoute(method: string, url: string): string {
 export function bodyLimitFor(path: string, modelCallMax: number): number {
   if (path.startsWith("/key/") || path.startsWith("/spend/") || path.startsWith("/ui/") || path.startsWith("/origin/")) return 64 * 1024;
   if (path === "/v1/embeddings") return Math.min(modelCallMax, 8 * 1024 * 1024);
+  // Uploads turn into base64 (+33 %) inside a Bedrock body capped at 25,000,000 bytes.
+  if (path === "/v1/images/edits") return Math.min(modelCallMax, EDIT_UPLOAD_MAX);
   return modelCallMax;
 }

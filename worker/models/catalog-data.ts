@@ -6,7 +6,7 @@
 // (`anthropic.claude-<family>-<major>-<minor>`, no date, no `:0`) and the price that of the same tier. Check them with
 // `aws bedrock list-foundation-models` / `list-inference-profiles` before relying on them in production.
 
-export type ModelApi = "anthropic" | "converse" | "embedding";
+export type ModelApi = "anthropic" | "converse" | "embedding" | "image";
 
 /** What a Converse model accepts, so the OpenAI translator refuses (400) what the model would otherwise reject. */
 export interface ConverseSupport {
@@ -24,6 +24,33 @@ export interface ConverseSupport {
 }
 
 export type EmbeddingFamily = "titan-v2" | "cohere-v3" | "cohere-v4";
+
+/** Which request/response shape an image model speaks (worker/protocols/images/). */
+export type ImageFamily = "nova-canvas" | "titan-image" | "stability-generate" | "stability-edit";
+
+/** The thirteen Stability AI image services (edit, control, upscale), each with its own required fields. */
+export type StabilityService =
+  | "structure" | "sketch" | "style-transfer" | "style-guide" | "remove-background" | "search-replace" | "search-recolor"
+  | "inpaint" | "erase" | "outpaint" | "creative-upscale" | "conservative-upscale" | "fast-upscale";
+
+/** What an image model accepts and costs. Prices are USD per image (Bedrock bills images, not tokens). */
+export interface ImageSpec {
+  family: ImageFamily;
+  /** Stability edit models: which service. */
+  service?: StabilityService;
+  /** Price of one image at the default quality and size. */
+  perImage: number;
+  /** Nova Canvas: premium quality, and images over 1024 px on a side, cost more. */
+  tiers?: { premium: number; large: number; largePremium: number };
+  /** Most images one request may ask for (`n`). */
+  maxN: number;
+  /** Exact sizes accepted ("WxH"); omitted = the family's rule (Nova: 320–4096, ÷16; Stability: any, mapped to an aspect ratio). */
+  sizes?: readonly string[];
+  /** Takes an input image on `/v1/images/generations` (SD3.5's image-to-image mode). */
+  imageToImage?: boolean;
+  /** Served by `/v1/images/edits` (multipart) rather than `/v1/images/generations`. */
+  edit?: boolean;
+}
 
 export interface Price {
   input: number;
@@ -58,6 +85,17 @@ export interface ModelRow {
   converse?: ConverseSupport;
   /** Embedding models: which request/response shape the model speaks. */
   embedding?: EmbeddingFamily;
+  /** Image models: shape, limits and price per image. */
+  image?: ImageSpec;
+  /** The one AWS region Bedrock serves this model in (called there unless BEDROCK_TARGETS says otherwise). */
+  region?: string;
+  /** Always called through this inference-profile prefix, whatever BEDROCK_GEO_PREFIX says (Stability's `us.` services). */
+  profile?: string;
+  /**
+   * What happens after `endOfLife`: "successor" (default) serves requests with the successor; "refuse" answers a 400
+   * naming it, for models whose successor takes different parameters (image models).
+   */
+  afterEndOfLife?: "successor" | "refuse";
   contextWindow: number;
   maxOutput: number;
   /** RFC 3339 date the model was released, for `/v1/models`. */
@@ -68,6 +106,19 @@ export interface ModelRow {
   successor?: string;
   verified?: boolean;
 }
+
+const NO_TOKENS = { input: 0, output: 0 } as const;
+// Image models: no context, no token prices; each row states its region and what one image costs.
+const IMAGE = { api: "image", geos: [], price: NO_TOKENS, contextWindow: 0, maxOutput: 0, afterEndOfLife: "refuse" } as const;
+// Rockport's prices for the Stability services (its README); stdapi's list disagrees on the upscales (MEDIA_ORIGIN §2.1).
+const STABILITY_EDIT = { ...IMAGE, region: "us-west-2", profile: "us", released: "2025-09-16", verified: false } as const;
+const edit = (service: StabilityService, perImage: number) => ({ family: "stability-edit", service, perImage, maxN: 5, edit: true }) as const;
+// Titan Image Generator v2's preset sizes (width x height).
+const TITAN_SIZES = [
+  "1024x1024", "768x768", "512x512", "768x1152", "384x576", "1152x768", "576x384", "768x1280", "384x640", "1280x768", "640x384",
+  "896x1152", "448x576", "1152x896", "576x448", "768x1408", "384x704", "1408x768", "704x384", "640x1408", "320x704", "1408x640",
+  "704x320", "1152x640", "1173x640",
+] as const;
 
 const ALL_GEOS = ["us", "eu", "apac", "jp", "au", "ca", "global"] as const;
 const OPUS = { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25, cacheWrite1h: 10 } as const;
@@ -115,4 +166,25 @@ export const MODELS: readonly ModelRow[] = [
   { name: "cohere-embed-english-v3", embedding: "cohere-v3", displayName: "Cohere Embed English v3", bedrockId: "cohere.embed-english-v3", api: "embedding", geos: [], price: { input: 0.1, output: 0 }, contextWindow: 512, maxOutput: 0, released: "2023-11-02" },
   { name: "cohere-embed-multilingual-v3", embedding: "cohere-v3", displayName: "Cohere Embed Multilingual v3", bedrockId: "cohere.embed-multilingual-v3", api: "embedding", geos: [], price: { input: 0.1, output: 0 }, contextWindow: 512, maxOutput: 0, released: "2023-11-02" },
   { name: "cohere-embed-v4", embedding: "cohere-v4", displayName: "Cohere Embed v4", bedrockId: "cohere.embed-v4:0", api: "embedding", geos: [], price: { input: 0.12, output: 0 }, contextWindow: 128_000, maxOutput: 0, released: "2025-04-15", verified: false },
+  // ---- Images (OpenAI /v1/images/*), InvokeModel with each family's native body; priced per image ----------------
+  // Nova Canvas and Titan Image v2 retire on the dates Rockport recorded (MEDIA_ORIGIN §1); neither has a same-shape
+  // successor on Bedrock, so a request after the date is refused with a 400 naming the nearest text-to-image model.
+  { ...IMAGE, name: "nova-canvas", displayName: "Amazon Nova Canvas", bedrockId: "amazon.nova-canvas-v1:0", region: "us-east-1", image: { family: "nova-canvas", perImage: 0.04, tiers: { premium: 0.06, large: 0.06, largePremium: 0.08 }, maxN: 5 }, released: "2024-12-03", endOfLife: "2026-09-30", successor: "stable-image-core" },
+  { ...IMAGE, name: "titan-image-v2", displayName: "Amazon Titan Image Generator v2", bedrockId: "amazon.titan-image-generator-v2:0", region: "us-west-2", image: { family: "titan-image", perImage: 0.01, tiers: { premium: 0.012, large: 0.01, largePremium: 0.012 }, maxN: 5, sizes: TITAN_SIZES }, released: "2024-08-06", endOfLife: "2026-06-30", successor: "stable-image-core", verified: false },
+  { ...IMAGE, name: "sd3.5-large", displayName: "Stable Diffusion 3.5 Large", bedrockId: "stability.sd3-5-large-v1:0", region: "us-west-2", image: { family: "stability-generate", perImage: 0.08, maxN: 5, imageToImage: true }, released: "2024-12-19" },
+  { ...IMAGE, name: "stable-image-ultra", displayName: "Stable Image Ultra", bedrockId: "stability.stable-image-ultra-v1:1", region: "us-west-2", image: { family: "stability-generate", perImage: 0.14, maxN: 5 }, released: "2024-12-19" },
+  { ...IMAGE, name: "stable-image-core", displayName: "Stable Image Core", bedrockId: "stability.stable-image-core-v1:1", region: "us-west-2", image: { family: "stability-generate", perImage: 0.04, maxN: 5 }, released: "2024-12-19" },
+  { ...STABILITY_EDIT, name: "stability-structure", displayName: "Stability Control Structure", bedrockId: "stability.stable-image-control-structure-v1:0", image: edit("structure", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-sketch", displayName: "Stability Control Sketch", bedrockId: "stability.stable-image-control-sketch-v1:0", image: edit("sketch", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-style-transfer", displayName: "Stability Style Transfer", bedrockId: "stability.stable-style-transfer-v1:0", image: edit("style-transfer", 0.06) },
+  { ...STABILITY_EDIT, name: "stability-style-guide", displayName: "Stability Style Guide", bedrockId: "stability.stable-image-style-guide-v1:0", image: edit("style-guide", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-remove-background", displayName: "Stability Remove Background", bedrockId: "stability.stable-image-remove-background-v1:0", image: edit("remove-background", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-search-replace", displayName: "Stability Search and Replace", bedrockId: "stability.stable-image-search-replace-v1:0", image: edit("search-replace", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-search-recolor", displayName: "Stability Search and Recolor", bedrockId: "stability.stable-image-search-recolor-v1:0", image: edit("search-recolor", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-inpaint", displayName: "Stability Inpaint", bedrockId: "stability.stable-image-inpaint-v1:0", image: edit("inpaint", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-erase", aliases: ["stability-erase-object"], displayName: "Stability Erase Object", bedrockId: "stability.stable-image-erase-object-v1:0", image: edit("erase", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-outpaint", displayName: "Stability Outpaint", bedrockId: "stability.stable-outpaint-v1:0", image: edit("outpaint", 0.04) },
+  { ...STABILITY_EDIT, name: "stability-creative-upscale", displayName: "Stability Creative Upscale", bedrockId: "stability.stable-creative-upscale-v1:0", image: edit("creative-upscale", 0.06) },
+  { ...STABILITY_EDIT, name: "stability-upscale", aliases: ["stability-conservative-upscale"], displayName: "Stability Conservative Upscale", bedrockId: "stability.stable-conservative-upscale-v1:0", image: edit("conservative-upscale", 0.06) },
+  { ...STABILITY_EDIT, name: "stability-fast-upscale", displayName: "Stability Fast Upscale", bedrockId: "stability.stable-fast-upscale-v1:0", image: edit("fast-upscale", 0.04) },
 ];

@@ -15,6 +15,8 @@ export interface ResolvedModel {
   explicitId: boolean;
   /** Set when the name asked for has reached its end of life and `row` is its successor. */
   retired?: { name: string; endOfLife: string };
+  /** Set when the model has reached its end of life and is not served by its successor (`afterEndOfLife: "refuse"`). */
+  ended?: { endOfLife: string; successor: string };
 }
 
 /** Where a model stands in its life on Bedrock, for `/v1/models` and response headers. */
@@ -64,8 +66,9 @@ export class Catalog {
     const of = (pick: (m: ModelRow) => boolean) => models.filter(pick).map((m) => m.name);
     this.groupMap = {
       "all-claude": of((m) => m.api === "anthropic"),
-      "all-chat": of((m) => m.api !== "embedding"),
+      "all-chat": of((m) => m.api === "anthropic" || m.api === "converse"),
       "all-embeddings": of((m) => m.api === "embedding"),
+      "all-images": of((m) => m.api === "image"),
       "all-models": of(() => true),
     };
     for (const row of models) {
@@ -95,6 +98,10 @@ export class Catalog {
     if (named) {
       // A model past its end of life is served by its successor (as Rockport's aliases did), said in a header.
       const life = this.lifecycle(named);
+      if (life?.retired && named.afterEndOfLife === "refuse") {
+        const invokeId = this.opts.bedrockIds?.[named.name] ?? this.profileId(named);
+        return { requested, row: named, invokeId, baseId: invokeId.replace(GEO_PREFIX, ""), impliedBetas, explicitId: false, ended: { endOfLife: life.endOfLife, successor: life.successor } };
+      }
       const row = life?.retired ? this.successorOf(named) : named;
       const override = this.opts.bedrockIds?.[row.name];
       const invokeId = override ?? this.profileId(row);
@@ -156,6 +163,7 @@ export class Catalog {
   }
 
   private profileId(row: ModelRow): string {
+    if (row.profile) return `${row.profile}.${row.bedrockId}`;
     const geo = this.opts.geoPrefix;
     return geo && row.geos.includes(geo) ? `${geo}.${row.bedrockId}` : row.bedrockId;
   }

@@ -18,6 +18,7 @@ import { OPENAI_DIALECT } from "./dialects.ts";
 import { fetchImages } from "./image-download.ts";
 import { lifecycleHeaders } from "./lifecycle.ts";
 import { runCall, type CallPlan } from "./pipeline.ts";
+import { wrongRoute } from "./model-route.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 
 /** When an OpenAI client sets no max_tokens: Bedrock needs one, and a modest default keeps reservations sane. */
@@ -47,7 +48,7 @@ export async function chatCompletions(c: AppContext): Promise<Response> {
   const unsupported = checkUnsupported(raw as unknown as OpenAIChatRequest);
   if (unsupported) throw new TranslationError(unsupported.param, unsupported.message);
   const model = resolveModelForKey(c, req.model);
-  if (model.row.api === "embedding") throw new TranslationError("model", `model: ${req.model} is an embedding model; call it through /v1/embeddings.`);
+  if (model.row.api === "embedding" || model.row.api === "image") throw wrongRoute(req.model, model.row);
 
   const common: ChatCommon = {
     raw,

@@ -9,6 +9,7 @@ import { encodeBase64Utf8 } from "../util/base64.ts";
 import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { admit } from "./metering.ts";
+import { wrongRoute } from "./model-route.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 
 /**
@@ -22,6 +23,7 @@ export async function countTokens(c: AppContext): Promise<Response> {
   const req = validate(CountTokensRequest, raw);
   const model = resolveModelForKey(c, req.model);
   if (model.row.api === "embedding") throw new GatewayError(400, `model: ${req.model} is an embedding model; it has no messages to count.`, "invalid_request_error");
+  if (model.row.api === "image") throw wrongRoute(req.model, model.row);
   if (model.row.api === "converse") return countConverseTokens(c, raw, model);
 
   // Drop what Bedrock is known to refuse for this model, as the messages route does.

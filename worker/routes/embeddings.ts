@@ -2,10 +2,11 @@ import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
 import type { AppContext } from "../context.ts";
 import { errorResponse } from "../edge/errors.ts";
 import { assembleEmbeddings, planEmbeddings, type BedrockEmbeddingResponse } from "../protocols/embeddings/openai.ts";
-import { toOpenAIError, TranslationError } from "../protocols/openai/errors.ts";
+import { toOpenAIError } from "../protocols/openai/errors.ts";
 import { EmbeddingsRequest } from "../protocols/openai/schema.ts";
 import { logEvent } from "../util/log.ts";
 import { readJsonBody, validate } from "./body.ts";
+import { wrongRoute } from "./model-route.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 import { admit, requestBytes, withMeterHeaders } from "./metering.ts";
 import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
@@ -24,7 +25,7 @@ export async function embeddings(c: AppContext): Promise<Response> {
   const req = validate(EmbeddingsRequest, raw);
   const model = resolveModelForKey(c, req.model);
   if (model.row.api !== "embedding" || !model.row.embedding) {
-    throw new TranslationError("model", `model: ${req.model} is not an embedding model; call it through /v1/chat/completions.`);
+    throw wrongRoute(req.model, model.row);
   }
   const plan = planEmbeddings(raw, model.row.embedding);
   await admit(c, worstCase(requestBytes(c, raw), 0, model.row.price));

@@ -17,6 +17,7 @@ import { applyContentGuard, keyGuardrail } from "./content-policy.ts";
 import { ANTHROPIC_DIALECT } from "./dialects.ts";
 import { fetchImages } from "./image-download.ts";
 import { lifecycleHeaders } from "./lifecycle.ts";
+import { wrongRoute } from "./model-route.ts";
 import { runCall, type CallPlan } from "./pipeline.ts";
 import { resolveModelForKey } from "./resolve-model.ts";
 
@@ -51,7 +52,7 @@ export async function messages(c: AppContext): Promise<Response> {
     case "converse":
       return runCall(c, conversePlan(c, common));
     default:
-      throw new GatewayError(400, `model: ${req.model} is an embedding model; call it through /v1/embeddings.`, "invalid_request_error");
+      throw wrongRoute(req.model, model.row);
   }
 }
 

@@ -1,12 +1,13 @@
-// The one call pipeline every native chat route runs (DESIGN §10): admit through the meter → call Bedrock with
+// The one call pipeline every native model route runs (DESIGN §10): admit through the meter → call Bedrock with
 // failover → translate the answer back → settle exactly once. A route supplies only its protocol pieces (a
 // `CallPlan`): the upstream body its pure translator built, the estimate to reserve, how to read usage, how to
 // translate a JSON answer and a stream, and the error dialect. Adding a route is a plan builder and two pure
-// functions, not a third copy of this sequence.
+// functions, not a third copy of this sequence. Calls priced per unit made (images) give a `UnitCallPlan` instead:
+// several bodies, a reader that counts units, and a unit price in place of token usage.
 import type { BedrockError } from "../bedrock/errors.ts";
 import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
 import { defer, type AppContext } from "../context.ts";
-import { errorResponse, type Dialect } from "../edge/errors.ts";
+import { errorResponse, GatewayError, type Dialect } from "../edge/errors.ts";
 import type { TokenUsage } from "../meter/cost.ts";
 import type { RequestEstimate } from "../meter/estimate.ts";
 import type { Estimate } from "../meter/key-state.ts";
@@ -14,7 +15,7 @@ import type { ResolvedModel } from "../models/catalog.ts";
 import { withPings } from "../protocols/anthropic/keepalive.ts";
 import { logEvent } from "../util/log.ts";
 import { admit, withMeterHeaders } from "./metering.ts";
-import { recordSpend, withTarget, type CallMeta } from "./spend.ts";
+import { recordSpend, withTarget, type Billed, type CallMeta } from "./spend.ts";
 
 /** How a stream's translator reports its end: what was generated, and whether it finished. */
 export interface StreamEnd {
@@ -26,7 +27,8 @@ export interface StreamEnd {
 /** The caller's error dialect: how a Bedrock error reads to this client, and how its stream stays alive. */
 export interface ErrorDialect {
   name: Dialect;
-  map: (e: BedrockError) => { status: number; type: string; message: string };
+  /** `code` is sent only where the dialect sets one beyond the type (e.g. a content-filter refusal). */
+  map: (e: BedrockError) => { status: number; type: string; message: string; code?: string };
   /** Keep-alive bytes sent while a stream is silent. */
   ping: string;
 }
@@ -57,9 +59,46 @@ export interface CallPlan {
   responseHeaders?: Record<string, string>;
 }
 
+/** One JSON answer of a unit-priced call, read by the route: the units (images) it made, or why it made none. */
+export interface UnitAnswer<T> {
+  units: T[];
+  /** Why fewer units came back than asked for, as a client error (a content filter answering HTTP 200). */
+  refusal?: GatewayError;
+}
+
+/**
+ * A call billed per unit made (images) rather than by tokens: JSON in and out, never streamed, possibly several
+ * InvokeModel calls for one request (Stability makes one image per call, so `n` images are n calls). The meter
+ * reserves `estimate` (n × the unit price) before any call; the request settles once, at the units that came back.
+ */
+export interface UnitCallPlan<T = unknown> {
+  kind: "units";
+  route: string;
+  model: ResolvedModel;
+  /** The upstream bodies, one InvokeModel call each (at most a handful). */
+  bodies: Record<string, unknown>[];
+  /**
+   * How many calls may be in flight at once (default: all). Each call holds its own serialised body until it is
+   * signed and sent, so a plan with large bodies (uploaded images) sends them one at a time to keep memory flat.
+   */
+  parallel?: number;
+  estimate: Estimate;
+  dialect: ErrorDialect;
+  read: (json: Record<string, unknown>) => UnitAnswer<T>;
+  /** What `count` units cost (USD). */
+  price: (count: number) => number;
+  /** The units made → the client's JSON. */
+  respond: (units: T[]) => unknown;
+  responseHeaders?: Record<string, string>;
+}
+
+/** What the pipeline's ends need from any plan: the error dialect and the extra response headers. */
+type PlanEnds = Pick<CallPlan, "dialect" | "responseHeaders">;
+
 const UNREACHABLE = "The model service could not be reached. Please retry.";
 
-export async function runCall(c: AppContext, plan: CallPlan): Promise<Response> {
+export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>): Promise<Response> {
+  if ("kind" in plan) return runUnits(c, plan);
   await admit(c, plan.estimate);
   const body = plan.prepare ? await plan.prepare(plan.body) : plan.body;
   const outcome = await callBedrock(c, plan, body);
@@ -83,6 +122,64 @@ export async function runCall(c: AppContext, plan: CallPlan): Promise<Response> 
   return streamed(c, plan, meta, outcome.body);
 }
 
+async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Response> {
+  await admit(c, plan.estimate);
+  const s = c.get("services");
+  const targets = s.router.targetsFor(plan.model);
+  const call = (body: Record<string, unknown>) =>
+    invokeWithFailover({
+      targets,
+      op: "invoke",
+      body,
+      modelKey: plan.model.baseId,
+      memory: s.rejections,
+      onRetry: (why) => logEvent("warn", { msg: why, requestId: c.get("requestId"), model: plan.model.requested }),
+    });
+  const outcomes: InvokeOutcome[] = new Array(plan.bodies.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < plan.bodies.length) {
+      const i = next++;
+      outcomes[i] = await call(plan.bodies[i]!);
+      // Throttled or refused: do not start the rest (they would most likely fare the same).
+      if (!outcomes[i]!.ok) next = plan.bodies.length;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.parallel ?? plan.bodies.length, plan.bodies.length)) }, lane));
+  const first = outcomes[0];
+  const done = outcomes.filter((o) => o !== undefined);
+  const meta: CallMeta = { route: plan.route, model: plan.model, stream: false, target: first?.target?.name ?? null, bedrockModel: first?.target?.modelId ?? plan.model.invokeId };
+  // Every answer is read before deciding: what Bedrock made is delivered and billed even when another call failed.
+  const units: T[] = [];
+  let refusal: GatewayError | undefined;
+  let unreadable: GatewayError | undefined;
+  for (const o of done) {
+    if (!o.ok) continue;
+    try {
+      const answer = plan.read((await o.res.json()) as Record<string, unknown>);
+      units.push(...answer.units);
+      refusal ??= answer.refusal;
+    } catch (e) {
+      unreadable ??= e instanceof GatewayError ? e : new GatewayError(502, "The model service returned an unreadable answer.", "server_error");
+    }
+  }
+  const cost = plan.price(units.length);
+  const failure = done.find((o): o is Extract<InvokeOutcome, { ok: false }> => !o.ok);
+  // Nothing made: the upstream error is the answer. Some made: they are the answer (fewer than asked, as when a
+  // content filter blocks some), and the failure is logged.
+  if (failure && units.length === 0) return failed(c, plan, meta, failure, { cost, units: 0 });
+  if (failure) logEvent("warn", { msg: "some calls of a multi-call request failed; answering what was made", requestId: c.get("requestId"), made: units.length, asked: plan.bodies.length, error: failure.error.name });
+  const problem = units.length === 0 ? (refusal ?? unreadable) : undefined;
+  if (problem) {
+    recordSpend(c, meta, problem.status, NO_USAGE, { cost, units: 0 });
+    return finish(c, plan, meta, errorResponse(plan.dialect.name, problem.status, problem.message, { type: problem.type, code: problem.code, requestId: c.get("requestId") }), cost);
+  }
+  recordSpend(c, meta, 200, NO_USAGE, { cost, units: units.length });
+  return finish(c, plan, meta, c.json(plan.respond(units) as object, 200), cost);
+}
+
+const NO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+
 function callBedrock(c: AppContext, plan: CallPlan, body: Record<string, unknown>): Promise<InvokeOutcome> {
   const s = c.get("services");
   const op = plan.api === "invoke" ? (plan.stream ? "invoke-with-response-stream" : "invoke") : plan.stream ? "converse-stream" : "converse";
@@ -98,17 +195,18 @@ function callBedrock(c: AppContext, plan: CallPlan, body: Record<string, unknown
 }
 
 /** An upstream refusal (or no upstream at all): the error in the caller's dialect, with its spend row. */
-function failed(c: AppContext, plan: CallPlan, meta: CallMeta, outcome: Extract<InvokeOutcome, { ok: false }>): Response {
+function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<InvokeOutcome, { ok: false }>, billed?: Billed): Response {
   const mapped = plan.dialect.map(outcome.error);
   if (outcome.unreachable) logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), target: meta.target });
   else if (mapped.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId"), bedrockError: outcome.error.name });
   const status = outcome.unreachable ? 502 : mapped.status;
-  recordSpend(c, meta, status, { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+  recordSpend(c, meta, status, NO_USAGE, billed);
   // AWS appends the canonical request to signature errors; it describes our signing, not the caller's request.
   // Otherwise Bedrock's wording is kept: Claude Code's recovery logic matches on it.
   const message = outcome.unreachable ? UNREACHABLE : (mapped.message.split("\n\n")[0] ?? mapped.message);
   const type = outcome.unreachable ? "api_error" : mapped.type;
-  return finish(c, plan, meta, errorResponse(plan.dialect.name, status, message, { type, requestId: c.get("requestId") }));
+  const code = outcome.unreachable ? undefined : mapped.code;
+  return finish(c, plan, meta, errorResponse(plan.dialect.name, status, message, { type, code, requestId: c.get("requestId") }), billed?.cost);
 }
 
 /**
@@ -134,7 +232,7 @@ export function streamStatus(dialect: ErrorDialect, end: StreamEnd): number {
   return end.error ? dialect.map(end.error).status : end.completed ? 200 : 499;
 }
 
-function finish(c: AppContext, plan: CallPlan, meta: CallMeta, res: Response, cost?: number): Response {
+function finish(c: AppContext, plan: PlanEnds, meta: CallMeta, res: Response, cost?: number): Response {
   for (const [k, v] of Object.entries(plan.responseHeaders ?? {})) res.headers.set(k, v);
   return withMeterHeaders(c, withTarget(res, meta), cost);
 }

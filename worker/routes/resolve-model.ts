@@ -14,5 +14,14 @@ export function resolveModelForKey(c: AppContext, name: string): ResolvedModel {
     throw new GatewayError(404, `model: ${name} is not available. Available models: ${available.join(", ")}`, "not_found_error", undefined, "model");
   }
   checkModelAllowed(allowed, [name, model.row.name]);
+  if (model.ended) {
+    throw new GatewayError(
+      400,
+      `model: ${name} reached its end of life on ${model.ended.endOfLife} and Bedrock no longer serves it; use ${model.ended.successor} instead.`,
+      "invalid_request_error",
+      undefined,
+      "model",
+    );
+  }
   return model;
 }

@@ -16,15 +16,21 @@ export interface CallMeta {
   bedrockModel: string;
 }
 
+/** A bill that is not priced by tokens: what the request cost and how many units (images) it made. */
+export interface Billed {
+  cost: number;
+  units: number;
+}
+
 /**
- * Prices the usage, adds it to the key's cached total, settles the request with the meter (which writes the
+ * Prices the usage (or takes `billed`, for calls priced per image), adds it to the key's cached total, settles the request with the meter (which writes the
  * spend-log row durably, after the response, in batches) and writes the structured request log line. Every request
  * that reached Bedrock goes through here once. Returns the cost.
  */
-export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage: TokenUsage): number {
+export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage: TokenUsage, billed?: Billed): number {
   const key = c.get("key");
-  const cost = costOf(usage, meta.model.row.price);
-  const row = settleWithRow(c, { model: meta.model.requested, bedrockModel: meta.bedrockModel, stream: meta.stream, target: meta.target, status, usage, cost });
+  const cost = billed ? billed.cost : costOf(usage, meta.model.row.price);
+  const row = settleWithRow(c, { model: meta.model.requested, bedrockModel: meta.bedrockModel, stream: meta.stream, target: meta.target, status, usage, cost, images: billed?.units });
   logEvent("info", {
     requestId: row.requestId,
     key: key.keyAlias,
@@ -37,6 +43,7 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
     cacheReadTokens: usage.cache_read_input_tokens,
     cacheWriteTokens: usage.cache_creation_input_tokens,
     cost,
+    ...(billed ? { images: billed.units } : {}),
     latencyMs: row.latencyMs,
     target: meta.target,
   });
@@ -49,7 +56,7 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
  */
 export function settleWithRow(
   c: AppContext,
-  r: { model: string; bedrockModel: string | null; stream: boolean; target: string | null; status: number; usage: TokenUsage; cost: number },
+  r: { model: string; bedrockModel: string | null; stream: boolean; target: string | null; status: number; usage: TokenUsage; cost: number; images?: number },
 ): SpendRow {
   const key = c.get("key");
   const now = Date.now();
@@ -64,6 +71,7 @@ export function settleWithRow(
     outputTokens: usage.output_tokens,
     cacheReadInputTokens: usage.cache_read_input_tokens,
     cacheCreationInputTokens: usage.cache_creation_input_tokens,
+    ...(r.images !== undefined ? { images: r.images } : {}),
     cost,
     latencyMs: now - c.get("startedAt"),
     status: r.status,

@@ -137,7 +137,7 @@ export async function runSmoke(o: SmokeOptions): Promise<CheckResult[]> {
 
     await check(`image (${o.imageModel})`, async () => {
       expectThat(!!key, "no key");
-      const res = await call("/v1/images/generations", { headers: auth, body: { model: o.imageModel, prompt: "a lighthouse on a breakwater", n: 1, size: "512x512" } });
+      const res = await call("/v1/images/generations", { headers: auth, body: { model: o.imageModel, prompt: "a lighthouse on a breakwater", n: 1, size: "1024x1024" } });
       const text = await res.text();
       if (res.status === 404) throw new NotServed("POST /v1/images/generations answered 404");
       const body = JSON.parse(text) as { data?: { b64_json?: string; url?: string }[] };

@@ -17,6 +17,9 @@ export interface WorkerBedrock {
   inference_profiles: string[];
   profile_models: string[];
   direct_models: string[];
+  /** Profiles and models Bedrock serves in one region only (the catalog's `region`): called there, whatever the Worker's region. */
+  pinned_profiles: string[];
+  pinned_models: string[];
 }
 
 export function workerBedrockFor(models: readonly ModelRow[], geo: string): WorkerBedrock {
@@ -24,19 +27,27 @@ export function workerBedrockFor(models: readonly ModelRow[], geo: string): Work
   const profiles = new Set<string>();
   const profileModels = new Set<string>();
   const direct = new Set<string>();
+  const pinnedProfiles = new Set<string>();
+  const pinnedModels = new Set<string>();
   for (const row of models) {
     if (ORIGIN_ONLY_APIS.has(row.api)) continue;
     const resolved = catalog.resolve(row.name);
     if (!resolved) throw new Error(`catalog row ${row.name} does not resolve`);
     if (resolved.invokeId !== resolved.baseId) {
-      profiles.add(resolved.invokeId);
+      (row.region ? pinnedProfiles : profiles).add(resolved.invokeId);
       profileModels.add(resolved.baseId);
     } else {
-      direct.add(resolved.baseId);
+      (row.region ? pinnedModels : direct).add(resolved.baseId);
     }
   }
   const sorted = (s: Set<string>) => [...s].sort();
-  return { inference_profiles: sorted(profiles), profile_models: sorted(profileModels), direct_models: sorted(direct) };
+  return {
+    inference_profiles: sorted(profiles),
+    profile_models: sorted(profileModels),
+    direct_models: sorted(direct),
+    pinned_profiles: sorted(pinnedProfiles),
+    pinned_models: sorted(pinnedModels),
+  };
 }
 
 export interface BedrockCatalogFile {

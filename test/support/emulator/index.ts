@@ -11,7 +11,9 @@
 // GET /__emulator/requests, POST /__emulator/config (EmulatorSettings; answers {ok, config}), GET /__emulator/config. Callers that can only send prompts use magic markers (magic.ts): [[emu:tool NAME JSON]],
 // [[emu:text …]], [[emu:words N]]. Without either, the answer is DEFAULT_TEXT. Token usage follows the formula in
 // tokens.ts. Embedding models (Titan Text Embeddings V2, Cohere Embed v3/v4) answer InvokeModel with deterministic
-// vectors (embeddingFor) and ceil(characters / 4) tokens per text. Files: server.ts (HTTP, order of checks), sigv4.ts,
+// vectors (embeddingFor) and ceil(characters / 4) tokens per text. Image models (Nova Canvas, Titan Image v2,
+// Stability) answer InvokeModel with real PNG/JPEG files and Bedrock's content-filter shapes, in the region each lives
+// in (images.ts, image-files.ts); the credential scope may name us-west-2 as well as the main region. Files: server.ts (HTTP, order of checks), sigv4.ts,
 // routes.ts + models.ts (paths, model ids), claude.ts / converse.ts / count-tokens.ts / embeddings.ts +
 // embedding-vectors.ts (per-operation and per-model validation and answers), echoed-thinking.ts (thinking
 // blocks sent back must be ones the emulator issued), config.ts (runtime settings), plan.ts (what to answer),
@@ -57,6 +59,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     accessKeyId: opts.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
     secretAccessKey: opts.secretAccessKey ?? DEFAULT_SECRET_ACCESS_KEY,
     region: opts.region ?? DEFAULT_REGION,
+    // Stability's image models live in us-west-2 only; the gateway signs their calls for that region.
+    otherRegions: opts.otherRegions ?? ["us-west-2"],
     ...(opts.bearerToken !== undefined ? { bearerToken: opts.bearerToken } : {}),
     latencyMs: opts.latencyMs ?? 0,
     ...rulesFrom(settings, DEFAULT_KNOWN_BETAS),

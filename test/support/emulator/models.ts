@@ -5,7 +5,8 @@
 
 export type ModelFamily =
   | "claude" | "nova" | "deepseek" | "qwen" | "kimi" | "llama" | "mistral" | "gpt-oss"
-  | "titan-embed-v2" | "cohere-embed-v3" | "cohere-embed-v4";
+  | "titan-embed-v2" | "cohere-embed-v3" | "cohere-embed-v4"
+  | "nova-canvas" | "titan-image" | "stability-image";
 
 export interface ModelInfo {
   family: ModelFamily;
@@ -18,6 +19,10 @@ export interface ModelInfo {
 const GEO_PREFIX = /^(?:us|eu|apac|au|ca|jp|global|us-gov)\./;
 const VERSION = String.raw`(?::[a-z0-9]+)*`; // ":0", ":0:200k"
 const FAMILIES: Array<[ModelFamily, RegExp]> = [
+  // Image models before "nova" (whose shape would swallow nova-canvas); listed exactly, like the embedding models.
+  ["nova-canvas", /^amazon\.nova-canvas-v1:0$/],
+  ["titan-image", /^amazon\.titan-image-generator-v2:0$/],
+  ["stability-image", /^stability\.(?:sd3-5-large-v1:0|stable-image-(?:ultra|core)-v1:1|stable-image-[a-z-]+-v1:0|stable-(?:style-transfer|outpaint|creative-upscale|fast-upscale|conservative-upscale)-v1:0)$/],
   ["claude", new RegExp(String.raw`^anthropic\.claude-[a-z0-9][a-z0-9.-]*${VERSION}$`)],
   ["nova", new RegExp(String.raw`^amazon\.nova-[a-z0-9][a-z0-9.-]*${VERSION}$`)],
   ["deepseek", new RegExp(String.raw`^deepseek\.[a-z0-9][a-z0-9.-]*${VERSION}$`)],

@@ -21,6 +21,7 @@ import {
 import { countTokens } from "./count-tokens.ts";
 import { checkConverseModelInput, shapeConversePlan } from "./converse-models.ts";
 import { answerEmbedding, isEmbeddingFamily, type EmbeddingModelFamily } from "./embeddings.ts";
+import { answerNova, answerStability, checkImageModelPlace, isImageFamily, type ImageModelFamily } from "./images.ts";
 import { applySettings, describeSettings, type ClaudeRules } from "./config.ts";
 import { validateEchoedThinking } from "./echoed-thinking.ts";
 import type { AnswerPlan } from "./plan.ts";
@@ -133,6 +134,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     body: parsed.ok ? parsed.value : null,
     signatureValid: auth.signatureValid,
     auth: auth.auth,
+    ...(auth.region ? { region: auth.region } : {}),
     status: 0,
   };
   state.requests.push(recorded);
@@ -160,7 +162,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     writeAwsError(res, validation("Malformed input request, please reformat your input and try again."));
     return;
   }
-  await answer(route, model, parsed.value, res, config, state);
+  await answer(route, model, parsed.value, res, config, state, auth.region);
 }
 
 /**
@@ -231,7 +233,7 @@ function rememberRedacted(plan: AnswerPlan, state: EmulatorState): void {
   for (const block of plan.blocks) if (block.type === "redacted_thinking") state.redactedData.add(block.data);
 }
 
-async function answer(route: Route, model: ModelInfo, body: unknown, res: ServerResponse, config: EmulatorConfig, state: EmulatorState): Promise<void> {
+async function answer(route: Route, model: ModelInfo, body: unknown, res: ServerResponse, config: EmulatorConfig, state: EmulatorState, region?: string): Promise<void> {
   const { operation, modelId } = route;
   const timing: StreamTiming = { startedAt: Date.now(), firstByteAt: null };
   const requestId = randomUUID();
@@ -246,6 +248,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
   }
 
   if (isEmbeddingFamily(model.family)) return answerEmbeddingCall(route, model, model.family, body, res, config, state, requestId, timing);
+  if (isImageFamily(model.family)) return answerImageCall(route, model, model.family, body, res, config, state, requestId, region);
 
   const isClaudeInvoke = operation === "InvokeModel" || operation === "InvokeModelWithResponseStream";
   let claudeBody: ClaudeRequest | null = null;
@@ -343,6 +346,22 @@ async function answerEmbeddingCall(
     "X-Amzn-Bedrock-Invocation-Latency": String(Date.now() - timing.startedAt),
     "X-Amzn-Bedrock-Input-Token-Count": String(result.inputTokens),
   });
+}
+
+/** The image models (images.ts): InvokeModel only, JSON answers; scripted `http` failures and stalls apply. */
+async function answerImageCall(
+  route: Route, model: ModelInfo, family: ImageModelFamily, body: unknown, res: ServerResponse, config: EmulatorConfig,
+  state: EmulatorState, requestId: string, region: string | undefined,
+): Promise<void> {
+  const { operation, modelId } = route;
+  if (operation !== "InvokeModel") throw validation("This action doesn't support the model that you provided. Try again with a supported text or chat model.");
+  checkImageModelPlace(family, model.baseId ?? modelId, model.isBaseModel, region);
+  const answer = family === "stability-image" ? answerStability(model.baseId ?? modelId, body) : answerNova(family, body);
+  const scenario = state.scenarios.take(operation, modelId, "embedding");
+  await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
+  if (res.destroyed) return;
+  if (scenario?.http) return writeScripted(res, scenario, requestId);
+  sendJson(res, answer.status, answer.body, { "x-amzn-RequestId": requestId });
 }
 
 function usageFor(input: Omit<UsageNumbers, "outputTokens">, outputTokens: number, scenario: Scenario | undefined): UsageNumbers {

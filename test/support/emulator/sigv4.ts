@@ -10,6 +10,8 @@ export interface AuthConfig {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+  /** Further regions accepted in the credential scope: one emulator stands in for Bedrock in several regions. */
+  otherRegions?: readonly string[];
   bearerToken?: string;
 }
 
@@ -26,6 +28,8 @@ export interface AuthOutcome {
   signatureValid: boolean;
   /** Null when the request may proceed. */
   error: AwsError | null;
+  /** The region of a SigV4 credential scope (where the caller meant the request to go). */
+  region?: string;
 }
 
 const SERVICE = "bedrock";
@@ -161,7 +165,7 @@ export function verifyAuth(req: AuthRequest, cfg: AuthConfig, service: string = 
   if (parsed.service !== service) {
     return fail(frontDoor("InvalidSignatureException", `Credential should be scoped to correct service: '${service}'. `));
   }
-  if (parsed.region !== cfg.region) {
+  if (parsed.region !== cfg.region && !cfg.otherRegions?.includes(parsed.region)) {
     return fail(frontDoor("InvalidSignatureException", "Credential should be scoped to a valid region. "));
   }
   if (parsed.accessKeyId !== cfg.accessKeyId) {
@@ -201,5 +205,5 @@ export function verifyAuth(req: AuthRequest, cfg: AuthConfig, service: string = 
       ),
     );
   }
-  return { auth: "sigv4", signatureValid: true, error: null };
+  return { auth: "sigv4", signatureValid: true, error: null, region: parsed.region };
 }

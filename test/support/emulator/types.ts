@@ -19,6 +19,8 @@ export interface EmulatorOptions {
   secretAccessKey?: string;
   /** Region the credential scope must name; default "us-east-1". */
   region?: string;
+  /** Further regions the credential scope may name (default ["us-west-2"], where the Stability models live). */
+  otherRegions?: string[];
   /** Bedrock API key accepted as `Authorization: Bearer <token>`; default none, so bearer auth is refused. */
   bearerToken?: string;
   /** Artificial delay before the first response byte of every Bedrock request; default 0. */
@@ -56,6 +58,8 @@ export interface RecordedRequest {
   /** True only for a SigV4 request whose signature verified; false for bearer, none and bad signatures. */
   signatureValid: boolean;
   auth: "sigv4" | "bearer" | "none";
+  /** The SigV4 credential scope's region, when the signature was valid. */
+  region?: string;
   /**
    * HTTP status the emulator answered with, set when the response head is written; 0 until then (during a stall,
    * or for good when the client left before any answer).

@@ -53,6 +53,8 @@ function logView(r: SpendLogEntry) {
     cache_read_input_tokens: r.cacheReadInputTokens,
     cache_creation_input_tokens: r.cacheCreationInputTokens,
     total_tokens: r.inputTokens + r.outputTokens + r.cacheReadInputTokens + r.cacheCreationInputTokens,
+    // Image models are billed per image, not per token.
+    ...(r.images !== null ? { images: r.images } : {}),
     status: r.status,
     stream: r.stream,
     target: r.target,

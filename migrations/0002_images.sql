@@ -1,0 +1,1 @@
+ALTER TABLE "spend_logs" ADD COLUMN "images" integer;
