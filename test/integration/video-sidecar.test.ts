@@ -217,7 +217,7 @@ describe("trust: only the Worker's signed requests", () => {
     const who = await newKey("trust");
     const bare = await fetch(`${sidecar.url}/v1/videos/generations`);
     expect(bare.status).toBe(401);
-    expect((await bare.json()).error.type).toBe("authentication_error");
+    expect(((await bare.json()) as any).error.type).toBe("authentication_error");
 
     const forged = await fetch(`${sidecar.url}/v1/videos/generations`, { headers: { [IDENTITY_HEADER]: (await identity(who, "GET", "/v1/videos/generations")).slice(0, -4) + "AAAA" } });
     expect(forged.status).toBe(401);
