@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { IDENTITY_HEADER, ReplayGuard, verifyIdentity, type OriginIdentity } from "../../worker/origin/identity.ts";
-import { validateVideoRequest } from "../../worker/video/validate.ts";
+import { isJsonContentType, validateVideoRequest } from "../../worker/video/validate.ts";
 import { BedrockAsyncError, type BedrockAsync } from "./bedrock-async.ts";
 import type { CredentialSource } from "./aws.ts";
 import type { SidecarConfig } from "./config.ts";
@@ -57,6 +57,8 @@ export function sidecarApp(deps: SidecarDeps): Hono<Env> {
 
   app.post("/v1/videos/generations", async (c) => {
     const who = c.get("identity");
+    // The Worker prices only JSON submissions; anything else must not become a job.
+    if (!isJsonContentType(c.req.header("content-type"))) return fail(c, 415, "validation_error", "Send the job as JSON (content-type: application/json).", { param: "body" });
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > config.maxBodyBytes) return fail(c, 413, "request_too_large", "The request body is larger than 40 MB.");
     const text = await c.req.text();

@@ -61,6 +61,11 @@ const bad = (param: string, message: string, extra: Partial<VideoError> = {}): n
   throw new Invalid({ status: 400, type: "validation_error", message, param, ...extra });
 };
 
+/** Both the Worker (which prices only JSON submissions) and the sidecar (which takes nothing else) decide by this. */
+export function isJsonContentType(value: string | null | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test(value ?? "");
+}
+
 export function validateVideoRequest(body: unknown, lifecycle: VideoLifecycleOptions = {}): VideoValidation {
   try {
     if (typeof body !== "object" || body === null || Array.isArray(body)) bad("body", "The request body must be a JSON object.");
