@@ -9,7 +9,7 @@ import { CredentialSource } from "./aws.ts";
 import { BedrockAsync } from "./bedrock-async.ts";
 import { sidecarConfig, type SidecarConfig } from "./config.ts";
 import { JobStore } from "./jobs.ts";
-import { log } from "./log.ts";
+import { log, setQuiet } from "./log.ts";
 import { JobSettler } from "./settle.ts";
 
 export interface RunningSidecar {
@@ -19,6 +19,7 @@ export interface RunningSidecar {
 }
 
 export async function startSidecar(config: SidecarConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningSidecar> {
+  setQuiet(env.SIDECAR_QUIET === "1");
   const creds = new CredentialSource(env, config.imdsEndpoint);
   const store = new JobStore(config.databaseUrl, config.databaseHttpEndpoint);
   const bedrock = new BedrockAsync(config, creds);
