@@ -2,7 +2,12 @@
 // the local origin standing in for the tunnel (asleep until the emulated EC2 instance runs), the real sidecar, the
 // emulator's async invoke and S3, and Postgres. Budget refusal and release, the spend row next to chat's, and a
 // job submitted while the origin sleeps.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Io } from "../../cli/io.ts";
+import { main } from "../../cli/main.ts";
 import type { RunningSidecar } from "../../origin/sidecar/main.ts";
 import { DEFAULT_INSTANCE_ID } from "../support/emulator/index.ts";
 import { startLocalOrigin, type LocalOrigin, type LocalOriginOptions } from "../support/local-origin.ts";
@@ -136,5 +141,61 @@ describe("video jobs through the Worker", () => {
     expect(res.status).toBe(202);
     expect(((await res.json()) as any).estimated_cost).toBe(3.75);
     expect(stack.emulator.ec2.calls.some((c) => c.action === "StartInstances")).toBe(true);
+  });
+});
+
+describe("breakwater video (CLI)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bw-video-cli-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function cli(argv: string[], key: string): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const io: Io = {
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
+      env: { BREAKWATER_URL: stack.gateway.url, BREAKWATER_API_KEY: key },
+      cwd: dir,
+      homeDir: "/nonexistent",
+      fetch: (input, init) => fetch(input, init),
+      now: () => new Date(),
+      color: false,
+    };
+    const code = await main(argv, io);
+    return { code, out, err };
+  }
+
+  it("create --wait --out wakes the origin, shows progress while rendering, and saves the mp4; list and get show the job", async () => {
+    const key = await stack.createKey({ alias: "video-cli" });
+    stack.emulator.ec2.setState(DEFAULT_INSTANCE_ID, "stopped");
+    stack.emulator.asyncInvokes.settings.durationMs = 3500;
+    // A manual multi-shot job from a shots file, one shot with a frame.
+    const png = Buffer.alloc(64);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(png, 0);
+    png.writeUInt32BE(1280, 16);
+    png.writeUInt32BE(720, 20);
+    png[25] = 2;
+    writeFileSync(join(dir, "frame.png"), png);
+    writeFileSync(join(dir, "shots.json"), JSON.stringify([{ prompt: "A kite over a hill" }, { prompt: "The kite lands", image: "frame.png" }]));
+    const made = await cli(["video", "create", "--shots", "shots.json", "--wait", "--out", "clip.mp4"], key);
+    expect(made.code, made.err).toBe(0);
+    expect(made.err).toMatch(/rendering [0-9a-f-]{36}: in progress \(\d+ s\)/);
+    expect(made.err).toContain("saved clip.mp4");
+    expect(made.out).toMatch(/status\s+completed/);
+    expect(made.out).toMatch(/cost\s+\$0\.96/);
+    expect(readFileSync(join(dir, "clip.mp4")).subarray(4, 8).toString("ascii")).toBe("ftyp");
+    stack.emulator.asyncInvokes.settings.durationMs = 500;
+
+    const list = await cli(["video", "list"], key);
+    expect(list.out).toMatch(/completed\s+nova-reel\s+12 s\s+\$0\.96/);
+    const id = /^([0-9a-f-]{36})/m.exec(list.out.split("\n")[1]!)![1]!;
+    const got = await cli(["video", "get", id, "--json"], key);
+    expect(JSON.parse(got.out)).toMatchObject({ id, status: "completed", mode: "multi_shot" });
+
+    const bad = await cli(["video", "create", "A road with no cars"], key);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("negation word 'no'");
+    const noKey = await cli(["video", "list"], "");
+    expect(noKey.code).toBe(2);
   });
 });
