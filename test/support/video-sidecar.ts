@@ -4,7 +4,7 @@ import { sidecarConfig } from "../../origin/sidecar/config.ts";
 import { startSidecar, type RunningSidecar } from "../../origin/sidecar/main.ts";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY } from "./emulator/index.ts";
 
-export const TEST_BUCKETS = { east: "bw-video-test-us-east-1", west: "bw-video-test-us-west-2" };
+export const TEST_BUCKETS = { east: "bw-video-local-us-east-1", west: "bw-video-local-us-west-2" };
 
 export interface SidecarOptions {
   sharedSecret: string;
