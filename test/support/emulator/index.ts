@@ -17,6 +17,11 @@
 // blocks sent back must be ones the emulator issued), config.ts (runtime settings), plan.ts (what to answer),
 // scenarios.ts (script queue), frames.ts + stream.ts (event-stream encoding and writing), errors.ts.
 //
+// Video: Bedrock's async invoke (async-invoke.ts: POST /async-invoke, GET /async-invoke/{arn}, GET /async-invoke;
+// Nova Reel in us-east-1, Ray2 in us-west-2, told apart by the credential scope), writing output.mp4 into a local
+// bucket folder, and S3 presigned GETs on that folder (s3.ts: query signature and expiry checked). Script the next
+// jobs with `emu.asyncInvokes.script({outcome, durationMs, failureMessage, http})` or POST /__emulator/async.
+//
 // Deliberate differences from the letter of a naive spec, each following what AWS does: no Authorization header at
 // all → 403 MissingAuthenticationTokenException; a malformed SigV4 header → 403 IncompleteSignatureException; a bad
 // bearer token → 403 AccessDeniedException with a capitalised "Message" field.
