@@ -69,7 +69,7 @@ export function sidecarApp(deps: SidecarDeps): Hono<Env> {
     } catch {
       return fail(c, 400, "validation_error", "The request body must be JSON.", { param: "body" });
     }
-    const checked = validateVideoRequest(body, { now: config.lifecycleNow, endOfLife: config.endOfLife });
+    const checked = await validateVideoRequest(body, { now: config.lifecycleNow, endOfLife: config.endOfLife });
     if (!checked.ok) {
       const { status, ...error } = checked.error;
       return c.json({ error }, status);

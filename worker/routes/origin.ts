@@ -47,7 +47,7 @@ export async function videoRoute(c: AppContext): Promise<Response> {
     const doc = parseJson(bytes);
     if (doc === undefined) throw new GatewayError(400, "The request body must be JSON.", "validation_error", undefined, "body");
     const lifecycle = { now: c.get("services").config.lifecycleNow ?? undefined, endOfLife: origin.config.videoEndOfLife };
-    const checked = validateVideoRequest(doc, lifecycle);
+    const checked = await validateVideoRequest(doc, lifecycle);
     if (!checked.ok) {
       const { status, ...error } = checked.error;
       return Response.json({ error: { ...error, code: error.type } }, { status });

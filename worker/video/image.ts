@@ -6,6 +6,7 @@ export interface VideoImage {
   format: "png" | "jpeg";
   /** Base64 of the file, as Bedrock takes it. */
   base64: string;
+  data: Uint8Array;
   bytes: number;
   width: number;
   height: number;
@@ -36,10 +37,17 @@ export function decodeImage(value: unknown, maxBytes: number): ImageResult {
   if (bytes.length > maxBytes) return { ok: false, message: `is larger than ${Math.round(maxBytes / 1024 / 1024)} MB` };
   const info = pngInfo(bytes) ?? jpegInfo(bytes);
   if (!info) return { ok: false, message: "is not a PNG or JPEG image" };
-  return { ok: true, image: { ...info, base64, bytes: bytes.length } };
+  return { ok: true, image: { ...info, base64, data: bytes, bytes: bytes.length } };
 }
 
-function pngInfo(b: Uint8Array): Omit<VideoImage, "base64" | "bytes"> | null {
+/** Base64 of bytes, in slices (String.fromCharCode on a whole image would overflow the stack). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function pngInfo(b: Uint8Array): Omit<VideoImage, "base64" | "bytes" | "data"> | null {
   const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (b.length < 26 || sig.some((v, i) => b[i] !== v)) return null;
   // IHDR is the first chunk: length(4) "IHDR"(4) width(4) height(4) depth(1) colour type(1).
@@ -49,7 +57,7 @@ function pngInfo(b: Uint8Array): Omit<VideoImage, "base64" | "bytes"> | null {
   return { format: "png", width: dv.getUint32(16), height: dv.getUint32(20), hasAlphaChannel: colourType === 4 || colourType === 6 };
 }
 
-function jpegInfo(b: Uint8Array): Omit<VideoImage, "base64" | "bytes"> | null {
+function jpegInfo(b: Uint8Array): Omit<VideoImage, "base64" | "bytes" | "data"> | null {
   if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
   let i = 2;
   while (i + 9 < b.length) {

@@ -4,7 +4,8 @@
  * and the sidecar (which trusts nothing it did not check itself). Pure: no I/O, no clock but the one passed in.
  */
 import { DEFAULT_VIDEO_MODEL, videoEndOfLife, videoModel, videoRetired, type VideoLifecycleOptions, type VideoModelRow } from "../models/video-catalog.ts";
-import { decodeImage, type VideoImage } from "./image.ts";
+import { decodeImage, toBase64, type VideoImage } from "./image.ts";
+import { dropOpaqueAlpha } from "./png-alpha.ts";
 import { cameraTermInMiddle, negationWord } from "./prompt-rules.ts";
 
 export type VideoMode = "single_shot" | "multi_shot" | "multi_shot_automated";
@@ -66,7 +67,31 @@ export function isJsonContentType(value: string | null | undefined): boolean {
   return /^application\/json\s*(;|$)/i.test(value ?? "");
 }
 
-export function validateVideoRequest(body: unknown, lifecycle: VideoLifecycleOptions = {}): VideoValidation {
+/** A Nova Reel PNG whose alpha channel still has to be checked (and dropped) before Bedrock gets it. */
+interface AlphaCheck {
+  param: string;
+  shot: number | null;
+  image: VideoImage;
+  source: { bytes: string };
+}
+
+/**
+ * The job as Bedrock will take it, or the first rule it breaks. Async only for the PNG transparency check
+ * (decompressing an image); everything else is decided synchronously.
+ */
+export async function validateVideoRequest(body: unknown, lifecycle: VideoLifecycleOptions = {}): Promise<VideoValidation> {
+  const alpha: AlphaCheck[] = [];
+  const checked = checkVideoRequest(body, lifecycle, alpha);
+  if (!checked.ok) return checked;
+  for (const a of alpha) {
+    const r = await dropOpaqueAlpha(a.image.data);
+    if (!r.ok) return { ok: false, error: { status: 400, type: "validation_error", message: `${a.param} ${r.message}.`, param: a.param } };
+    if (r.bytes !== a.image.data) a.source.bytes = toBase64(r.bytes);
+  }
+  return checked;
+}
+
+function checkVideoRequest(body: unknown, lifecycle: VideoLifecycleOptions, alpha: AlphaCheck[]): VideoValidation {
   try {
     if (typeof body !== "object" || body === null || Array.isArray(body)) bad("body", "The request body must be a JSON object.");
     const b = body as Record<string, unknown>;
@@ -80,7 +105,7 @@ export function validateVideoRequest(body: unknown, lifecycle: VideoLifecycleOpt
       bad("model", `The video model "${model.name}" reached its end of life on ${eol} and no longer takes jobs.${instead}`, { type: "model_retired" });
     }
     const seed = optionalInt(b.seed, "seed", 0, SEED_MAX);
-    const spec = model.name === "luma-ray2" ? ray2(model, b) : novaReel(model, b, seed);
+    const spec = model.name === "luma-ray2" ? ray2(model, b) : novaReel(model, b, seed, alpha);
     return { ok: true, spec };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, error: e.error };
@@ -88,7 +113,7 @@ export function validateVideoRequest(body: unknown, lifecycle: VideoLifecycleOpt
   }
 }
 
-function novaReel(model: VideoModelRow, b: Record<string, unknown>, seed: number | undefined): VideoJobSpec {
+function novaReel(model: VideoModelRow, b: Record<string, unknown>, seed: number | undefined, alpha: AlphaCheck[]): VideoJobSpec {
   const hasShots = b.shots !== undefined && b.shots !== null;
   if (hasShots && b.prompt !== undefined && b.prompt !== null) bad("shots", "Send either prompt or shots, not both.");
   const modeName = b.mode === undefined || b.mode === null ? (hasShots ? "multi-shot" : "single-shot") : b.mode;
@@ -109,7 +134,7 @@ function novaReel(model: VideoModelRow, b: Record<string, unknown>, seed: number
       const shot = s as Record<string, unknown>;
       const text = novaPrompt(shot.prompt, `shots[${i}].prompt`, 512, i, warnings);
       const out: Record<string, unknown> = { text };
-      if (shot.image !== undefined && shot.image !== null) out.image = novaImageInput(shot.image, `shots[${i}].image`);
+      if (shot.image !== undefined && shot.image !== null) out.image = novaImageInput(shot.image, `shots[${i}].image`, alpha, i + 1);
       return out;
     });
     return {
@@ -136,7 +161,7 @@ function novaReel(model: VideoModelRow, b: Record<string, unknown>, seed: number
   const textToVideoParams: Record<string, unknown> = { text };
   if (b.image !== undefined && b.image !== null) {
     if (duration !== 6) bad("image", "Image-to-video with Nova Reel makes 6-second videos only: set duration to 6.");
-    textToVideoParams.images = [novaImageInput(b.image, "image")];
+    textToVideoParams.images = [novaImageInput(b.image, "image", alpha, null)];
   }
   return {
     model, mode: "single_shot", duration, cost: price(model, duration), warnings, prompt: text,
@@ -192,13 +217,15 @@ function novaPrompt(value: unknown, param: string, max: number, shot: number | n
   return value;
 }
 
-function novaImageInput(value: unknown, param: string): Record<string, unknown> {
+function novaImageInput(value: unknown, param: string, alpha: AlphaCheck[], shot: number | null): Record<string, unknown> {
   const r = decodeImage(value, NOVA_IMAGE_MAX);
   if (!r.ok) return bad(param, `${param} ${r.message}.`);
   const img: VideoImage = r.image;
   // Rockport resized other sizes; this gateway asks for the size Nova Reel takes rather than resample on the origin.
   if (img.width !== 1280 || img.height !== 720) bad(param, `${param} must be 1280x720 for nova-reel (got ${img.width}x${img.height}).`);
-  return { format: img.format, source: { bytes: img.base64 } };
+  const source = { bytes: img.base64 };
+  if (img.hasAlphaChannel || img.format === "png") alpha.push({ param, shot, image: img, source });
+  return { format: img.format, source };
 }
 
 function rayKeyframe(value: unknown, param: string): Record<string, unknown> {
