@@ -29,6 +29,8 @@ type Env = { Variables: { identity: OriginIdentity } };
 const RETENTION_MS = 7 * 86_400_000;
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STATUSES = ["pending", "in_progress", "completed", "failed", "expired"];
+/** At most this many Bedrock polls per list call. */
+const LIST_POLLS = 10;
 
 function fail(c: Context, status: number, type: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
   return c.json({ error: { type, message, ...extra } }, status as 400, headers);
@@ -121,7 +123,9 @@ export function sidecarApp(deps: SidecarDeps): Hono<Env> {
     if (status !== null && !STATUSES.includes(status)) return fail(c, 400, "validation_error", `status must be one of ${STATUSES.join(", ")}.`, { param: "status" });
     // "expired" is a completed job past the bucket's retention; the table says completed.
     const listed = await store.list(who.keyId, limit, status === "expired" ? "completed" : status);
-    const rows = await Promise.all(listed.rows.map((r) => settler.settle(r)));
+    // Running jobs are brought up to date as they are listed (a few per call; the background poller does the rest).
+    let polls = 0;
+    const rows = await Promise.all(listed.rows.map((r) => (r.status === "in_progress" && polls++ < LIST_POLLS ? settler.settle(r) : r)));
     const data = rows.map(view).filter((v) => status === null || v.status === status).map((v) => ({
       id: v.id, status: v.status, model: v.model, mode: v.mode, duration: v.duration, cost: v.cost, created_at: v.created_at, completed_at: v.completed_at,
     }));
@@ -158,8 +162,11 @@ export function sidecarApp(deps: SidecarDeps): Hono<Env> {
         models[name] = { status: "unhealthy", region };
       }
     }
-    const healthy = database === "connected" && Object.values(models).every((m) => m.status === "healthy");
-    return c.json({ status: healthy ? "healthy" : "unhealthy", database, models }, healthy ? 200 : 503);
+    // Without its database the sidecar can do nothing (503); a region Bedrock does not answer in degrades it, and the
+    // other model still works (200: the Worker's readiness probe after a wake must not wait on one region).
+    const regionsOk = Object.values(models).every((m) => m.status === "healthy");
+    const status = database !== "connected" ? "unhealthy" : regionsOk ? "healthy" : "degraded";
+    return c.json({ status, database, models }, status === "unhealthy" ? 503 : 200);
   });
 
   app.notFound((c) => fail(c, 404, "not_found", "Not found."));

@@ -392,4 +392,17 @@ describe("health", () => {
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ status: "healthy", database: "connected", models: { "nova-reel": { status: "healthy", region: "us-east-1" }, "luma-ray2": { status: "healthy", region: "us-west-2" } } });
   });
+
+  it("is degraded, not down, when Bedrock refuses its credentials (the database still answers)", async () => {
+    const who = await newKey("health-degraded");
+    const badKeys = await start({ AWS_SECRET_ACCESS_KEY: "not-the-emulator-secret" });
+    extra.push(badKeys);
+    const r = await call(who, "GET", "/v1/videos/health", undefined, badKeys.url);
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ status: "degraded", database: "connected", models: { "nova-reel": { status: "unhealthy" } } });
+    // And a job it cannot submit fails cleanly, uncharged, with a reference rather than AWS's words.
+    const job = await submit(who, { model: "luma-ray2", prompt: "A storm" }, badKeys.url);
+    expect(job.status).toBe(502);
+    expect(job.json.error.message).not.toMatch(/signature|secret/i);
+  });
 });
