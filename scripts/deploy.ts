@@ -1,6 +1,8 @@
 // `npm run deploy`: after `terraform -chdir=terraform apply`, puts the Worker live in four steps:
-//   1. reads `terraform output -json`;
+//   1. reads `terraform output -json` (and refuses LiteLLM requirements that are not hash-locked, before any change);
 //   2. applies migrations/ to the production database (Neon);
+//   2b. builds the video sidecar and publishes the origin's artifacts: uploads them to the artifacts bucket, then
+//       their SHA-256 to SSM (the origin's bootstrap waits for those and checks them; `aws` CLI, your credentials);
 //   3. `wrangler deploy` with the settings as --var and the secrets uploaded with the deployment (--secrets-file: a
 //      private temporary file, removed afterwards; secrets never appear in arguments or output);
 //   4. writes the admin CLI's config file (owner-only) unless one for another gateway exists;
@@ -9,7 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./lib/db.ts";
+import { buildSidecar } from "./origin/build-sidecar.ts";
 import { writeCliConfig } from "./lib/deploy/cli-config.ts";
+import { checkRequirementsFile, LITELLM_REQUIREMENTS, originArtifacts, publishOriginArtifacts } from "./lib/deploy/origin-artifacts.ts";
 import { run } from "./lib/deploy/run.ts";
 import { parseTerraformOutputs } from "./lib/deploy/terraform-outputs.ts";
 
@@ -20,9 +24,17 @@ async function main(): Promise<void> {
   const outputs = parseTerraformOutputs(await run("terraform", ["-chdir=terraform", "output", "-json"], { cwd: REPO_ROOT, capture: true }));
   const databaseUrl = outputs.workerSecrets.DATABASE_URL;
   if (!databaseUrl) throw new Error('Terraform output "worker_secrets" has no DATABASE_URL.');
+  // LITELLM_REQUIREMENTS: another hash-locked requirements file than origin/litellm/requirements.txt.
+  const requirements = process.env.LITELLM_REQUIREMENTS || LITELLM_REQUIREMENTS;
+  checkRequirementsFile(requirements);
 
   console.log("== applying migrations to the production database");
   await run(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "--remote"], { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } });
+
+  console.log("== building the video sidecar and publishing the origin's artifacts");
+  const artifacts = originArtifacts(await buildSidecar(), requirements);
+  const target = outputs.originArtifacts;
+  for (const line of await publishOriginArtifacts(target, artifacts, (cmd, args) => run(cmd, args, { cwd: REPO_ROOT }))) console.log(`   ${line}`);
 
   console.log(`== deploying the Worker ${outputs.workerName}`);
   const dir = mkdtempSync(join(tmpdir(), "breakwater-deploy-"));

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   }
 
   // ---- the origin (the tunnel, the EC2 instance, LiteLLM, the video sidecar) ----------------------------------------
-  const origin = await startDevOrigin(env, emulatorRef);
+  const origin = await startDevOrigin(env, emulatorRef, { url: workerDatabaseUrl, httpEndpoint: workerHttpEndpoint });
   cleanups.push(() => origin.stop());
 
   // ---- the Worker --------------------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   };
   for (const name of [
     "BEDROCK_GEO_PREFIX", "MODEL_ALIASES", "BEDROCK_MODEL_IDS", "MODEL_ARNS", "BEDROCK_TARGETS", "BEDROCK_ACCOUNTS", "KEY_CACHE_TTL_SECONDS",
-    "MAX_BODY_MB", "SPEND_FLUSH_DELAY_MS", "STREAM_PING_MS", "KEY_DEFAULTS", "KEY_LIMITS",
+    "MAX_BODY_MB", "SPEND_FLUSH_DELAY_MS", "STREAM_PING_MS", "KEY_DEFAULTS", "KEY_LIMITS", "MODEL_LIFECYCLE_DATE",
     "ACCESS_TEAM_DOMAIN", "ACCESS_AUD", "ACCESS_CLIENT_IDS", "ACCESS_ADMIN_CLIENT_IDS", "ACCESS_JWKS_URL",
   ]) {
     if (env[name]) vars[name] = env[name]!;

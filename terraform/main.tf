@@ -7,6 +7,7 @@ locals {
   # The bootstrap (cloud-init) template: the one place that names it. Variables passed: see aws/origin.tf.
   bootstrap_template = "${local.origin_dir}/bootstrap/bootstrap.sh.tpl"
   origin_pins        = jsondecode(file("${local.origin_dir}/bootstrap/pins.json"))
+  origin_models      = jsondecode(file("${local.origin_dir}/litellm/origin-models.json")).models
   origin_files = {
     litellm_config   = trimspace(file("${local.origin_dir}/litellm/config.yaml"))
     litellm_unit     = trimspace(file("${local.origin_dir}/systemd/litellm.service"))

@@ -24,8 +24,8 @@ output "worker_vars" {
     ORIGIN_URL              = "https://${local.origin_hostname}"
     ORIGIN_INSTANCE_ID      = module.aws.origin_instance_id
     ORIGIN_REGION           = var.aws_region
-    VIDEO_BUCKET_US_EAST_1  = module.aws.video_buckets["us-east-1"]
-    VIDEO_BUCKET_US_WEST_2  = module.aws.video_buckets["us-west-2"]
+    # Models only the origin serves (LiteLLM), with their prices: the same file the LiteLLM config is generated from.
+    ORIGIN_MODELS = jsonencode({ for m in local.origin_models : m.name => try(m.price, null) })
   }
 }
 

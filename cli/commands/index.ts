@@ -11,8 +11,9 @@ import { keyUpdate } from "./key-update.ts";
 import { spend } from "./spend.ts";
 import { status } from "./status.ts";
 import { originStart, originStatus, originStop } from "./origin.ts";
+import { videoCreate, videoGet, videoList } from "./video.ts";
 
-export const COMMANDS: readonly Command[] = [keyCreate, keyList, keyInfo, keyUpdate, keyRotate, keyRevoke, keyUnblock, spend, status, originStatus, originStart, originStop];
+export const COMMANDS: readonly Command[] = [keyCreate, keyList, keyInfo, keyUpdate, keyRotate, keyRevoke, keyUnblock, spend, status, originStatus, originStart, originStop, videoCreate, videoList, videoGet];
 
 /** Flags every command takes, and whether each takes a value (needed before the command is known). */
 export const GLOBAL_FLAGS = {

@@ -11,16 +11,16 @@ import { REPO_ROOT } from "../lib/db.ts";
 export const SIDECAR_BUILD_DIR = join(REPO_ROOT, "dist", "sidecar");
 export const SIDECAR_TARBALL = join(REPO_ROOT, "dist", "sidecar.tar.gz");
 
-export async function buildSidecar(): Promise<string> {
-  rmSync(SIDECAR_BUILD_DIR, { recursive: true, force: true });
-  mkdirSync(SIDECAR_BUILD_DIR, { recursive: true });
+export async function buildSidecar(dir = SIDECAR_BUILD_DIR, tarball = SIDECAR_TARBALL): Promise<string> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   await build({
     entryPoints: [join(REPO_ROOT, "origin", "sidecar", "main.ts")],
-    outfile: join(SIDECAR_BUILD_DIR, "server.js"),
+    outfile: join(dir, "server.js"),
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node22", // Amazon Linux 2023's nodejs22
+    target: "node20", // runs on the instance's nodejs22 and on the Node that builds and tests it
     minify: false, // readable stack traces in the instance's journal
     sourcemap: false,
     legalComments: "none",
@@ -28,11 +28,11 @@ export async function buildSidecar(): Promise<string> {
     banner: { js: 'import { createRequire as __bwCreateRequire } from "node:module"; const require = __bwCreateRequire(import.meta.url);' },
     logLevel: "warning",
   });
-  writeFileSync(join(SIDECAR_BUILD_DIR, "package.json"), `${JSON.stringify({ name: "breakwater-sidecar", private: true, type: "module" }, null, 2)}\n`);
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "breakwater-sidecar", private: true, type: "module" }, null, 2)}\n`);
   // A reproducible archive: fixed owner, mode and time, sorted names (GNU tar).
-  const tar = spawnSync("tar", ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=2026-01-01 00:00Z", "-czf", SIDECAR_TARBALL, "-C", SIDECAR_BUILD_DIR, "."], { encoding: "utf8" });
+  const tar = spawnSync("tar", ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=2026-01-01 00:00Z", "-czf", tarball, "-C", dir, "."], { encoding: "utf8" });
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr.trim()}`);
-  return SIDECAR_TARBALL;
+  return tarball;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -118,6 +118,12 @@ data "aws_iam_policy_document" "origin" {
     resources = local.async_invoke_arns
   }
   statement {
+    # The sidecar's health check lists one job per region. AWS has no resource type for this read-only list action.
+    sid       = "ListVideoJobs"
+    actions   = ["bedrock:ListAsyncInvokes"]
+    resources = ["*"]
+  }
+  statement {
     sid       = "VideoObjects"
     actions   = ["s3:PutObject", "s3:GetObject"]
     resources = [for arn in local.video_bucket_arns : "${arn}/*"]

@@ -217,6 +217,7 @@ describe("the dashboard in Chromium", () => {
     await page.goto(`${dev.url}/ui/origin`);
     const text = await page.locator("main").innerText();
     expect(text).not.toContain("The origin: not configured.");
+    expect(text).not.toContain("Video jobs: not configured.");
     expect(text).toMatch(/idleMinutes\s+\d+/);
     // Start and stop go through the confirmation dialog to the admin API, and say what the origin is doing.
     for (const action of ["Start", "Stop"]) {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { writeSpend, type SpendRow } from "../../worker/db/queries.ts";
-import { adminAudit } from "../../worker/db/schema.ts";
+import { adminAudit, videoJobs } from "../../worker/db/schema.ts";
 import { SESSION_SECONDS } from "../../worker/ui/session.ts";
 import { startAccessIssuer, type AccessIssuer } from "../support/access-issuer.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -249,7 +249,18 @@ describe("what /ui shows", () => {
     expect(audit.map((a) => a.actor)).toEqual(["dashboard"]);
   });
 
-  it("shows the origin panel from /origin/status, and says the video panel is not configured while its endpoint does not exist", async () => {
+  it("shows the origin panel from /origin/status, and the video jobs from /video/jobs", async () => {
+    const empty = await html("/ui/origin");
+    expect(empty).not.toContain("The origin: not configured.");
+    expect(empty).not.toContain("Video jobs: not configured.");
+    await stack.database.db.insert(videoJobs).values({
+      keyAlias: ALIAS_A, model: "luma-ray2", bedrockModel: "luma.ray-v2:0", region: "us-west-2", mode: "single_shot", prompt: "fireworks <b>over</b> a bay",
+      durationSeconds: 9, cost: "13.5", status: "completed", s3Uri: "s3://bucket/jobs/x/", requestId: "dash-video-1", completedAt: new Date(),
+    });
+    const api = (await (await adminGet(`/video/jobs?key=${ALIAS_A}`)).json()) as Json;
+    expect(api.total).toBe(1);
+    expect(api.data[0]).toMatchObject({ key_alias: ALIAS_A, model: "luma-ray2", status: "completed", duration: 9, cost: 13.5 });
+    expect((await adminGet("/video/jobs?status=done")).status).toBe(400);
     const text = await html("/ui/origin");
     expect(text).not.toContain("The origin: not configured.");
     // This gateway has no origin instance to manage: no start/stop buttons, and the actions say why in JSON.
@@ -260,7 +271,8 @@ describe("what /ui shows", () => {
     const refused = await start({ cookie, ...sameOrigin() });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as Json).error.message).toContain("No origin is configured");
-    expect(text).toContain("Video jobs: not configured.");
+    expect(text).toContain('id="video-table"');
+    expect(text).toContain("luma-ray2");
   });
 });
 

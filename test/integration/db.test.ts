@@ -11,7 +11,7 @@ import { startTestDatabase, type TestDatabase } from "../support/database.ts";
 
 // The Worker's real database client (drizzle-orm/pg-proxy over worker/db/neon-http.ts) against the local Neon shim,
 // backed by in-memory PGlite, or by a PostgreSQL server when TEST_DATABASE_URL is set. Neon's own driver
-// (@neondatabase/serverless, a dev dependency) is the reference both the shim and the Worker's transport are held to.
+// (@neondatabase/serverless, which the video sidecar uses) is the reference both the shim and the Worker's transport are held to.
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -1,8 +1,9 @@
 // `npm run deploy` and `npm run smoke` as an operator runs them, with stand-ins only for what cannot run here:
-// `terraform` and `wrangler` are small fake executables first on PATH that record their arguments (terraform prints
-// prepared outputs; wrangler keeps a copy of the secrets file it was given). The migrations run for real against a
+// `terraform`, `wrangler` and `aws` are small fake executables first on PATH that record their arguments (terraform
+// prints prepared outputs; wrangler keeps a copy of the secrets file it was given). The sidecar is really built. The migrations run for real against a
 // PostgreSQL server (PGlite over TCP), and the smoke test runs for real against the gateway in workerd.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -22,10 +23,14 @@ let pg: PGlite;
 let pgServer: PGLiteSocketServer;
 let databaseUrl: string;
 let dir: string;
+let requirements: string;
 
 const FAKE_TERRAFORM = `#!/bin/sh
 printf '%s\\n' "$*" >> "$RECORD_DIR/terraform.args"
 case "$*" in *"output -json"*) cat "$FAKE_TF_OUTPUT" ;; esac
+`;
+const FAKE_AWS = `#!/bin/sh
+printf '%s\\n' "$*" >> "$RECORD_DIR/aws.args"
 `;
 const FAKE_WRANGLER = `#!/bin/sh
 printf '%s\\n' "$*" >> "$RECORD_DIR/wrangler.args"
@@ -83,7 +88,9 @@ beforeAll(async () => {
   await pgServer.start();
   databaseUrl = `postgres://postgres:pg-password-never-printed@127.0.0.1:${port}/postgres`;
   dir = mkdtempSync(join(tmpdir(), "bw-deploy-test-"));
-  for (const [name, text] of [["terraform", FAKE_TERRAFORM], ["wrangler", FAKE_WRANGLER]] as const) {
+  requirements = join(dir, "requirements.txt");
+  writeFileSync(requirements, `litellm==1.83.7 \\\n    --hash=sha256:${"a".repeat(64)}\nboto3==1.40.0 --hash=sha256:${"b".repeat(64)} --hash=sha256:${"c".repeat(64)}\n`);
+  for (const [name, text] of [["terraform", FAKE_TERRAFORM], ["wrangler", FAKE_WRANGLER], ["aws", FAKE_AWS]] as const) {
     writeFileSync(join(dir, name), text);
     chmodSync(join(dir, name), 0o755);
   }
@@ -116,9 +123,20 @@ describe("npm run deploy", () => {
       FAKE_TF_OUTPUT: join(record, "outputs.json"),
       XDG_CONFIG_HOME: join(record, "config"),
       CLOUDFLARE_ACCOUNT_ID: "",
+      LITELLM_REQUIREMENTS: requirements,
     });
     expect(output).toContain("smoke: ");
     expect(code, output).toBe(0);
+
+    // The origin's artifacts: each uploaded to the artifacts bucket, then its SHA-256 published where the bootstrap reads it.
+    const sha = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
+    const tarball = join(REPO_ROOT, "dist", "sidecar.tar.gz");
+    expect(readFileSync(join(record, "aws.args"), "utf8").trim().split("\n")).toEqual([
+      `s3 cp --only-show-errors --region us-east-1 ${tarball} s3://breakwater-artifacts-123456789012/sidecar/sidecar.tar.gz`,
+      `ssm put-parameter --region us-east-1 --overwrite --type String --name /breakwater/artifacts/sidecar-sha256 --value ${sha(tarball)}`,
+      `s3 cp --only-show-errors --region us-east-1 ${requirements} s3://breakwater-artifacts-123456789012/litellm/requirements.txt`,
+      `ssm put-parameter --region us-east-1 --overwrite --type String --name /breakwater/artifacts/litellm-requirements-sha256 --value ${sha(requirements)}`,
+    ]);
 
     expect(readFileSync(join(record, "terraform.args"), "utf8").trim()).toBe("-chdir=terraform output -json");
 
@@ -171,6 +189,25 @@ describe("npm run deploy", () => {
     expect(code).toBe(1);
     expect(output).toContain('Terraform output "worker_secrets" is missing');
     expect(existsSync(join(record, "wrangler.args"))).toBe(false);
+  });
+
+  it("refuses LiteLLM requirements that are not hash-locked before changing anything, and says how to make them", async () => {
+    const record = mkdtempSync(join(dir, "run-"));
+    writeFileSync(join(record, "outputs.json"), outputs());
+    const loose = join(record, "requirements.txt");
+    writeFileSync(loose, "litellm==1.83.7\n");
+    const { code, output } = await runScript("scripts/deploy.ts", [], {
+      PATH: `${dir}${delimiter}${process.env.PATH}`,
+      RECORD_DIR: record,
+      FAKE_TF_OUTPUT: join(record, "outputs.json"),
+      XDG_CONFIG_HOME: join(record, "config"),
+      LITELLM_REQUIREMENTS: loose,
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("must pin every package with its hash (no hash for: litellm==1.83.7)");
+    expect(output).toContain("pip-compile --generate-hashes");
+    expect(output).not.toContain("applying migrations");
+    for (const tool of ["aws", "wrangler"]) expect(existsSync(join(record, `${tool}.args`)), tool).toBe(false);
   });
 });
 

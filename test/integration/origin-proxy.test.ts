@@ -264,13 +264,20 @@ describe("video routes and the origin path table", () => {
     expect(last().refused).toBe("missing identity header");
   });
 
-  it("records a spend row for a video request with the cost the origin reports", async () => {
+  it("prices a video job at the edge and writes no spend row for it there (the sidecar writes the job's)", async () => {
     const k = await stack.createKey({ alias: "origin-video" });
-    const res = await fetch(`${stack.gateway.url}/v1/videos/generations`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${k}` }, body: "{}" });
+    const res = await fetch(`${stack.gateway.url}/v1/videos/generations`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${k}` },
+      body: JSON.stringify({ model: "luma-ray2", prompt: "fireworks", resolution: "540p" }),
+    });
     expect(res.status).toBe(202);
+    // 5 seconds × $0.75, from the catalog, not the origin's header.
+    expect(res.headers.get("x-litellm-response-cost")).toBe("3.75");
     await res.text();
-    const [row] = await stack.waitForSpendRows("origin-video", 1);
-    expect(row).toMatchObject({ model: "/v1/videos/generations", status: 202, target: "origin:sidecar" });
-    expect(Number(row!.cost)).toBeCloseTo(0.48, 10);
+    const bad = await fetch(`${stack.gateway.url}/v1/videos/generations`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${k}` }, body: "{}" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error).toMatchObject({ type: "model_retired", param: "model" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stack.waitForSpendRows("origin-video", 1, 300)).toHaveLength(0);
   });
 });

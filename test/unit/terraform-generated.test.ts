@@ -87,7 +87,9 @@ describe("the Worker's Bedrock permissions", () => {
     expect(us.inference_profiles).toContain("us.vendor.image-v1:0");
     expect(us.profile_models).toContain("vendor.image-v1:0");
     expect([...us.inference_profiles, ...us.profile_models, ...us.direct_models].join()).not.toContain("vendor.video");
-    expect(bedrockCatalogFile(extra).origin_video_models).toEqual(["vendor.video-v1:0"]);
+    expect(bedrockCatalogFile(extra, []).origin_video_models).toEqual(["vendor.video-v1:0"]);
+    // The video catalog's rows are the origin's too (its role may start their jobs).
+    expect(bedrockCatalogFile(MODELS).origin_video_models).toEqual(expect.arrayContaining(["amazon.nova-reel-v1:1", "luma.ray-v2:0"]));
   });
 
   it("are what the root hands the aws module for the chosen geography", () => {

@@ -145,7 +145,8 @@ describe("buckets", () => {
 
 describe("IAM least privilege", () => {
   // The read-only describes AWS only grants on "*".
-  const STAR_ALLOWED = new Set(["ec2:DescribeInstances"]);
+  // Read-only actions AWS defines without a resource type (IAM accepts only "*" for them).
+  const STAR_ALLOWED = new Set(["ec2:DescribeInstances", "bedrock:ListAsyncInvokes"]);
 
   it("no allow statement grants action * (or service:*) and only read-only describes use Resource *", () => {
     const docs = blocks(tf, "data", "aws_iam_policy_document");
@@ -180,7 +181,7 @@ describe("IAM least privilege", () => {
   it("the origin role reaches only video models, its two buckets, its artifacts (read-only) and its own SSM parameters", () => {
     const origin = blocks(tf, "data", "aws_iam_policy_document").find((d) => d.module === "aws" && d.name === "origin")!.body.statement;
     const actions = origin.flatMap((s: any) => s.actions).sort();
-    expect(actions).toEqual(["bedrock:GetAsyncInvoke", "bedrock:InvokeModel", "bedrock:StartAsyncInvoke", "s3:GetObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "ssm:GetParameter", "ssm:GetParameters"]);
+    expect(actions).toEqual(["bedrock:GetAsyncInvoke", "bedrock:InvokeModel", "bedrock:ListAsyncInvokes", "bedrock:StartAsyncInvoke", "s3:GetObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "ssm:GetParameter", "ssm:GetParameters"]);
     const sid = (id: string) => origin.find((s: any) => s.sid === id);
     expect(sid("OwnParameters").resources).toBe(
       '${concat([for p in aws_ssm_parameter.origin : p.arn], ["arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/artifacts/*"])}',
@@ -311,4 +312,37 @@ function cloudflaredRules(dir: string): { path?: string; service: string }[] {
     if (Array.isArray(list)) return list;
   }
   return [];
+}
+
+describe("outputs for the Worker", () => {
+  const output = (name: string) => blocks(tf, "output").find((o) => o.module === "." && o.name === name)!.body.value as Record<string, string>;
+
+  it("carry every setting the Worker needs to reach, wake and pay for the origin", () => {
+    const names = [...Object.keys(output("worker_vars")), ...Object.keys(output("worker_secrets"))];
+    for (const n of ["ORIGIN_URL", "ORIGIN_INSTANCE_ID", "ORIGIN_REGION", "ORIGIN_MODELS", "ORIGIN_SHARED_SECRET", "ORIGIN_ACCESS_CLIENT_ID", "ORIGIN_ACCESS_CLIENT_SECRET", "ORIGIN_LITELLM_KEY", "DATABASE_URL", "MASTER_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+      expect(names, n).toContain(n);
+    }
+    // The LiteLLM key the Worker presents is the one the origin's LiteLLM is started with.
+    expect(output("worker_secrets").ORIGIN_LITELLM_KEY).toBe("${random_password.litellm_master_key.result}");
+    expect(output("worker_vars").ORIGIN_MODELS).toBe("${jsonencode({ for m in local.origin_models : m.name => try(m.price, null) })}");
+    expect(local(tf, ".", "origin_models")).toBe('${jsondecode(file("${local.origin_dir}/litellm/origin-models.json")).models}');
+  });
+
+  it("name only settings the Worker reads (a typo would be a setting nobody uses)", () => {
+    const workerSource = tfWorkerSource();
+    for (const n of [...Object.keys(output("worker_vars")), ...Object.keys(output("worker_secrets"))]) expect(workerSource, n).toContain(`"${n}"`);
+  });
+});
+
+/** Every TypeScript file under worker/, concatenated (the settings the Worker reads are string literals there). */
+function tfWorkerSource(): string {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith(".ts")) out.push(readFileSync(join(d, e.name), "utf8"));
+    }
+  };
+  walk(join(REPO_ROOT, "worker"));
+  return out.join("\n");
 }

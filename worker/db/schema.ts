@@ -118,7 +118,54 @@ export const adminAudit = pgTable(
   (t) => [index("admin_audit_at_idx").on(t.at), index("admin_audit_key_id_idx").on(t.keyId)],
 );
 
+/**
+ * Video jobs (origin/sidecar): one row per job submitted to Bedrock's asynchronous invoke. The row is inserted as
+ * `pending` before Bedrock is called (it holds the key's slot under max_video_jobs), becomes `in_progress` with the
+ * invocation ARN, and ends `completed` (output location, one spend row) or `failed` (message, no charge). The move
+ * to `completed` is a conditional UPDATE, so of two sidecars polling the same job exactly one bills it.
+ */
+export const videoJobs = pgTable(
+  "video_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    keyId: uuid("key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    keyAlias: text("key_alias"),
+    /** The catalog name (nova-reel, luma-ray2) and the Bedrock id it ran as. */
+    model: text("model").notNull(),
+    bedrockModel: text("bedrock_model").notNull(),
+    region: text("region").notNull(),
+    /** single_shot | multi_shot | multi_shot_automated */
+    mode: text("mode").notNull(),
+    prompt: text("prompt").notNull(),
+    /** The request's settings (seed, resolution, shots…), never image bytes. */
+    parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull().default({}),
+    warnings: jsonb("warnings").$type<unknown[]>().notNull().default([]),
+    durationSeconds: integer("duration_seconds").notNull(),
+    cost: numeric("cost", { precision: 20, scale: 10 }).notNull(),
+    /** pending | in_progress | completed | failed */
+    status: text("status").notNull().default("pending"),
+    invocationArn: text("invocation_arn"),
+    /** s3://bucket/jobs/<id>/ as given to Bedrock; the video is <invocation id>/output.mp4 under it. */
+    s3Uri: text("s3_uri").notNull(),
+    outputKey: text("output_key"),
+    error: text("error"),
+    /** The gateway request that submitted the job. */
+    requestId: text("request_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    completedAt: timestamp("completed_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    // The per-key running count (max_video_jobs) and the caller's list, newest first.
+    index("video_jobs_key_id_status_idx").on(t.keyId, t.status),
+    index("video_jobs_key_id_created_at_idx").on(t.keyId, t.createdAt),
+    // The background poller's scan of running jobs.
+    index("video_jobs_status_idx").on(t.status),
+  ],
+);
+
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type NewApiKeyRow = typeof apiKeys.$inferInsert;
 export type SpendLogRow = typeof spendLogs.$inferSelect;
 export type AdminAuditRow = typeof adminAudit.$inferSelect;
+export type VideoJobRow = typeof videoJobs.$inferSelect;

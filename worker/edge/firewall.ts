@@ -49,6 +49,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/v1/videos/generations": ["GET", "POST"],
   "/v1/videos/health": ["GET"],
   "/origin/status": ["GET"],
+  "/video/jobs": ["GET"],
   "/origin/start": ["POST"],
   "/origin/stop": ["POST"],
 };

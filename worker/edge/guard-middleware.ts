@@ -7,7 +7,7 @@ import { rawTarget } from "./firewall.ts";
 
 /** Admin paths: a separate Access allowlist, and (in the admin routes) the master key. */
 export function isAdminPath(path: string): boolean {
-  return path.startsWith("/key/") || path.startsWith("/spend/");
+  return path.startsWith("/key/") || path.startsWith("/spend/") || path.startsWith("/video/");
 }
 
 let warnedUnprotected = false;

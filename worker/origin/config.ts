@@ -4,6 +4,7 @@
  */
 import { ConfigError } from "../config.ts";
 import type { Price } from "../models/catalog.ts";
+import { parseVideoEndOfLife } from "../models/video-catalog.ts";
 
 export interface OriginConfig {
   /** The tunnel hostname (https://origin.example.com), no trailing slash. */
@@ -29,6 +30,8 @@ export interface OriginConfig {
   timeoutMs: number;
   /** Request bodies up to this size are held while the origin may be asleep, so they can be replayed after a wake. */
   replayMaxBytes: number;
+  /** VIDEO_END_OF_LIFE: video model → end-of-life date (or null), overriding the catalog's (the sidecar reads it too). */
+  videoEndOfLife: Record<string, string | null>;
 }
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
@@ -67,6 +70,12 @@ export function parseOriginConfig(env: Record<string, unknown>): OriginConfig | 
   const region = s("ORIGIN_REGION") ?? s("AWS_REGION") ?? "us-east-1";
   const ec2Endpoint = s("EC2_ENDPOINT") ?? `https://ec2.${region}.amazonaws.com`;
   const models = parseOriginModels(s("ORIGIN_MODELS"), problems);
+  let videoEndOfLife: Record<string, string | null> = {};
+  try {
+    videoEndOfLife = parseVideoEndOfLife(s("VIDEO_END_OF_LIFE"));
+  } catch (e) {
+    problems.push(e instanceof Error ? e.message : String(e));
+  }
   const config: OriginConfig = {
     url: url.replace(/\/+$/, ""),
     access: clientId && clientSecret ? { clientId, clientSecret } : null,
@@ -82,6 +91,7 @@ export function parseOriginConfig(env: Record<string, unknown>): OriginConfig | 
     bootGraceMs: num("ORIGIN_BOOT_GRACE_MINUTES", 10, 0, 120) * 60_000,
     timeoutMs: num("ORIGIN_TIMEOUT_SECONDS", 300, 1, 3600) * 1000,
     replayMaxBytes: num("ORIGIN_REPLAY_MAX_MB", 8, 0, 24) * 1024 * 1024,
+    videoEndOfLife,
   };
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   return config;

@@ -13,7 +13,7 @@ import { errorResponse, GatewayError, type Dialect } from "../edge/errors.ts";
 import { costOf, type TokenUsage } from "../meter/cost.ts";
 import type { Estimate } from "../meter/key-state.ts";
 import type { Price } from "../models/catalog.ts";
-import { admit, withMeterHeaders } from "../routes/metering.ts";
+import { admit, settle, withMeterHeaders } from "../routes/metering.ts";
 import { settleWithRow } from "../routes/spend.ts";
 import { logEvent } from "../util/log.ts";
 import { Ec2Error } from "./ec2.ts";
@@ -45,12 +45,18 @@ export interface ProxyCall {
    * exact cost to record. Without it, usage comes from the body and cost from `price` or the origin's header.
    */
   usageFromResponse?: (res: Response) => Promise<{ usage: TokenUsage; cost: number } | null>;
+  /**
+   * A video route: its successful answers write no spend row here (the sidecar writes one per completed job). A job
+   * the sidecar accepts (202) keeps its price on the key's meter as spent (`jobCost`); any other answer releases the
+   * reservation.
+   */
+  video?: { jobCost: number | null };
 }
 
 type Body = { kind: "held"; bytes: Uint8Array<ArrayBuffer> } | { kind: "stream"; stream: ReadableStream<Uint8Array> | null };
 
 export async function proxyToOrigin(c: AppContext, origin: OriginServices, call: ProxyCall): Promise<Response> {
-  await admit(c, call.estimate);
+  await admit(c, call.estimate, { exact: call.video?.jobCost != null });
   noteUse(c, origin);
   const body = call.body ? ({ kind: "held", bytes: call.body } as Body) : await clientBody(c, origin);
 
@@ -227,6 +233,13 @@ async function answer(c: AppContext, call: ProxyCall, res: Response): Promise<Re
   const reportedCost = Number.isFinite(reported) && reported >= 0 ? reported : null;
   const stream = /text\/event-stream/i.test(res.headers.get("content-type") ?? "");
   const ticket = c.get("ticket");
+  if (call.video) {
+    const cost = res.status === 202 && call.video.jobCost !== null ? call.video.jobCost : 0;
+    if (cost > 0) c.get("services").keys.addSpend(c.get("keyHash"), cost);
+    settle(c, { tokens: 0, cost }, null);
+    logEvent("info", { requestId: c.get("requestId"), key: c.get("key").keyAlias, route: call.target.route.path, model: call.model, status: res.status, cost, target: "origin:sidecar" });
+    return withMeterHeaders(c, new Response(res.body, { status: res.status, headers }), cost > 0 ? cost : undefined);
+  }
   if (call.usageFromResponse) {
     const copy = res.clone();
     defer(c, call.usageFromResponse(copy).then((r) => recordOriginSpend(c, call, res.status, r?.usage ?? emptyUsage(), r?.cost ?? reportedCost ?? 0)));

@@ -32,7 +32,7 @@ export function limitsOf(key: KeyRecord): KeyLimits {
  * (budget, which clients do not retry). Near the end of a standard budget the request waits for its turn instead.
  * A key that changed after this isolate cached it is reloaded first, so a revocation takes effect at once.
  */
-export async function admit(c: AppContext, request: Estimate | RequestEstimate): Promise<Ticket> {
+export async function admit(c: AppContext, request: Estimate | RequestEstimate, opts: { exact?: boolean } = {}): Promise<Ticket> {
   const s = c.get("services");
   const reservationId = c.get("requestId");
   const estimate = "kind" in request ? reserveFor(c, request) : request;
@@ -41,6 +41,8 @@ export async function admit(c: AppContext, request: Estimate | RequestEstimate):
   for (let attempt = 0, waited = 0; ; ) {
     const key = c.get("key");
     const limits = limitsOf(key);
+    // An exact price (a video job) is held against the budget as a strict one is: it fits, or it is refused.
+    if (opts.exact) limits.budgetMode = "strict";
     const res = await s.meter.admit({ keyId: key.id, reservationId, limits, estimate, recordLoadedAt: c.get("keyLoadedAt"), knownSpend: key.spend });
     if ("stale" in res) {
       if (attempt++ > 0) throw new GatewayError(503, "The key's state is changing; retry in a moment.", "overloaded_error", { "retry-after": "1" });

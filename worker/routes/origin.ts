@@ -9,6 +9,7 @@ import { dialectForPath, GatewayError } from "../edge/errors.ts";
 import { rawTarget } from "../edge/firewall.ts";
 import { checkModelAllowed } from "../keys/policy.ts";
 import type { Estimate } from "../meter/key-state.ts";
+import { isJsonContentType, validateVideoRequest } from "../video/validate.ts";
 import { worstCase } from "../meter/estimate.ts";
 import { proxyToOrigin, type ProxyCall } from "../origin/proxy.ts";
 import { originTarget } from "../origin/routes.ts";
@@ -25,21 +26,44 @@ function originOr404(c: AppContext): OriginServices {
 }
 
 /**
- * `/v1/videos/…`: forwarded as they are, bodies streamed (multipart uploads included). The reservation is the
- * hook the video module fills in (its exact job price); until then a video request is admitted for its rate limits
- * and the spend row takes the cost the sidecar reports.
+ * `/v1/videos/…`. A JSON job submission is checked here with the sidecar's own rules (a bad one never wakes the
+ * origin) and priced exactly — seconds × the catalog's price per second — and that price is reserved through the
+ * key's meter before the job is forwarded: a 402 when the budget cannot hold it. If the sidecar accepts the job
+ * (202) the price stays on the meter as spent; any other answer releases it. The job's spend row is written by the
+ * sidecar when the job completes (a failed job costs nothing there). Reads and other bodies are forwarded as they
+ * are (the sidecar takes only JSON) and reserve nothing.
  */
 export async function videoRoute(c: AppContext): Promise<Response> {
   const origin = originOr404(c);
   const { path, query } = rawTarget(c.req.url);
   const target = originTarget(c.req.method, path, query);
   if (!target || target.route.service !== "sidecar") throw new GatewayError(404, "Not found.", "not_found_error");
-  return proxyToOrigin(c, origin, { target, dialect: "openai", model: null, price: null, estimate: videoEstimate(c), body: null });
+  if (target.route.method === "POST" && isJsonContentType(c.req.header("content-type"))) {
+    const raw = c.req.raw;
+    const max = c.get("services").config.maxBodyBytes;
+    const declared = Number(raw.headers.get("content-length") ?? "NaN");
+    if (Number.isFinite(declared) && declared > max) throw new GatewayError(413, `The request body is larger than ${Math.round(max / 1024 / 1024)} MB.`, "request_too_large");
+    const bytes = (raw.body ? await readCapped(raw.body, max, false) : new Uint8Array()) as Uint8Array<ArrayBuffer>;
+    const doc = parseJson(bytes);
+    if (doc === undefined) throw new GatewayError(400, "The request body must be JSON.", "validation_error", undefined, "body");
+    const lifecycle = { now: c.get("services").config.lifecycleNow ?? undefined, endOfLife: origin.config.videoEndOfLife };
+    const checked = await validateVideoRequest(doc, lifecycle);
+    if (!checked.ok) {
+      const { status, ...error } = checked.error;
+      return Response.json({ error: { ...error, code: error.type } }, { status });
+    }
+    const { spec } = checked;
+    return proxyToOrigin(c, origin, { target, dialect: "openai", model: spec.model.name, price: null, estimate: { tokens: 0, cost: spec.cost }, body: bytes, video: { jobCost: spec.cost } });
+  }
+  return proxyToOrigin(c, origin, { target, dialect: "openai", model: null, price: null, estimate: { tokens: 0, cost: 0 }, body: null, video: { jobCost: null } });
 }
 
-/** The video job's reservation (0 until the video module computes the exact price; see the README's origin section). */
-export function videoEstimate(_c: AppContext): Estimate {
-  return { tokens: 0, cost: 0 };
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

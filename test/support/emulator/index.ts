@@ -19,10 +19,19 @@
 // blocks sent back must be ones the emulator issued), config.ts (runtime settings), plan.ts (what to answer),
 // scenarios.ts (script queue), frames.ts + stream.ts (event-stream encoding and writing), errors.ts.
 //
+// Video: Bedrock's async invoke (async-invoke.ts: POST /async-invoke, GET /async-invoke/{arn}, GET /async-invoke;
+// Nova Reel in us-east-1, Ray2 in us-west-2, told apart by the credential scope), writing output.mp4 into a local
+// bucket folder, and S3 presigned GETs on that folder (s3.ts: query signature and expiry checked). Script the next
+// jobs with `emu.asyncInvokes.script({outcome, durationMs, failureMessage, http})` or POST /__emulator/async.
+//
 // Deliberate differences from the letter of a naive spec, each following what AWS does: no Authorization header at
 // all → 403 MissingAuthenticationTokenException; a malformed SigV4 header → 403 IncompleteSignatureException; a bad
 // bearer token → 403 AccessDeniedException with a capitalised "Message" field.
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AsyncInvokes } from "./async-invoke.ts";
 import { DEFAULT_KNOWN_BETAS } from "./claude.ts";
 import { applySettings, checkSettings, rulesFrom } from "./config.ts";
 import { ScenarioQueue } from "./scenarios.ts";
@@ -41,6 +50,7 @@ export { embeddingFor } from "./embedding-vectors.ts";
 export { embeddingTokens } from "./embeddings.ts";
 export { decodeFrames } from "./frames.ts";
 export { DEFAULT_INSTANCE_ID, Ec2Emulator, type Ec2Fault, type InstanceStateName } from "./ec2.ts";
+export { AsyncInvokes, fakeMp4, type AsyncInvocation, type AsyncJobScript } from "./async-invoke.ts";
 
 export const DEFAULT_ACCESS_KEY_ID = "AKIDEMULATOR";
 export const DEFAULT_SECRET_ACCESS_KEY = "emulator-secret";
@@ -48,7 +58,10 @@ export const DEFAULT_REGION = "us-east-1";
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const ec2 = new Ec2Emulator({ pendingMs: opts.ec2?.pendingMs ?? 300, stoppingMs: opts.ec2?.stoppingMs ?? 300 }, opts.ec2?.instances);
-  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache(), redactedData: new Set(), ec2 };
+  const ownBucketDir = opts.bucketDir === undefined;
+  const asyncInvokes = new AsyncInvokes(opts.bucketDir ?? mkdtempSync(join(tmpdir(), "bw-emulator-s3-")));
+  if (opts.asyncJobMs !== undefined) asyncInvokes.settings.durationMs = opts.asyncJobMs;
+  const state: EmulatorState = { requests: [], scenarios: new ScenarioQueue(), cache: new PromptCache(), redactedData: new Set(), ec2, asyncInvokes };
   const settings = {
     knownBetas: opts.knownBetas,
     rejectTopLevelKeys: opts.rejectTopLevelKeys,
@@ -84,6 +97,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     port,
     requests: state.requests,
     ec2,
+    asyncInvokes,
     script: (s) => state.scenarios.add(s),
     reset: () => resetState(state),
     configure: (s) => applySettings(config, s),
@@ -94,7 +108,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         // Keep-alive sockets (the AWS SDK pools them) would otherwise hold close() open.
         server.closeAllConnections();
       });
-      return stopped;
+      return stopped.then(() => {
+        if (ownBucketDir) rmSync(asyncInvokes.bucketDir, { recursive: true, force: true });
+      });
     },
   };
 }

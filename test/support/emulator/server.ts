@@ -8,6 +8,8 @@ import { modelIdFromPath, parseRoute, STREAMING_OPERATIONS, type Route } from ".
 import { ScenarioQueue } from "./scenarios.ts";
 import { verifyAuth, type AuthConfig } from "./sigv4.ts";
 import { errorXml, type Ec2Emulator } from "./ec2.ts";
+import type { AsyncInvokes } from "./async-invoke.ts";
+import { isPresignedGet, servePresigned } from "./s3.ts";
 import { applyUsageOverride, PromptCache, type UsageNumbers } from "./tokens.ts";
 import { planAnswer } from "./plan.ts";
 import {
@@ -47,6 +49,8 @@ export interface EmulatorState {
   redactedData: Set<string>;
   /** The EC2 Query API (ec2.ts): the origin instance's state machine. */
   ec2: Ec2Emulator;
+  /** Bedrock's asynchronous invoke (async-invoke.ts) and the local S3 bucket folder it writes into. */
+  asyncInvokes: AsyncInvokes;
 }
 
 class BodyTooLarge extends Error {}
@@ -119,6 +123,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, config: Emulato
     if (auth.error) state.ec2.calls.push({ action: new URLSearchParams(body.toString("utf8")).get("Action") ?? "", instanceId: null, signatureValid: false, status: 401, at: Date.now() });
     res.writeHead(out.status, { "Content-Type": "text/xml;charset=UTF-8", "Content-Length": String(Buffer.byteLength(out.xml)) });
     res.end(out.xml);
+    return;
+  }
+
+  if (isPresignedGet(method, rawUrl)) {
+    servePresigned(rawUrl, req.headers, res, state.asyncInvokes.bucketDir, config);
+    return;
+  }
+  if (rawUrl === "/async-invoke" || rawUrl.startsWith("/async-invoke/") || rawUrl.startsWith("/async-invoke?")) {
+    handleAsyncInvoke(req, res, method, rawUrl, body, config, state);
     return;
   }
 
@@ -217,7 +230,55 @@ function handleControl(method: string, rawUrl: string, body: Buffer, res: Server
     for (const k of ["pendingMs", "stoppingMs"] as const) if (typeof v.settings?.[k] === "number") state.ec2.settings[k] = v.settings[k] as number;
     return sendJson(res, 200, { ok: true, instances: state.ec2.describeAll() });
   }
+  if (method === "GET" && path === `${CONTROL_PREFIX}async`) {
+    return sendJson(res, 200, { settings: state.asyncInvokes.settings, bucketDir: state.asyncInvokes.bucketDir, jobs: [...state.asyncInvokes.jobs.values()].map((j) => ({ ...j, modelInput: undefined })) });
+  }
+  if (method === "POST" && path === `${CONTROL_PREFIX}async`) {
+    // {"durationMs": 1500, "next": [{"outcome": "Failed", "failureMessage": "…", "durationMs": 500}]}
+    const parsed = parseJson(body);
+    if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null) return sendJson(res, 400, { message: "body must be a JSON object" });
+    const v = parsed.value as { durationMs?: unknown; next?: unknown };
+    if (typeof v.durationMs === "number" && v.durationMs >= 0) state.asyncInvokes.settings.durationMs = v.durationMs;
+    if (Array.isArray(v.next)) state.asyncInvokes.script(v.next as Parameters<AsyncInvokes["script"]>[0]);
+    return sendJson(res, 200, { ok: true, settings: state.asyncInvokes.settings });
+  }
   return sendJson(res, 404, { message: `unknown control endpoint ${method} ${path}` });
+}
+
+/** The regions whose async-invoke endpoints this emulator stands in for (Nova Reel's and Ray2's). */
+const ASYNC_REGIONS = ["us-east-1", "us-west-2"];
+
+function handleAsyncInvoke(req: IncomingMessage, res: ServerResponse, method: string, rawUrl: string, body: Buffer, config: EmulatorConfig, state: EmulatorState): void {
+  const [rawPath = "", rawQuery = ""] = rawUrl.split("?", 2);
+  const operation = method === "POST" && rawPath === "/async-invoke" ? "StartAsyncInvoke" : method === "GET" && rawPath === "/async-invoke" ? "ListAsyncInvokes" : method === "GET" ? "GetAsyncInvoke" : null;
+  // One emulator answers for both regions: the credential scope says which one was meant.
+  const scoped = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+  const region = scoped && ASYNC_REGIONS.includes(scoped) ? scoped : config.region;
+  const auth = verifyAuth({ method, rawUrl, headers: req.headers, body }, { ...config, region });
+  const parsed = parseJson(body);
+  const recorded: RecordedRequest = {
+    method, rawPath: rawUrl, operation: operation ?? "Unknown", modelId: null, headers: { ...req.headers },
+    body: parsed.ok ? parsed.value : null, signatureValid: auth.signatureValid, auth: auth.auth, status: 0,
+  };
+  state.requests.push(recorded);
+  recordStatus(res, recorded);
+  if (state.requests.length > config.maxRecordedRequests) state.requests.shift();
+  if (!operation) return writeAwsError(res, new AwsError(404, "UnknownOperationException", "Unknown operation", CORAL_NS));
+  if (auth.error) return writeAwsError(res, auth.error);
+  try {
+    if (operation === "StartAsyncInvoke") {
+      if (!parsed.ok) throw validation("Malformed input request, please reformat your input and try again.");
+      recorded.modelId = typeof (parsed.value as { modelId?: unknown }).modelId === "string" ? (parsed.value as { modelId: string }).modelId : null;
+      return sendJson(res, 200, state.asyncInvokes.start(parsed.value, region));
+    }
+    if (operation === "ListAsyncInvokes") return sendJson(res, 200, state.asyncInvokes.list(new URLSearchParams(rawQuery)));
+    const label = rawPath.slice("/async-invoke/".length);
+    if (!label || label.includes("/")) throw validation("invocationArn is invalid.");
+    return sendJson(res, 200, state.asyncInvokes.get(decodeURIComponent(label)));
+  } catch (err) {
+    if (err instanceof AwsError) return writeAwsError(res, err);
+    throw err;
+  }
 }
 
 export function resetState(state: EmulatorState): void {
@@ -226,6 +287,7 @@ export function resetState(state: EmulatorState): void {
   state.cache.clear();
   state.redactedData.clear();
   state.ec2.reset();
+  state.asyncInvokes.reset();
 }
 
 /** What the client may legitimately send back in a later turn. */

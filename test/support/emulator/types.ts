@@ -2,6 +2,7 @@
 // shapes exactly, so change them only together with their callers.
 
 import type { Ec2Emulator, InstanceStateName } from "./ec2.ts";
+import type { AsyncInvokes } from "./async-invoke.ts";
 
 /** Bedrock Runtime operations the emulator serves (AWS operation names, as in the SDK's command names). */
 export type Operation = "InvokeModel" | "InvokeModelWithResponseStream" | "Converse" | "ConverseStream" | "CountTokens";
@@ -41,6 +42,10 @@ export interface EmulatorOptions {
   splitFrames?: boolean;
   /** Keep at most this many recorded requests, dropping the oldest (benchmarks send many); default 10000. */
   maxRecordedRequests?: number;
+  /** The local S3 bucket folder video jobs write output.mp4 into; default a fresh temporary folder (removed on stop). */
+  bucketDir?: string;
+  /** How long an asynchronous (video) job stays InProgress by default; default 2000 ms. */
+  asyncJobMs?: number;
 }
 
 export interface RecordedRequest {
@@ -48,7 +53,7 @@ export interface RecordedRequest {
   /** Path and query exactly as received, before any percent-decoding. */
   rawPath: string;
   /** AWS operation name, or "Unknown" for paths that are not Bedrock routes. */
-  operation: Operation | "Unknown";
+  operation: Operation | "StartAsyncInvoke" | "GetAsyncInvoke" | "ListAsyncInvokes" | "Unknown";
   /** Decoded `{modelId}` path label, or null when the path has none. */
   modelId: string | null;
   /** Request headers, names lower-cased (Node's view of them). */
@@ -161,6 +166,8 @@ export interface Emulator {
   requests: RecordedRequest[];
   /** The EC2 Query API on the same URL (`POST /`, SigV4 service `ec2`): the origin instance's state machine. */
   ec2: Ec2Emulator;
+  /** Bedrock's asynchronous invoke (video jobs): their state, scripts for the next jobs, the bucket folder. */
+  asyncInvokes: AsyncInvokes;
   script(s: Scenario): void;
   /**
    * Forget queued scenarios, recorded requests, the prompt-cache state and the redacted-thinking data handed out.

@@ -12,6 +12,7 @@ import { regenerateKey } from "./regenerate.ts";
 import { spendLogsRoute } from "./spend-logs.ts";
 import { spendReportRoute } from "./spend-report.ts";
 import { updateKeyRoute } from "./update.ts";
+import { videoJobsRoute } from "./video-jobs.ts";
 
 /**
  * The admin API (LiteLLM's paths and field names), every route behind the master key. One table, so no route can be
@@ -31,6 +32,7 @@ export const ADMIN_ROUTES: readonly { method: "GET" | "POST"; path: string; hand
   { method: "GET", path: "/origin/status", handler: originStatusRoute },
   { method: "POST", path: "/origin/start", handler: originStartRoute },
   { method: "POST", path: "/origin/stop", handler: originStopRoute },
+  { method: "GET", path: "/video/jobs", handler: videoJobsRoute },
 ];
 
 /** Mount with `app.route("/", adminRoutes)`. Only exact admin paths are registered: nothing here touches /v1/*. */
