@@ -298,7 +298,9 @@ async function measureThroughput<K extends string>(specs: ReadonlyArray<Throughp
     if (!a) continue;
     const node0 = cpuTimeMs(process.pid);
     const rt0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
-    const run = await concurrent(half, CONCURRENCY, spec.op);
+    const run = await concurrent(half, CONCURRENCY, spec.op).catch((e: unknown) => {
+      throw new Error(`throughput of ${spec.key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    });
     a.nodeCpu += cpuTimeMs(process.pid) - node0;
     if (spec.pid !== null) a.runtimeCpu += cpuTimeMs(spec.pid) - rt0;
     a.completed += run.completed;
