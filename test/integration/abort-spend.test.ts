@@ -8,7 +8,9 @@ import { startStack, type Stack } from "../support/stack.ts";
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { STREAM_PING_MS: "100", STREAM_UPSTREAM_IDLE_MS: process.env.IDLE ?? "2000" } });
+  // Under Miniflare most disconnects never reach the Worker (no cancel, no abort signal): the stream just stops
+  // being read, and the idle deadline is what ends it. Short here so the test does not wait minutes.
+  stack = await startStack({ env: { STREAM_PING_MS: "100", STREAM_UPSTREAM_IDLE_MS: "2000" } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -82,14 +84,15 @@ describe("spend of aborted streams", () => {
   it("bills every call that reached Bedrock exactly once, however the clients leave", { timeout: 90_000 }, async () => {
     const seed = Number(process.env.ABORT_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const next = rng(seed);
-    const note = `seed ${seed} (rerun with ABORT_SEED=${seed})`;
+    let note = `seed ${seed} (rerun with ABORT_SEED=${seed})`;
     const key = await stack.createKey({ alias: "abort-many" });
     // Slow streams: ~150 words at 4 ms a frame, so most clients leave while Bedrock is still talking.
     stack.emulator.script({ delayMs: 4, times: 10_000 });
     const plans = Array.from({ length: 48 }, (_, i) => ({ route: ROUTES[i % ROUTES.length]!, plan: planFor(next) }));
     const outcomes = await Promise.all(plans.map(({ route, plan }) => client(key, route, plan)));
-    if (process.env.ABORT_DEBUG) console.log(plans.map((p, i) => `${p.route.path} ${p.route.model} ${JSON.stringify(p.plan)} -> ${outcomes[i]}`).join("\n"));
+    const story = plans.map((p, i) => `${p.route.path} ${p.route.model} ${JSON.stringify(p.plan)} -> ${outcomes[i]}`).join("\n");
 
+    note += `\n${story}`;
     const calls = () => stack.emulator.requests.filter((r) => STREAMING_OPS.has(r.operation)).length;
     // A call still being received when its client left may reach the emulator a moment later.
     await new Promise((r) => setTimeout(r, 500));
@@ -99,14 +102,14 @@ describe("spend of aborted streams", () => {
     await new Promise((r) => setTimeout(r, 500)); // a duplicate would land now
     const final = (await stack.spendRows()).filter((r) => r.keyAlias === "abort-many");
     expect(calls(), note).toBe(expected);
-    if (process.env.ABORT_DEBUG) console.log(final.map((r) => `${r.model} ${r.status} ${r.inputTokens}/${r.outputTokens}`).join("\n"), stack.gateway.logs.filter((l) => l.includes('ended early')).map((l) => JSON.parse(l).why).join("\n"));
     expect(final.length, note).toBe(expected);
     expect(new Set(final.map((r) => r.requestId)).size, note).toBe(final.length);
     expect(rows.length, note).toBe(expected);
     for (const row of final) {
       expect([200, 499], note).toContain(row.status);
-      expect(row.inputTokens, note).toBeGreaterThanOrEqual(0);
     }
+    // Clients that read to the end were never cut short by the guard.
+    expect(final.filter((r) => r.status === 200).length, note).toBeGreaterThanOrEqual(outcomes.filter((o) => o.endsWith(" done")).length);
     // Calls cut short still bill the input read from the stream's start, whenever that arrived.
     expect(final.filter((r) => r.status === 499 && r.inputTokens > 0).length, note).toBeGreaterThan(0);
     const total = final.reduce((s, r) => s + Number(r.cost), 0);
