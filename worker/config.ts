@@ -22,6 +22,11 @@ export interface Config {
   lifecycleNow: number | null;
   /** A stream silent for this long gets an SSE `ping` so proxies and clients do not time out (thinking models). */
   streamPingMs: number;
+  /**
+   * A stream whose upstream body gives nothing for this long (Bedrock silent, or a client that left without the
+   * runtime saying so, so nothing is read) is ended and billed for what it produced so far.
+   */
+  streamUpstreamIdleMs: number;
   database: { url: string; httpEndpoint?: string };
   keyCacheTtlMs: number;
   /** Unknown keys are remembered briefly so a flood of bad keys cannot turn into a flood of queries. */
@@ -137,6 +142,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     accounts: r.json("BEDROCK_ACCOUNTS", isAccounts, 'a JSON object of name → {"accessKeyId","secretAccessKey","sessionToken"?}', {}),
     lifecycleNow: lifecycleNow(r),
     streamPingMs: r.int("STREAM_PING_MS", 10_000, 100, 600_000),
+    streamUpstreamIdleMs: r.int("STREAM_UPSTREAM_IDLE_MS", 120_000, 500, 900_000),
     database: { url: databaseUrl, httpEndpoint: r.url("DATABASE_HTTP_ENDPOINT") },
     keyCacheTtlMs: keyTtl * 1000,
     negativeKeyCacheTtlMs: Math.min(2000, keyTtl * 1000),

@@ -23,6 +23,28 @@ export interface AppEnv {
 
 export type AppContext = Context<AppEnv>;
 
+/**
+ * Keeps the invocation alive (one `waitUntil`) until the returned function is called; calling it again does nothing.
+ * Register it before the response is returned: a client that disconnects early ends everything not held this way.
+ */
+export function holdOpen(c: AppContext): () => void {
+  let release: () => void = () => {};
+  defer(c, new Promise<void>((r) => (release = r)));
+  return () => release();
+}
+
+/**
+ * The request's abort signal, which aborts when the client disconnects where the runtime says so (workerd with the
+ * `enable_request_signal` compatibility flag, Deno). Elsewhere it never aborts, or there is none: both are fine.
+ */
+export function requestSignal(c: AppContext): AbortSignal | null {
+  try {
+    return c.req.raw.signal ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** `waitUntil` when the runtime gave us an execution context (Workers, and the Deno entry's shim). */
 export function defer(c: AppContext, p: Promise<unknown>): void {
   const guarded = p.catch(() => {});

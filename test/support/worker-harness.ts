@@ -9,6 +9,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const COMPATIBILITY_DATE = "2026-04-01";
+export const COMPATIBILITY_FLAGS = ["enable_request_signal"];
 
 export interface Gateway {
   url: string;
@@ -53,6 +54,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     // The bundle lives in a temp dir; module names must be relative to it, not to the working directory.
     modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
     bindings: env,
     durableObjects: { KEY_METER: { className: "KeyMeterObject", useSQLite: true }, ORIGIN_STATE: { className: "OriginStateObject", useSQLite: true } },
     host: "127.0.0.1",

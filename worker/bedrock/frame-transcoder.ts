@@ -13,7 +13,10 @@
 //     accounting must not break a response the client already has.
 // Cancellation is observed through the Streams `transformer.cancel` hook (Node ≥ 20.x, Deno, workerd all have
 // it). Where a runtime lacks the hook — detected once, synchronously — the readable side is wrapped in a
-// ReadableStream whose own `cancel` reports the disconnect, so accounting never depends on the hook.
+// ReadableStream whose own `cancel` reports the disconnect. Neither is enough alone: whether a runtime runs the
+// hook when the *writable* side is aborted (an upstream body failing), or cancels the response body at all when
+// the client disconnects, differs between runtimes. So the stream also has `end()`, which the pipeline's
+// settle-once guard calls on every other sign that the stream is over (routes/stream-guard.ts).
 
 import { EventStreamDecoder, decodeBase64Utf8, type EventStreamFrame } from "./eventstream.ts";
 import { bedrockErrorFromFrame, type BedrockError } from "./errors.ts";
@@ -41,8 +44,13 @@ export interface FrameTranscoder {
   onEnd(error: BedrockError | null): void;
 }
 
+/** A transcoder's stream, plus `end()`: fire `onEnd` now (once) with what was seen so far, from outside the stream. */
+export interface TranscoderStream extends TransformStream<Uint8Array, Uint8Array> {
+  end(): void;
+}
+
 /** The event-stream bytes → SSE bytes TransformStream around `t`. `name` labels the log line of a throwing onEnd. */
-export function frameTranscoder(name: string, t: FrameTranscoder): TransformStream<Uint8Array, Uint8Array> {
+export function frameTranscoder(name: string, t: FrameTranscoder): TranscoderStream {
   const decoder = new EventStreamDecoder();
   const encoder = new TextEncoder();
   let failure: BedrockError | null = null;
@@ -111,7 +119,7 @@ export function frameTranscoder(name: string, t: FrameTranscoder): TransformStre
   };
 
   const stream = new TransformStream<Uint8Array, Uint8Array>(transformer);
-  return transformerCancelSupported() ? stream : reportReadableCancel(stream, end);
+  return Object.assign(transformerCancelSupported() ? stream : reportReadableCancel(stream, end), { end });
 }
 
 /** A failure of our own making (not a Bedrock error): undecodable or incomplete streams. 502, mapped to a 5xx. */

@@ -5,8 +5,9 @@
 // functions, not a third copy of this sequence. Calls priced per unit made (images) give a `UnitCallPlan` instead:
 // several bodies, a reader that counts units, and a unit price in place of token usage.
 import type { BedrockError } from "../bedrock/errors.ts";
+import type { TranscoderStream } from "../bedrock/frame-transcoder.ts";
 import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
-import { defer, type AppContext } from "../context.ts";
+import { holdOpen, requestSignal, type AppContext } from "../context.ts";
 import { errorResponse, GatewayError, type Dialect } from "../edge/errors.ts";
 import type { TokenUsage } from "../meter/cost.ts";
 import type { RequestEstimate } from "../meter/estimate.ts";
@@ -16,6 +17,7 @@ import { withPings } from "../protocols/anthropic/keepalive.ts";
 import { logEvent } from "../util/log.ts";
 import { admit, withMeterHeaders } from "./metering.ts";
 import { recordSpend, withTarget, type Billed, type CallMeta } from "./spend.ts";
+import { guardStream, type GuardedStream } from "./stream-guard.ts";
 
 /** How a stream's translator reports its end: what was generated, and whether it finished. */
 export interface StreamEnd {
@@ -53,8 +55,11 @@ export interface CallPlan {
   usageOf: (json: Record<string, unknown>) => TokenUsage;
   /** A non-streaming answer → the client's JSON. */
   respond: (json: Record<string, unknown>) => unknown;
-  /** Bedrock's event stream → the client's SSE; `onEnd` must be called exactly once however the stream ends. */
-  translateStream: (onEnd: (end: StreamEnd) => void) => TransformStream<Uint8Array, Uint8Array>;
+  /**
+   * Bedrock's event stream → the client's SSE; `onEnd` must be called exactly once however the stream ends,
+   * including when the stream's `end()` is called from outside (the pipeline's guard).
+   */
+  translateStream: (onEnd: (end: StreamEnd) => void) => TranscoderStream;
   /** Extra response headers (e.g. the model successor notice). */
   responseHeaders?: Record<string, string>;
 }
@@ -100,26 +105,35 @@ const UNREACHABLE = "The model service could not be reached. Please retry.";
 export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>): Promise<Response> {
   if ("kind" in plan) return runUnits(c, plan);
   await admit(c, plan.estimate);
-  const body = plan.prepare ? await plan.prepare(plan.body) : plan.body;
-  const outcome = await callBedrock(c, plan, body);
-  const meta: CallMeta = {
-    route: plan.route,
-    model: plan.model,
-    stream: plan.stream,
-    target: outcome.target?.name ?? null,
-    bedrockModel: outcome.target?.modelId ?? plan.model.invokeId,
-  };
-  if (!outcome.ok) return failed(c, plan, meta, outcome);
+  // Held open from before the call until it is billed: a client that leaves before the answer starts must not end
+  // the invocation (and the spend row with it) while Bedrock is already working. A stream releases it at its end.
+  const release = holdOpen(c);
+  let handedOver = false;
+  try {
+    const body = plan.prepare ? await plan.prepare(plan.body) : plan.body;
+    const outcome = await callBedrock(c, plan, body);
+    const meta: CallMeta = {
+      route: plan.route,
+      model: plan.model,
+      stream: plan.stream,
+      target: outcome.target?.name ?? null,
+      bedrockModel: outcome.target?.modelId ?? plan.model.invokeId,
+    };
+    if (!outcome.ok) return failed(c, plan, meta, outcome);
 
-  if (!plan.stream) {
-    const json = (await outcome.res.json()) as Record<string, unknown>;
-    const cost = recordSpend(c, meta, 200, plan.usageOf(json));
-    return finish(c, plan, meta, c.json(plan.respond(json) as object, 200), cost);
+    if (!plan.stream) {
+      const json = (await outcome.res.json()) as Record<string, unknown>;
+      const cost = recordSpend(c, meta, 200, plan.usageOf(json));
+      return finish(c, plan, meta, c.json(plan.respond(json) as object, 200), cost);
+    }
+    if (!outcome.body) {
+      return failed(c, plan, meta, { ok: false, error: { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 }, target: outcome.target });
+    }
+    handedOver = true;
+    return streamed(c, plan, meta, outcome.body, release);
+  } finally {
+    if (!handedOver) release();
   }
-  if (!outcome.body) {
-    return failed(c, plan, meta, { ok: false, error: { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 }, target: outcome.target });
-  }
-  return streamed(c, plan, meta, outcome.body);
 }
 
 async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Response> {
@@ -210,20 +224,32 @@ function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<
 }
 
 /**
- * Pipes Bedrock's stream through the route's translator and keep-alive. The stream's end is the one place a streamed
- * request settles: it bills whatever was generated, also when the client went away or Bedrock failed mid-stream.
+ * Pipes Bedrock's stream through the route's translator and keep-alive. The translator's end is the one place a
+ * streamed request settles: it bills whatever was generated, also when the client went away or Bedrock failed
+ * mid-stream. The guard makes that end happen whichever way the stream stops, hooks or not (stream-guard.ts), and
+ * `release` (the invocation's waitUntil) is let go only after the bill's own writes are registered.
  */
-function streamed(c: AppContext, plan: CallPlan, meta: CallMeta, upstream: ReadableStream<Uint8Array>): Response {
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((r) => (resolveDone = r));
+function streamed(c: AppContext, plan: CallPlan, meta: CallMeta, upstream: ReadableStream<Uint8Array>, release: () => void): Response {
+  const config = c.get("services").config;
+  let guard: GuardedStream | undefined;
   const translator = plan.translateStream((end) => {
-    recordSpend(c, meta, streamStatus(plan.dialect, end), end.usage);
-    resolveDone();
+    guard?.settled();
+    try {
+      recordSpend(c, meta, streamStatus(plan.dialect, end), end.usage);
+    } finally {
+      release();
+    }
   });
-  defer(c, done);
   c.get("ticket").streaming = true; // settled by the stream's end, not by the meter scope
-  const sse = upstream.pipeThrough(translator).pipeThrough(withPings(c.get("services").config.streamPingMs, plan.dialect.ping));
-  const res = new Response(sse, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+  guard = guardStream({
+    upstream,
+    translator,
+    after: withPings(config.streamPingMs, plan.dialect.ping),
+    signal: requestSignal(c),
+    idleMs: config.streamUpstreamIdleMs,
+    onCut: (why) => logEvent("info", { msg: "stream ended early", why, requestId: c.get("requestId") }),
+  });
+  const res = new Response(guard.body, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
   return finish(c, plan, meta, res);
 }
 

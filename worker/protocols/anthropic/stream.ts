@@ -8,7 +8,7 @@
 
 import type { EventStreamFrame } from "../../bedrock/eventstream.ts";
 import { toAnthropicError, type BedrockError } from "../../bedrock/errors.ts";
-import { frameTranscoder, invokeChunkEvent, streamFailure } from "../../bedrock/frame-transcoder.ts";
+import { frameTranscoder, type TranscoderStream, invokeChunkEvent, streamFailure } from "../../bedrock/frame-transcoder.ts";
 import { UsageTracker, type AnthropicUsage } from "./usage.ts";
 
 // Kept importable from here, where it first lived.
@@ -49,7 +49,7 @@ function isRecord(v: unknown): v is Json {
 
 const METRICS_KEY = "amazon-bedrock-invocationMetrics";
 
-export function bedrockToAnthropicSSE(opts: AnthropicSSEOptions): TransformStream<Uint8Array, Uint8Array> {
+export function bedrockToAnthropicSSE(opts: AnthropicSSEOptions): TranscoderStream {
   const usage = new UsageTracker();
   let stopReason: string | null = null;
   let completed = false;

@@ -17,7 +17,7 @@
 
 import type { EventStreamFrame } from "../../bedrock/eventstream.ts";
 import { toAnthropicError, type BedrockError } from "../../bedrock/errors.ts";
-import { frameTranscoder, messageOf, streamFailure } from "../../bedrock/frame-transcoder.ts";
+import { frameTranscoder, type TranscoderStream, messageOf, streamFailure } from "../../bedrock/frame-transcoder.ts";
 import type { TokenUsage } from "../../meter/cost.ts";
 import { sseEvent } from "../anthropic/stream.ts";
 import { converseUsage } from "./to-openai.ts";
@@ -123,7 +123,7 @@ const utf8 = new TextDecoder("utf-8");
 type OpenKind = "text" | "thinking" | "redacted_thinking" | "tool_use";
 
 /** ConverseStream body (event-stream bytes) → Anthropic Messages SSE, chunk by chunk. */
-export function bedrockConverseToAnthropicSSE(opts: ConverseAnthropicSSEOptions): TransformStream<Uint8Array, Uint8Array> {
+export function bedrockConverseToAnthropicSSE(opts: ConverseAnthropicSSEOptions): TranscoderStream {
   let usage: TokenUsage = converseUsage(undefined);
   let stopReason: string | null = null;
   let started = false;

@@ -16,7 +16,7 @@
 
 import type { EventStreamFrame } from "../../bedrock/eventstream.ts";
 import type { BedrockError } from "../../bedrock/errors.ts";
-import { frameTranscoder, messageOf, streamFailure } from "../../bedrock/frame-transcoder.ts";
+import { frameTranscoder, type TranscoderStream, messageOf, streamFailure } from "../../bedrock/frame-transcoder.ts";
 import type { TokenUsage } from "../../meter/cost.ts";
 import { openAIErrorEnvelope } from "../openai/errors.ts";
 
@@ -157,7 +157,7 @@ export function openAIErrorChunk(e: BedrockError): string {
 const utf8 = new TextDecoder("utf-8");
 
 /** ConverseStream body (event-stream bytes) → OpenAI chat.completion.chunk SSE, chunk by chunk. */
-export function bedrockConverseToOpenAIChunks(opts: OpenAIChunksOptions): TransformStream<Uint8Array, Uint8Array> {
+export function bedrockConverseToOpenAIChunks(opts: OpenAIChunksOptions): TranscoderStream {
   let usage: TokenUsage = converseUsage(undefined);
   let finishReason: string | null = null;
   let messageStopped = false;

@@ -13,7 +13,7 @@
 
 import type { EventStreamFrame } from "../../bedrock/eventstream.ts";
 import type { BedrockError } from "../../bedrock/errors.ts";
-import { frameTranscoder, invokeChunkEvent, streamFailure } from "../../bedrock/frame-transcoder.ts";
+import { frameTranscoder, type TranscoderStream, invokeChunkEvent, streamFailure } from "../../bedrock/frame-transcoder.ts";
 import { UsageTracker, usageFromMessage, type AnthropicUsage } from "../anthropic/usage.ts";
 import { openAIErrorEnvelope } from "./errors.ts";
 import type { JsonModeInfo } from "./to-anthropic.ts";
@@ -162,7 +162,7 @@ type BlockState =
  * frame by frame. Errors (exception/error frames, undecodable bytes, a stream cut before message_stop) become
  * one `data: {"error":{…}}` event and the stream closes without [DONE] — openai-node throws APIError on it.
  */
-export function bedrockInvokeToOpenAIChunks(opts: OpenAIChunkStreamOptions): TransformStream<Uint8Array, Uint8Array> {
+export function bedrockInvokeToOpenAIChunks(opts: OpenAIChunkStreamOptions): TranscoderStream {
   const usage = new UsageTracker();
   const blocks = new Map<number, BlockState>();
   let toolCount = 0; // OpenAI tool_calls index, counting the client-visible tool blocks from 0
