@@ -30,6 +30,7 @@ export interface StorableProblem {
   /** Where the problem is, from the value's root: object keys and array indexes. */
   path: (string | number)[];
   problem: string;
+  kind: "text" | "depth";
 }
 
 /**
@@ -42,18 +43,18 @@ export function findUnstorable(value: unknown, maxDepth = MAX_JSON_DEPTH): Stora
     const { v, path, depth } = stack.pop()!;
     if (typeof v === "string") {
       const problem = textProblem(v);
-      if (problem) return { path, problem };
+      if (problem) return { path, problem, kind: "text" };
       continue;
     }
     if (typeof v !== "object" || v === null) continue;
-    if (depth + 1 > maxDepth) return { path, problem: `is nested too deeply (at most ${maxDepth} levels of objects and arrays)` };
+    if (depth + 1 > maxDepth) return { path, problem: `is nested too deeply (at most ${maxDepth} levels of objects and arrays)`, kind: "depth" };
     const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
     // Pushed in reverse so the walk visits entries in document order and reports the first problem.
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, item] = entries[i]!;
       if (typeof k === "string") {
         const problem = textProblem(k);
-        if (problem) return { path: [...path, k], problem: `(a key) ${problem}` };
+        if (problem) return { path: [...path, k], problem: `(a key) ${problem}`, kind: "text" };
       }
       stack.push({ v: item, path: [...path, k], depth: depth + 1 });
     }

@@ -30,7 +30,8 @@ export function checkStorable(body: unknown): void {
   if (typeof body !== "object" || body === null) return;
   for (const [field, value] of Object.entries(body)) {
     const found = findUnstorable(value);
-    if (found) throw fieldError([field, ...found.path].join("."), found.problem);
+    // A depth problem names the field alone: the path down to it is just the hostile value's own keys.
+    if (found) throw fieldError(found.kind === "depth" ? field : [field, ...found.path].join("."), found.problem);
   }
 }
 
