@@ -147,7 +147,7 @@ describe("database failures", () => {
 
   it("the proxy's own failures and Postgres' availability codes are unavailable; statement errors are not", async () => {
     const answering = (status: number, body: unknown): typeof fetch => async () => new Response(JSON.stringify(body), { status });
-    const run = (f: typeof fetch) => neonHttp("postgres://u:p@h/db", { fetch: f })("select 1", [], "objects").catch((e: unknown) => e as DatabaseError);
+    const run = (f: typeof fetch) => neonHttp("postgres://u:p@h/db", { fetch: f })("select 1", [], "objects").then(() => ({ unavailable: "answered" }), (e: unknown) => e as DatabaseError);
     expect((await run(answering(503, { message: "down" }))).unavailable).toBe(true);
     expect((await run(answering(500, { message: "could not reach" }))).unavailable).toBe(true);
     expect((await run(answering(400, { message: "canceling statement due to statement timeout", code: "57014" }))).unavailable).toBe(true);
