@@ -27,7 +27,8 @@ export interface Config {
    * runtime saying so, so nothing is read) is ended and billed for what it produced so far.
    */
   streamUpstreamIdleMs: number;
-  database: { url: string; httpEndpoint?: string };
+  /** `timeoutMs`: every statement's deadline (DATABASE_TIMEOUT_MS); past it the caller gets a 503, never a hang. */
+  database: { url: string; httpEndpoint?: string; timeoutMs: number };
   keyCacheTtlMs: number;
   /** Unknown keys are remembered briefly so a flood of bad keys cannot turn into a flood of queries. */
   negativeKeyCacheTtlMs: number;
@@ -143,7 +144,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     lifecycleNow: lifecycleNow(r),
     streamPingMs: r.int("STREAM_PING_MS", 10_000, 100, 600_000),
     streamUpstreamIdleMs: r.int("STREAM_UPSTREAM_IDLE_MS", 120_000, 500, 900_000),
-    database: { url: databaseUrl, httpEndpoint: r.url("DATABASE_HTTP_ENDPOINT") },
+    database: { url: databaseUrl, httpEndpoint: r.url("DATABASE_HTTP_ENDPOINT"), timeoutMs: r.int("DATABASE_TIMEOUT_MS", 10_000, 100, 120_000) },
     keyCacheTtlMs: keyTtl * 1000,
     negativeKeyCacheTtlMs: Math.min(2000, keyTtl * 1000),
     maxBodyBytes: r.int("MAX_BODY_MB", 20, 1, 24) * 1024 * 1024,

@@ -56,7 +56,7 @@ export interface Platform {
 
 export function buildServices(env: Record<string, unknown>, platform: Platform = {}): Services {
   const config = parseConfig(env);
-  const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint });
+  const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint, timeoutMs: config.database.timeoutMs });
   const keys = new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs);
   const spend = new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
     logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: String(err) }),

@@ -652,7 +652,7 @@ describe("GET /spend/report", () => {
 });
 
 describe("database failures", () => {
-  it("answer 500 in the admin dialect, and the log line quotes no key or hash", async () => {
+  it("an unreachable database answers 503 with Retry-After in the admin dialect, and the log line quotes no key or hash", async () => {
     const made = await generate({ key_alias: alias("db-down") });
     const logsBefore = stack.gateway.logs.length;
     stack.setDatabaseDown(true);
@@ -662,11 +662,12 @@ describe("database failures", () => {
     } finally {
       stack.setDatabaseDown(false);
     }
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     const body = (await res.json()) as Json;
     expect(body.error.type).toBe("server_error");
-    expect(body.error.message).toMatch(/request id/);
-    await expect.poll(() => stack.gateway.logs.slice(logsBefore).some((l) => l.includes("admin request failed"))).toBe(true);
+    expect(body.error.message).toMatch(/try again/i);
+    await expect.poll(() => stack.gateway.logs.slice(logsBefore).some((l) => l.includes("database call failed"))).toBe(true);
     await expectNoSecrets(stack.gateway.logs.slice(logsBefore).join("\n"), made.key);
     expect((await ok(await admin("GET", `/key/info?key=${made.token_id}`))).info.blocked).toBe(false);
   });

@@ -29,6 +29,8 @@ afterAll(async () => {
 describe("Deno entry", () => {
   it("serves /health and refuses unknown paths like the Worker", async () => {
     expect(await (await fetch(`${deno.url}/health`)).json()).toEqual({ status: "ok" });
+    // The deep check runs a statement through the same database client (and deadline) as the Worker.
+    expect(await (await fetch(`${deno.url}/health?deep=1`)).json()).toEqual({ status: "ok", database: "ok" });
     expect((await fetch(`${deno.url}/nope`)).status).toBe(404);
   });
 

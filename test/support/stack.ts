@@ -1,6 +1,6 @@
 // The whole local stack for integration tests: a migrated Postgres (PGlite, or a server when TEST_DATABASE_URL is set)
 // behind the Neon-protocol shim, the Bedrock emulator, and the Worker in workerd wired to both.
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { insertKey } from "../../worker/db/queries.ts";
@@ -28,6 +28,11 @@ export interface Stack {
   dbRequests(): number;
   /** Simulates a database outage between the Worker and Postgres (the shim answers 503 while down). */
   setDatabaseDown(down: boolean): void;
+  /**
+   * Simulates a database that accepts statements and never answers (a hung query, a saturated server): requests are
+   * held, unanswered, until the Worker gives up or stalling ends (then they are dropped).
+   */
+  setDatabaseStalled(stalled: boolean): void;
   createKey(opts?: KeyOptions): Promise<string>;
   setBlocked(key: string, blocked: boolean): Promise<void>;
   spendRows(): Promise<(typeof spendLogs.$inferSelect)[]>;
@@ -73,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gatewayEnv,
     dbRequests: () => counter.count,
     setDatabaseDown: (down) => counter.setDown(down),
+    setDatabaseStalled: (stalled) => counter.setStalled(stalled),
     async createKey(opts = {}) {
       const key = generateApiKey();
       await insertKey(db, {
@@ -117,11 +123,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** A pass-through HTTP proxy that counts requests: lets tests prove a warm key costs no database round trip. */
-async function countingProxy(target: string): Promise<{ url: string; count: number; setDown(d: boolean): void; stop(): Promise<void> }> {
+async function countingProxy(
+  target: string,
+): Promise<{ url: string; count: number; setDown(d: boolean): void; setStalled(s: boolean): void; stop(): Promise<void> }> {
   const t = new URL(target);
-  const state = { count: 0, down: false };
+  const state = { count: 0, down: false, stalled: false };
+  const held = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
     state.count++;
+    if (state.stalled) {
+      req.resume();
+      held.add(res);
+      res.on("close", () => held.delete(res));
+      return;
+    }
     if (state.down) {
       req.resume();
       res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ message: "database unavailable" }));
@@ -143,6 +158,10 @@ async function countingProxy(target: string): Promise<{ url: string; count: numb
     },
     setDown(d: boolean) {
       state.down = d;
+    },
+    setStalled(s: boolean) {
+      state.stalled = s;
+      if (!s) for (const res of held) res.destroy();
     },
     stop: () =>
       new Promise<void>((r) => {

@@ -13,14 +13,24 @@ export class DatabaseError extends Error {
   constraint?: string;
   table?: string;
   column?: string;
-  constructor(message: string, fields: Record<string, unknown> = {}) {
+  /**
+   * The database did not answer in time, could not be reached, or refused for reasons of its own (shutting down, too
+   * many connections, statement timeout): nothing was wrong with the statement, so the caller is told to retry (503).
+   */
+  readonly unavailable: boolean;
+  constructor(message: string, fields: Record<string, unknown> = {}, unavailable = false) {
     super(message);
     this.name = "DatabaseError";
     for (const k of ["code", "detail", "hint", "constraint", "table", "column"] as const) {
       if (typeof fields[k] === "string") this[k] = fields[k] as string;
     }
+    this.unavailable = unavailable || (this.code !== undefined && UNAVAILABLE_CODE.test(this.code));
   }
 }
+
+// SQLSTATEs that say the database, not the statement, is the problem: connection exceptions (08), too many
+// connections (53300), query_canceled (57014, which a statement_timeout raises), shutdowns (57P01-57P03).
+const UNAVAILABLE_CODE = /^(08...|53300|57014|57P0[123])$/;
 
 interface NeonField {
   name: string;
@@ -71,26 +81,33 @@ export function neonHttp(databaseUrl: string, opts: NeonHttpOptions = {}): NeonQ
   const endpoint = opts.endpoint ?? neonSqlEndpoint(databaseUrl);
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   return async (query, params, mode) => {
+    // One deadline for the whole exchange, answer body included. Aborting closes the HTTP connection, and Neon's
+    // proxy cancels a statement whose client went away, so a pathological query does not run on after we give up.
+    const signal = opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined;
     let res: Response;
+    let result: NeonResult;
     try {
       res = await doFetch(endpoint, {
         method: "POST",
         headers: { "content-type": "application/json", "Neon-Connection-String": databaseUrl, "Neon-Raw-Text-Output": "true", "Neon-Array-Mode": "true" },
         body: JSON.stringify({ query, params: params.map(toParam) }),
-        signal: opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined,
+        signal,
       });
-    } catch (e) {
-      // The message names neither the URL nor the connection string (which holds the password).
-      throw new DatabaseError(`Error connecting to database: ${(e as Error).name === "TimeoutError" ? "timed out" : (e as Error).message}`);
-    }
-    if (!res.ok) {
-      if (res.status === 400) {
-        const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-        throw new DatabaseError(typeof body.message === "string" ? body.message : "The database refused the statement.", body);
+      if (!res.ok) {
+        if (res.status === 400) {
+          const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+          throw new DatabaseError(typeof body.message === "string" ? body.message : "The database refused the statement.", body);
+        }
+        // Anything else comes from the proxy in front of Postgres (unreachable, overloaded, restarting).
+        throw new DatabaseError(`Server error (HTTP status ${res.status}): ${(await res.text()).slice(0, 300)}`, {}, true);
       }
-      throw new DatabaseError(`Server error (HTTP status ${res.status}): ${(await res.text()).slice(0, 300)}`);
+      result = (await res.json()) as NeonResult;
+    } catch (e) {
+      if (e instanceof DatabaseError) throw e;
+      // The message names neither the URL nor the connection string (which holds the password).
+      const timedOut = signal?.aborted || (e as Error).name === "TimeoutError";
+      throw new DatabaseError(`Error connecting to database: ${timedOut ? "timed out" : (e as Error).message}`, {}, true);
     }
-    const result = (await res.json()) as NeonResult;
     const types = result.fields.map((f) => f.dataTypeID);
     if (mode === "arrays") return result.rows.map((row) => row.map((v, i) => parseValue(types[i]!, v)));
     return result.rows.map((row) => Object.fromEntries(row.map((v, i) => [result.fields[i]!.name, parseValue(types[i]!, v)])));

@@ -178,7 +178,7 @@ export class KeyMeterObject {
 
   private db() {
     const { database } = this.config();
-    return createDb(database.url, { httpEndpoint: database.httpEndpoint });
+    return createDb(database.url, { httpEndpoint: database.httpEndpoint, timeoutMs: database.timeoutMs });
   }
 }
 

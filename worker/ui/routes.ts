@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { dailySpend, lastUsedByKey, listKeys, querySpendLogs } from "../db/admin-queries.ts";
+import { databaseFailure } from "../edge/database-errors.ts";
 import { errorResponse, GatewayError } from "../edge/errors.ts";
 import { clientIp } from "../edge/guard-middleware.ts";
 import { sameSecret } from "../routes/admin/auth.ts";
@@ -109,7 +110,7 @@ const KEYS_PER_PAGE = 50;
 uiRoutes.get("/ui/keys", requireUiAdmin, async (c) => {
   const q = queryParams(c, ["page"]);
   const pageNo = q.page === undefined ? 1 : Number(q.page);
-  if (!Number.isSafeInteger(pageNo) || pageNo < 1) throw new GatewayError(400, "page: must be a whole number from 1");
+  if (!Number.isSafeInteger(pageNo) || pageNo < 1 || pageNo > 1_000_000) throw new GatewayError(400, "page: must be a whole number from 1 to 1000000");
   const db = c.get("services").db;
   const { keys, total } = await listKeys(db, {}, pageNo, KEYS_PER_PAGE);
   const lastUsed = await lastUsedByKey(db, keys.map((k) => k.id));
@@ -151,15 +152,18 @@ uiRoutes.post("/ui/api/origin/stop", requireUiAdmin, requireSameOrigin, originSt
 
 // ---- errors --------------------------------------------------------------------------------------------------------
 
-uiRoutes.onError((err, c) => {
+uiRoutes.onError((caught, c) => {
   const requestId = c.get("requestId");
   const api = new URL(c.req.url).pathname.startsWith("/ui/api/");
+  const cause = (caught as { cause?: unknown }).cause;
+  const db = databaseFailure(caught);
+  if (db) logEvent("warn", { msg: "dashboard request: database call failed", requestId, status: db.status, error: String(cause ?? caught) });
+  const err = db ?? caught;
   if (err instanceof GatewayError) {
     if (api) return errorResponse("openai", err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
-    const status = ([400, 401, 404, 413, 415] as const).find((s) => s === err.status) ?? 400;
-    return c.html(page({ title: "Cannot show this", current: "/ui", body: html`<p class="error" role="alert">${err.message}</p><p><a href="/ui">Back to the dashboard</a></p>` }), status);
+    const status = ([400, 401, 404, 413, 415, 503] as const).find((s) => s === err.status) ?? 400;
+    return c.html(page({ title: "Cannot show this", current: "/ui", body: html`<p class="error" role="alert">${err.message}</p><p><a href="/ui">Back to the dashboard</a></p>` }), status, err.headers);
   }
-  const cause = (err as { cause?: unknown }).cause;
   logEvent("error", { msg: "dashboard request failed", requestId, error: String(cause ?? err) });
   if (api) return errorResponse("openai", 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
   return c.html(page({ title: "Something went wrong", body: html`<p class="error" role="alert">Internal error (request id ${requestId}). Try again; the gateway's logs say more.</p>` }), 500);

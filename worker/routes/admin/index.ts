@@ -1,4 +1,5 @@
 import { Hono, type Handler } from "hono";
+import { databaseFailure } from "../../edge/database-errors.ts";
 import { errorResponse, GatewayError } from "../../edge/errors.ts";
 import { logEvent } from "../../util/log.ts";
 import { requireMasterKey } from "./auth.ts";
@@ -49,6 +50,11 @@ adminRoutes.onError((err, c) => {
   }
   // A failed query's message quotes its parameters (which can include a key hash): log the driver's cause instead.
   const cause = (err as { cause?: unknown }).cause;
+  const db = databaseFailure(err);
+  if (db) {
+    logEvent("warn", { msg: "admin request: database call failed", requestId, status: db.status, error: String(cause ?? err) });
+    return errorResponse("openai", db.status, db.message, { type: db.type, requestId, headers: db.headers });
+  }
   logEvent("error", { msg: "admin request failed", requestId, error: String(cause ?? err) });
   return errorResponse("openai", 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
 });

@@ -1,4 +1,5 @@
 import type * as z from "zod/mini";
+import { findUnstorable, textProblem, timeProblem } from "../../db/storable.ts";
 import { GatewayError } from "../../edge/errors.ts";
 import { readJsonBody } from "../body.ts";
 import type { AdminContext } from "./env.ts";
@@ -16,7 +17,22 @@ export function fieldError(param: string, message: string, status = 400): Gatewa
 }
 
 export async function readAdminBody<T extends z.ZodMiniType>(c: AdminContext, schema: T): Promise<z.infer<T>> {
-  return validateInput(schema, await readJsonBody(c.req.raw, MAX_ADMIN_BODY_BYTES));
+  const body = validateInput(schema, await readJsonBody(c.req.raw, MAX_ADMIN_BODY_BYTES));
+  checkStorable(body);
+  return body;
+}
+
+/**
+ * Every string in an admin body (object keys too) must be storable as Postgres text, and every field's value nested
+ * at most MAX_JSON_DEPTH levels: a 400 naming the field (`metadata.a.b`) rather than a 500 from the database.
+ */
+export function checkStorable(body: unknown): void {
+  if (typeof body !== "object" || body === null) return;
+  for (const [field, value] of Object.entries(body)) {
+    const found = findUnstorable(value);
+    // A depth problem names the field alone: the path down to it is just the hostile value's own keys.
+    if (found) throw fieldError(found.kind === "depth" ? field : [field, ...found.path].join("."), found.problem);
+  }
 }
 
 /** Validates with zod; the first problem becomes a 400 naming its field. */
@@ -44,6 +60,9 @@ export function queryParams<K extends string>(c: AdminContext, allowed: readonly
     if (!(allowed as readonly string[]).includes(name)) throw fieldError(name, `is not a supported query parameter (supported: ${allowed.join(", ")})`);
     if (seen.has(name)) throw fieldError(name, "is given more than once");
     seen.add(name);
+    // `%00` decodes to NUL, which Postgres text cannot hold. (Malformed UTF-8 decodes to U+FFFD, which it can.)
+    const problem = textProblem(value);
+    if (problem) throw fieldError(name, problem);
     if (value !== "") out[name as K] = value;
   }
   return out;
@@ -80,6 +99,18 @@ export function parseDateOrInstant(text: string): { at: Date; dateOnly: boolean 
   if (!isCalendarDate(`${y}-${mo}-${d}`) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return null;
   const at = new Date(m[8] ? text : `${text}Z`);
   return Number.isNaN(at.getTime()) ? null : { at, dateOnly: false };
+}
+
+/**
+ * A date or date-time parameter: 400 naming `param` unless it parses and lies in the range the database accepts
+ * (1970 to 9999; `0000-01-01` is a valid ISO date that Postgres refuses).
+ */
+export function instantParam(param: string, text: string): { at: Date; dateOnly: boolean } {
+  const parsed = parseDateOrInstant(text);
+  if (!parsed) throw fieldError(param, `must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not "${text}"`);
+  const problem = timeProblem(parsed.at.getTime());
+  if (problem) throw fieldError(param, problem);
+  return parsed;
 }
 
 /** Midnight UTC of the day after the given YYYY-MM-DD date. */

@@ -4,7 +4,8 @@ import { LIMITED_NUMBERS, type KeyDefaults, type KeyLimits } from "../../keys/bo
 import { DURATION_FORMAT, isTimeZone, positiveDurationMs } from "../../keys/time-fields.ts";
 import { parseDuration, periodEnd } from "../../meter/periods.ts";
 import type { Catalog } from "../../models/catalog.ts";
-import { fieldError, parseDateOrInstant } from "./input.ts";
+import { MAX_METADATA_BYTES, jsonBytes } from "../../db/storable.ts";
+import { fieldError, instantParam } from "./input.ts";
 
 // The settable fields of a key, in LiteLLM's names, shared by /key/generate and /key/update: their shapes (zod) and
 // their meaning (models from the catalog, durations, time zones, the gateway's defaults and upper bounds).
@@ -135,6 +136,8 @@ function convert(input: KeyFieldsInput, rules: FieldRules): KeyFields {
     const mode = input.metadata?.budget_mode;
     // A misspelt mode would silently give the standard guarantee to someone who asked for the strict one.
     if (mode !== undefined && mode !== "standard" && mode !== "strict") throw fieldError("metadata.budget_mode", `must be "standard" or "strict", not ${JSON.stringify(mode)}`);
+    // Depth and text are checked with the whole body (readAdminBody); the size here, as stored.
+    if (input.metadata && jsonBytes(input.metadata) > MAX_METADATA_BYTES) throw fieldError("metadata", `must be at most ${MAX_METADATA_BYTES / 1024} KiB as JSON`);
     out.metadata = input.metadata ?? {};
   }
   if (input.spend !== undefined) out.spend = input.spend;
@@ -161,8 +164,7 @@ function convert(input: KeyFieldsInput, rules: FieldRules): KeyFields {
   if (input.expires !== undefined) {
     if (input.expires === null) out.expires = null;
     else {
-      const parsed = parseDateOrInstant(input.expires);
-      if (!parsed) throw fieldError("expires", `must be an ISO 8601 date or date-time, not "${input.expires}"`);
+      const parsed = instantParam("expires", input.expires);
       if (parsed.at.getTime() <= rules.now.getTime()) throw fieldError("expires", "must be in the future (to stop a key now, block or delete it)");
       out.expires = parsed.at;
     }

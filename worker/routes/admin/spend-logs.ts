@@ -1,6 +1,7 @@
 import { querySpendLogs, type SpendLogEntry, type SpendLogFilter } from "../../db/admin-queries.ts";
 import type { AdminContext } from "./env.ts";
-import { dayAfter, fieldError, intParam, parseDateOrInstant, queryParams } from "./input.ts";
+import { MAX_STORABLE_TIME } from "../../db/storable.ts";
+import { dayAfter, fieldError, instantParam, intParam, queryParams } from "./input.ts";
 import { resolveKey } from "./key-ref.ts";
 
 const MAX_ROWS = 1000;
@@ -22,21 +23,16 @@ export async function spendLogFilter(c: AdminContext): Promise<SpendLogFilter> {
   const keyParam = q.key !== undefined ? "key" : "api_key";
   const ref = q.key ?? q.api_key;
   const limit = intParam("limit", q.limit, 100, 1, MAX_ROWS);
-  const from = q.start_date === undefined ? undefined : instant("start_date", q.start_date).at;
+  const from = q.start_date === undefined ? undefined : instantParam("start_date", q.start_date).at;
   let until: Date | undefined;
   if (q.end_date !== undefined) {
-    const end = instant("end_date", q.end_date);
-    until = end.dateOnly ? dayAfter(end.at) : new Date(end.at.getTime() + 1);
+    const end = instantParam("end_date", q.end_date);
+    // The day after 9999-12-31 is a year Postgres cannot read in ISO form; nothing is stored that late anyway.
+    until = new Date(Math.min(end.dateOnly ? dayAfter(end.at).getTime() : end.at.getTime() + 1, MAX_STORABLE_TIME));
   }
   if (from && until && from.getTime() >= until.getTime()) throw fieldError("start_date", "must be before end_date");
   const keyId = ref === undefined ? undefined : (await resolveKey(c, ref, keyParam)).id;
   return { keyId, model: q.model, requestId: q.request_id, from, until, limit };
-}
-
-function instant(param: string, text: string) {
-  const parsed = parseDateOrInstant(text);
-  if (!parsed) throw fieldError(param, `must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not "${text}"`);
-  return parsed;
 }
 
 /** LiteLLM's names where the concept is the same (spend, startTime, endTime); the token counts are Anthropic's. */

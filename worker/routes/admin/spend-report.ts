@@ -1,4 +1,5 @@
 import { dailySpend, type DailySpend } from "../../db/admin-queries.ts";
+import { timeProblem } from "../../db/storable.ts";
 import { isTimeZone } from "../../keys/time-fields.ts";
 import type { AdminContext } from "./env.ts";
 import { fieldError, isCalendarDate, queryParams } from "./input.ts";
@@ -38,6 +39,8 @@ export async function spendReportRoute(c: AdminContext): Promise<Response> {
 function calendarDate(param: string, text: string | undefined): string {
   if (text === undefined) throw fieldError(param, "is required (YYYY-MM-DD)");
   if (!isCalendarDate(text)) throw fieldError(param, `must be a date as YYYY-MM-DD, not "${text}"`);
+  const problem = timeProblem(Date.parse(`${text}T00:00:00Z`));
+  if (problem) throw fieldError(param, problem);
   return text;
 }
 

@@ -5,6 +5,7 @@
  */
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { videoJobs } from "../../db/schema.ts";
+import { textProblem } from "../../db/storable.ts";
 import { GatewayError } from "../../edge/errors.ts";
 import type { AdminContext } from "./env.ts";
 
@@ -22,6 +23,8 @@ export async function videoJobsRoute(c: AdminContext): Promise<Response> {
     where.push(eq(videoJobs.status, status));
   }
   const key = q("key");
+  const keyProblem = key === undefined ? null : textProblem(key);
+  if (keyProblem) throw new GatewayError(400, `key: ${keyProblem}`, "invalid_request_error", undefined, "key");
   if (key !== undefined) where.push(UUID.test(key) ? eq(videoJobs.keyId, key) : eq(videoJobs.keyAlias, key));
   const db = c.get("services").db;
   const filter = where.length ? and(...where) : undefined;

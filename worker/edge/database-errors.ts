@@ -1,0 +1,28 @@
+import { DatabaseError } from "../db/neon-http.ts";
+import { GatewayError } from "./errors.ts";
+
+/** How long a caller is told to wait after the database did not answer (the Retry-After header, seconds). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+// Postgres refused a value rather than the statement's shape: invalid text encoding (22021, 22P05), a date or time
+// it cannot read or hold (22007, 22008), a number out of range (22003), a value too complex to process (54001).
+// The admin API validates every field before it gets here; this is the backstop for a field it missed.
+const REFUSED_VALUE = /^(22003|22007|22008|22021|22P05|54001)$/;
+
+/**
+ * A database failure as the caller should see it, or null for anything else (a bug: 500). drizzle wraps the
+ * transport's DatabaseError, so the cause chain is searched.
+ */
+export function databaseFailure(err: unknown): GatewayError | null {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (!(e instanceof DatabaseError)) continue;
+    if (e.unavailable) {
+      return new GatewayError(503, "The gateway's database did not answer in time. Try again shortly.", undefined, {
+        "retry-after": String(DATABASE_RETRY_AFTER_SECONDS),
+      });
+    }
+    if (e.code && REFUSED_VALUE.test(e.code)) return new GatewayError(400, "A value in the request cannot be stored (the database refused it).", "invalid_request_error");
+    return null;
+  }
+  return null;
+}
