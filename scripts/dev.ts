@@ -117,7 +117,8 @@ async function main(): Promise<void> {
     persistDir: join(STATE_DIR, "wrangler", "v3"),
     watch: env.DEV_WATCH !== "0",
     logLevel: env.DEV_LOG_LEVEL,
-    onReload: (error) => console.error(error ? `Worker rebuild failed; still serving the last good build:\n${error.message}` : "Worker rebuilt and reloaded."),
+    // esbuild has already printed a failed build's errors.
+    onReload: (error) => console.error(error ? "Worker rebuild failed; still serving the last good build." : "Worker rebuilt and reloaded."),
   });
   cleanups.unshift(() => worker.stop());
 
