@@ -117,8 +117,8 @@ async function main(): Promise<void> {
     persistDir: join(STATE_DIR, "wrangler", "v3"),
     watch: env.DEV_WATCH !== "0",
     logLevel: env.DEV_LOG_LEVEL,
-    // esbuild has already printed a failed build's errors.
-    onReload: (error) => console.error(error ? "Worker rebuild failed; still serving the last good build." : "Worker rebuilt and reloaded."),
+    // A failed build keeps the last good one serving (esbuild has printed its errors in full).
+    onReload: (error) => console.error(error ? `Worker not reloaded: ${error.message.split("\n")[0]}` : "Worker rebuilt and reloaded."),
   });
   cleanups.unshift(() => worker.stop());
 

@@ -57,10 +57,16 @@ export async function startDevWorker(opts: DevWorkerOptions): Promise<DevWorker>
     name: "breakwater-dev-reload",
     setup(build) {
       build.onEnd(async (result) => {
-        const error = result.errors.length > 0 ? new Error(result.errors.map((e) => e.text).join("\n")) : null;
+        let error = result.errors.length > 0 ? new Error(result.errors.map((e) => e.text).join("\n")) : null;
         if (stopped) return;
         if (!mf) return error ? firstBuild?.reject(error) : firstBuild?.resolve();
-        if (!error) await leaveSignalsToCaller(() => mf!.setOptions(options()));
+        if (!error) {
+          try {
+            await leaveSignalsToCaller(() => mf!.setOptions(options()));
+          } catch (err) {
+            error = err instanceof Error ? err : new Error(String(err));
+          }
+        }
         opts.onReload?.(error);
       });
     },

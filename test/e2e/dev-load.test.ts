@@ -12,22 +12,29 @@ const STREAMS = 200;
 // overlap.
 const PROMPT = `Tell me a story. [[emu:text ${Array.from({ length: 24 }, (_, i) => `word${i}`).join(" ")}]]`;
 const SLOW_STREAM = { delayMs: 150, times: STREAMS };
-// Promised: first bytes within a second. On a loaded 2-core CI machine shared with other jobs, allow 3 s.
-const FIRST_BYTE_BOUND_MS = 3_000;
-// A round leaves caches, JIT code and heap growth behind; a leak of a few hundred KiB per stream would add far more.
+// Promised: first bytes within a second. The first round also pays for cold code paths, 200 connections opened at
+// once and a fresh database pool (about 1 s at worst on a 2-core machine): allow it 3 s. The second round, warm,
+// is held to the promise itself (it takes about 0.3 s here).
+const FIRST_BYTE_BOUND_MS = { cold: 3_000, warm: 1_000 };
+// Measured growth from round 1 to round 2 is about 15-25 MiB (caches, JIT code, heap headroom). The reported
+// failure grew workerd by more than a gigabyte; a leak of 300 KiB per stream would cross this bound.
 const RSS_GROWTH_BOUND_MIB = 60;
+// /health answers in well under 0.5 s during the load here.
+const HEALTH_BOUND_MS = 2_000;
 const KEY = "sk-bw-e2eLoadKey0123456789abcdefghijklmnopqrstuv";
 
-function check(label: string, round: LoadRound): void {
+function check(label: string, round: LoadRound, firstByteBoundMs: number): void {
   const failed = round.results.filter((r) => r.status !== 200 || !r.endedWithMessageStop);
   const sorted = round.results.map((r) => r.firstByteMs).sort((a, b) => a - b);
   const p50 = sorted[Math.floor(sorted.length / 2)]!;
   console.log(`${label}: ${round.results.length} streams, first byte p50 ${p50.toFixed(0)} ms, max ${round.maxFirstByteMs.toFixed(0)} ms; /health ${round.health.map((h) => `${h.status}/${h.ms.toFixed(0)}ms`).join(" ")}`);
   expect(failed.slice(0, 3), `${failed.length} streams failed`).toEqual([]);
   expect(round.results.every((r) => r.firstByteMs >= 0)).toBe(true);
-  expect(round.maxFirstByteMs).toBeLessThan(FIRST_BYTE_BOUND_MS);
+  expect(round.maxFirstByteMs).toBeLessThan(firstByteBoundMs);
   expect(round.health.length).toBeGreaterThan(0);
   expect(round.health.every((h) => h.status === 200)).toBe(true);
+  // The reported failure: /health timed out while the streams were open.
+  expect(Math.max(...round.health.map((h) => h.ms))).toBeLessThan(HEALTH_BOUND_MS);
 }
 
 /** Settles the process (finished streams' spend writes, garbage collection) before reading its memory. */
@@ -53,10 +60,10 @@ describe("npm run dev holds 200 concurrent streams", () => {
     const atStart = rssMiB(workerd!);
 
     await script();
-    check("npm run dev, round 1", await streamRound(dev.url, KEY, STREAMS, PROMPT));
+    check("npm run dev, round 1", await streamRound(dev.url, KEY, STREAMS, PROMPT), FIRST_BYTE_BOUND_MS.cold);
     const afterFirst = await settledRss(workerd!);
     await script();
-    check("npm run dev, round 2", await streamRound(dev.url, KEY, STREAMS, PROMPT));
+    check("npm run dev, round 2", await streamRound(dev.url, KEY, STREAMS, PROMPT), FIRST_BYTE_BOUND_MS.warm);
     const afterSecond = await settledRss(workerd!);
 
     console.log(`npm run dev workerd RSS: ${atStart.toFixed(0)} MiB at start, ${afterFirst.toFixed(0)} after round 1, ${afterSecond.toFixed(0)} after round 2 (bound +${RSS_GROWTH_BOUND_MIB})`);
@@ -83,10 +90,10 @@ describe("the test harness's Worker holds 200 concurrent streams", () => {
     const atStart = rssMiB(workerd!);
 
     stack.emulator.script(SLOW_STREAM);
-    check("harness, round 1", await streamRound(stack.gateway.url, key, STREAMS, PROMPT));
+    check("harness, round 1", await streamRound(stack.gateway.url, key, STREAMS, PROMPT), FIRST_BYTE_BOUND_MS.cold);
     const afterFirst = await settledRss(workerd!);
     stack.emulator.script(SLOW_STREAM);
-    check("harness, round 2", await streamRound(stack.gateway.url, key, STREAMS, PROMPT));
+    check("harness, round 2", await streamRound(stack.gateway.url, key, STREAMS, PROMPT), FIRST_BYTE_BOUND_MS.warm);
     const afterSecond = await settledRss(workerd!);
 
     console.log(`harness workerd RSS: ${atStart.toFixed(0)} MiB at start, ${afterFirst.toFixed(0)} after round 1, ${afterSecond.toFixed(0)} after round 2 (bound +${RSS_GROWTH_BOUND_MIB})`);
