@@ -3,11 +3,10 @@
 //     local Neon-protocol shim so the Worker uses the same driver it uses against Neon;
 //   - Bedrock: the emulator (or BEDROCK_ENDPOINT, or real Bedrock when AWS credentials are set);
 //   - the origin: ORIGIN_URL, or the local origin standing in for the tunnel and the EC2 instance (scripts/lib/dev-origin.ts);
-//   - the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787), with `GET /__scheduled` running its cron.
+//   - the Worker in workerd through Miniflare (scripts/lib/dev-worker.ts: no `wrangler dev`, no inspector) on
+//     127.0.0.1:$PORT (default 8787), reloaded when worker/ changes, with `GET /__scheduled` running its cron.
 // Then it prints the base URL, a key and the lines that point Claude Code at it.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -19,8 +18,9 @@ import { startNeonShim } from "../test/support/neon-shim.ts";
 import { createPgliteBackend, createPostgresBackend, type PgBackend } from "../test/support/pg-backend.ts";
 import { migratePostgres, openLocalPglite, pgConfigFromUrl, REPO_ROOT } from "./lib/db.ts";
 import { startDevOrigin } from "./lib/dev-origin.ts";
+import { startDevWorker } from "./lib/dev-worker.ts";
 
-// Where local state lives (PGlite data, wrangler state, the private env file); tests point it at a temp dir.
+// Where local state lives (PGlite data, Durable Object storage); tests point it at a temp dir.
 const STATE_DIR = process.env.BREAKWATER_STATE_DIR ?? join(REPO_ROOT, ".breakwater");
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
@@ -109,39 +109,18 @@ async function main(): Promise<void> {
   ]) {
     if (env[name]) vars[name] = env[name]!;
   }
-  // Secrets go to wrangler through a private file, not the command line (where `ps` would show them).
-  mkdirSync(STATE_DIR, { recursive: true });
-  const envFile = join(STATE_DIR, "dev.env");
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
-  chmodSync(envFile, 0o600);
-
-  const wrangler = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      "--ip", "127.0.0.1",
-      "--port", String(port),
-      "--env-file", envFile,
-      "--persist-to", join(STATE_DIR, "wrangler"),
-      "--show-interactive-dev-session=false",
-      // `GET /__scheduled` runs the Cron Trigger (the origin's idle stop).
-      "--test-scheduled",
-      "--log-level", env.WRANGLER_LOG ?? "warn",
-    ],
-    {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "inherit", "inherit"],
-      env: { ...env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" },
-    },
-  );
-  cleanups.unshift(() => stopChild(wrangler));
-  wrangler.once("exit", (code) => {
-    if (!stopping) {
-      console.error(`wrangler dev exited (${code}).`);
-      void shutdown(1);
-    }
+  // Live reload: a change under worker/ rebuilds the bundle and reloads the Worker in place (DEV_WATCH=0: off).
+  const worker = await startDevWorker({
+    port,
+    vars,
+    // The layout `wrangler dev --persist-to` used, so Durable Object state from earlier runs carries over.
+    persistDir: join(STATE_DIR, "wrangler", "v3"),
+    watch: env.DEV_WATCH !== "0",
+    logLevel: env.DEV_LOG_LEVEL,
+    // A failed build keeps the last good one serving (esbuild has printed its errors in full).
+    onReload: (error) => console.error(error ? `Worker not reloaded: ${error.message.split("\n")[0]}` : "Worker rebuilt and reloaded."),
   });
+  cleanups.unshift(() => worker.stop());
 
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(`${base}/health`, 90_000);
@@ -182,15 +161,6 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`The Worker did not answer ${url} within ${timeoutMs / 1000} s.`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-  });
 }
 
 let stopping = false;

@@ -1,5 +1,5 @@
 // Claude Code on models other than Claude: `breakwater key create NAME --model M` writes the settings file, and the
-// real Claude Code CLI (`claude -p --settings FILE`) does a tool round trip through `npm run dev` (wrangler dev,
+// real Claude Code CLI (`claude -p --settings FILE`) does a tool round trip through `npm run dev` (Miniflare,
 // PGlite, the emulator answering Converse as Bedrock does) on qwen3-coder-480b and nova-pro.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

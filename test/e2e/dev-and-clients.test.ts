@@ -1,4 +1,4 @@
-// Real clients against `npm run dev` (the Worker under wrangler dev, PGlite, the emulator): the Anthropic SDK and
+// Real clients against `npm run dev` (the Worker in workerd, PGlite, the emulator): the Anthropic SDK and
 // the Claude Code CLI, including a tool round trip where Claude Code really runs the tool.
 import Anthropic from "@anthropic-ai/sdk";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,10 +32,10 @@ describe("npm run dev", () => {
     expect(msg.content[0]).toMatchObject({ type: "text", text: "dev says hi" });
     let streamed = "";
     const final = await client.messages
-      .stream({ model: "claude-haiku-4-5", max_tokens: 50, messages: [{ role: "user", content: "[[emu:text streamed through wrangler dev]]" }] })
+      .stream({ model: "claude-haiku-4-5", max_tokens: 50, messages: [{ role: "user", content: "[[emu:text streamed through npm run dev]]" }] })
       .on("text", (t) => (streamed += t))
       .finalMessage();
-    expect(streamed).toBe("streamed through wrangler dev");
+    expect(streamed).toBe("streamed through npm run dev");
     expect(final.model).toBe("claude-haiku-4-5");
   });
 

@@ -1,6 +1,6 @@
 // The origin under `npm run dev`: the local origin answers as a tunnel with no connector while the emulated instance
 // is stopped, the Worker wakes it through the emulator's EC2 Query API and replays the request, and `GET /__scheduled`
-// (wrangler's --test-scheduled) runs the idle stop. LiteLLM stands in as the OpenAI-compatible stand-in
+// (scripts/lib/dev-entry.ts) runs the idle stop. LiteLLM stands in as the OpenAI-compatible stand-in
 // (LITELLM_URL), since LiteLLM itself cannot be installed here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevServer, type DevServer } from "../support/dev-server.ts";

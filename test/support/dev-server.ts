@@ -10,6 +10,8 @@ import { freePort } from "./ports.ts";
 
 export interface DevServer {
   url: string;
+  /** The `npm run dev` process (its children include the workerd serving the Worker). */
+  pid: number;
   output: string[];
   stop(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startDevServer(env: Record<string, string>, timeoutMs = 11
   });
   return {
     url,
+    pid: child.pid!,
     output,
     stop: () =>
       new Promise<void>((resolve) => {

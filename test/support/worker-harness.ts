@@ -59,7 +59,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     durableObjects: { KEY_METER: { className: "KeyMeterObject", useSQLite: true }, ORIGIN_STATE: { className: "OriginStateObject", useSQLite: true } },
     host: "127.0.0.1",
     port: 0,
-    // `/cdn-cgi/handler/scheduled` runs the Cron Trigger's handler, as under `wrangler dev`.
+    // `/cdn-cgi/handler/scheduled` runs the Cron Trigger's handler, as under `npm run dev`.
     unsafeTriggerHandlers: true,
     log: new Log(process.env.BREAKWATER_TEST_LOGS ? LogLevel.DEBUG : LogLevel.NONE),
     // The Worker's structured logs go to `logs` (tests assert on them) and to the terminal only when asked for.
