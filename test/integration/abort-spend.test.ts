@@ -4,6 +4,7 @@
 // Afterwards every call that reached the emulator has exactly one spend row, and the key's spend is their sum.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
+import { seededRandom } from "../support/fixtures.ts";
 
 let stack: Stack;
 
@@ -16,17 +17,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A small seeded generator (mulberry32), so a failing interleaving can be named and rerun with ABORT_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Route = { path: string; model: string };
 const ROUTES: Route[] = [
@@ -83,7 +73,7 @@ async function client(key: string, route: Route, plan: Plan): Promise<string> {
 describe("spend of aborted streams", () => {
   it("bills every call that reached Bedrock exactly once, however the clients leave", { timeout: 90_000 }, async () => {
     const seed = Number(process.env.ABORT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const next = rng(seed);
+    const next = seededRandom(seed);
     let note = `seed ${seed} (rerun with ABORT_SEED=${seed})`;
     const key = await stack.createKey({ alias: "abort-many" });
     // Slow streams: ~150 words at 4 ms a frame, so most clients leave while Bedrock is still talking.

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, MAX_METADATA_BYTES } from "../../worker/db/storable.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { startGateway } from "../support/worker-harness.ts";
+import { seededRandom } from "../support/fixtures.ts";
 
 const MASTER = "sk-master-hostile-0123456789abcdefghijklmnop";
 const HELLO = { model: "claude-sonnet-4-6", max_tokens: 32, messages: [{ role: "user", content: "Hello" }] };
@@ -137,17 +138,6 @@ describe("values Postgres cannot store", () => {
 
 // ---- random requests -----------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so a failing run can be repeated with HOSTILE_SEED. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly r: () => number) {}
@@ -304,7 +294,7 @@ function randomRequest(g: Gen): RandomRequest {
 describe("random requests across every admin endpoint", () => {
   it("never get a 5xx, and afterwards the gateway still serves /health?deep=1 and /v1/messages", async () => {
     const seed = Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31);
-    const g = new Gen(seeded(seed));
+    const g = new Gen(seededRandom(seed));
     const login = await fetch(`${url}/ui/login`, {
       method: "POST",
       redirect: "manual",
