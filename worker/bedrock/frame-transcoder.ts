@@ -20,6 +20,7 @@
 
 import { EventStreamDecoder, decodeBase64Utf8, type EventStreamFrame } from "./eventstream.ts";
 import { bedrockErrorFromFrame, type BedrockError } from "./errors.ts";
+import { relayReader } from "../util/relay-reader.ts";
 
 export interface FrameTranscoder {
   /**
@@ -186,27 +187,6 @@ function transformerCancelSupported(): boolean {
  * promise hop per chunk, which is why it is only used where needed.
  */
 export function reportReadableCancel<I, O>(stream: TransformStream<I, O>, onGone: () => void): TransformStream<I, O> {
-  const reader = stream.readable.getReader();
-  const readable = new ReadableStream<O>(
-    {
-      async pull(controller) {
-        let result: ReadableStreamReadResult<O>;
-        try {
-          result = await reader.read();
-        } catch (err) {
-          onGone();
-          controller.error(err);
-          return;
-        }
-        if (result.done) controller.close();
-        else controller.enqueue(result.value);
-      },
-      cancel(reason) {
-        onGone();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  const { stream: readable } = relayReader(stream.readable.getReader(), { onError: onGone, onCancel: onGone });
   return { readable, writable: stream.writable } as TransformStream<I, O>;
 }

@@ -10,6 +10,7 @@
 //   * the upstream body giving nothing for `idleMs`: Bedrock stalled, or nobody reads the stream any more.
 // Ending early bills the usage seen so far (the translator reports it as not completed) and cancels the upstream.
 import type { TranscoderStream } from "../bedrock/frame-transcoder.ts";
+import { relayReader, type Relay } from "../util/relay-reader.ts";
 
 export interface GuardOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -35,8 +36,8 @@ export function guardStream(o: GuardOptions): GuardedStream {
   let over = false;
   let lastRead = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let out: ReadableStreamDefaultController<Uint8Array> | undefined;
   let chain: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let client: Relay<Uint8Array> | undefined;
 
   const settled = (): void => {
     if (over) return;
@@ -52,64 +53,22 @@ export function guardStream(o: GuardOptions): GuardedStream {
     o.translator.end(); // bills now, before anything below can be cut off with the invocation
     upstream.cancel(why).catch(() => {});
     chain?.cancel(why).catch(() => {});
-    try {
-      out?.error(new Error(why));
-    } catch {
-      // already closed or cancelled
-    }
+    client?.fail(new Error(why));
   };
   const onAbort = (): void => cut("the client disconnected");
 
   // The upstream body, read only here: its errors and its silences are seen whatever the runtime does with them.
-  const source = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await upstream.read();
-        } catch (err) {
-          cut(`reading the upstream body failed: ${err instanceof Error ? err.message : String(err)}`);
-          controller.error(err);
-          return;
-        }
-        lastRead = Date.now();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
-      },
-      // The translator terminated (its end has fired) or the chain was cancelled: stop reading from Bedrock.
-      cancel(reason) {
-        cut("the stream was cancelled");
-        return upstream.cancel(reason).catch(() => {});
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  // Cancelled when the translator terminated (its end has fired) or the chain was cancelled: stop reading Bedrock.
+  const source = relayReader(upstream, {
+    onChunk: () => void (lastRead = Date.now()),
+    onError: (err) => cut(`reading the upstream body failed: ${err instanceof Error ? err.message : String(err)}`),
+    onCancel: () => cut("the stream was cancelled"),
+  }).stream;
   const translated = source.pipeThrough(o.translator);
   chain = (o.after ? translated.pipeThrough(o.after) : translated).getReader();
-
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        out = controller;
-      },
-      async pull(controller) {
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await chain!.read();
-        } catch (err) {
-          cut("the stream failed");
-          controller.error(err);
-          return;
-        }
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
-      },
-      cancel() {
-        cut("the client cancelled the response");
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  // The client's end: its cancel is seen here, whether or not the runtime runs the transformers' cancel hooks.
+  client = relayReader(chain, { onError: () => cut("the stream failed"), onCancel: () => cut("the client cancelled the response") });
+  const body = client.stream;
 
   // One timer per stream, re-armed for the time left rather than on every chunk.
   const check = (): void => {
