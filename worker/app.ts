@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ConfigError } from "./config.ts";
 import type { AppEnv } from "./context.ts";
-import { databaseFailure } from "./edge/database-errors.ts";
+import { answerableError } from "./edge/database-errors.ts";
 import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
 import { bodyLimitFor, checkRoute, rawTarget } from "./edge/firewall.ts";
 import { abuseLimits, requireAccess } from "./edge/guard-middleware.ts";
@@ -95,8 +95,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
   app.onError((caught, c) => {
     const dialect = dialectForPath(rawTarget(c.req.url).path);
     const requestId = c.get("requestId");
-    const err = databaseFailure(caught) ?? caught;
-    if (err !== caught) logEvent("warn", { msg: "database call failed", requestId, status: (err as GatewayError).status, error: String((caught as { cause?: unknown }).cause ?? caught) });
+    const err = answerableError(caught, requestId, "request");
     if (err instanceof GatewayError) {
       return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param, code: err.code });
     }

@@ -1,4 +1,5 @@
 import { DatabaseError } from "../db/neon-http.ts";
+import { logEvent } from "../util/log.ts";
 import { GatewayError } from "./errors.ts";
 
 /** How long a caller is told to wait after the database did not answer (the Retry-After header, seconds). */
@@ -25,4 +26,16 @@ export function databaseFailure(err: unknown): GatewayError | null {
     return null;
   }
   return null;
+}
+
+/**
+ * What an error handler should answer for `caught`: a database failure becomes its GatewayError (logged here, once,
+ * with the driver's cause: a failed query's own message quotes its parameters, which can include a key hash);
+ * anything else comes back unchanged for the handler's own rules.
+ */
+export function answerableError(caught: unknown, requestId: string | undefined, where: string): unknown {
+  const mapped = databaseFailure(caught);
+  if (!mapped) return caught;
+  logEvent("warn", { msg: `${where}: database call failed`, requestId, status: mapped.status, error: String((caught as { cause?: unknown }).cause ?? caught) });
+  return mapped;
 }

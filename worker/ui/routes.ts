@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { dailySpend, lastUsedByKey, listKeys, querySpendLogs } from "../db/admin-queries.ts";
-import { databaseFailure } from "../edge/database-errors.ts";
+import { answerableError } from "../edge/database-errors.ts";
 import { errorResponse, GatewayError } from "../edge/errors.ts";
 import { clientIp } from "../edge/guard-middleware.ts";
 import { sameSecret } from "../routes/admin/auth.ts";
@@ -155,16 +155,13 @@ uiRoutes.post("/ui/api/origin/stop", requireUiAdmin, requireSameOrigin, originSt
 uiRoutes.onError((caught, c) => {
   const requestId = c.get("requestId");
   const api = new URL(c.req.url).pathname.startsWith("/ui/api/");
-  const cause = (caught as { cause?: unknown }).cause;
-  const db = databaseFailure(caught);
-  if (db) logEvent("warn", { msg: "dashboard request: database call failed", requestId, status: db.status, error: String(cause ?? caught) });
-  const err = db ?? caught;
+  const err = answerableError(caught, requestId, "dashboard request");
   if (err instanceof GatewayError) {
     if (api) return errorResponse("openai", err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
     const status = ([400, 401, 404, 413, 415, 503] as const).find((s) => s === err.status) ?? 400;
     return c.html(page({ title: "Cannot show this", current: "/ui", body: html`<p class="error" role="alert">${err.message}</p><p><a href="/ui">Back to the dashboard</a></p>` }), status, err.headers);
   }
-  logEvent("error", { msg: "dashboard request failed", requestId, error: String(cause ?? err) });
+  logEvent("error", { msg: "dashboard request failed", requestId, error: String((err as { cause?: unknown }).cause ?? err) });
   if (api) return errorResponse("openai", 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
   return c.html(page({ title: "Something went wrong", body: html`<p class="error" role="alert">Internal error (request id ${requestId}). Try again; the gateway's logs say more.</p>` }), 500);
 });

@@ -1,5 +1,5 @@
 import { Hono, type Handler } from "hono";
-import { databaseFailure } from "../../edge/database-errors.ts";
+import { answerableError } from "../../edge/database-errors.ts";
 import { errorResponse, GatewayError } from "../../edge/errors.ts";
 import { logEvent } from "../../util/log.ts";
 import { requireMasterKey } from "./auth.ts";
@@ -43,18 +43,14 @@ for (const r of ADMIN_ROUTES) adminRoutes.on(r.method, r.path, requireMasterKey,
 
 // Admin errors speak LiteLLM's (OpenAI's) dialect, `{"error": {...}}`, whatever the path. Authentication failures
 // never get here: they answer as an unknown path does.
-adminRoutes.onError((err, c) => {
+adminRoutes.onError((caught, c) => {
   const requestId = c.get("requestId");
+  const err = answerableError(caught, requestId, "admin request");
   if (err instanceof GatewayError) {
     return errorResponse("openai", err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param });
   }
   // A failed query's message quotes its parameters (which can include a key hash): log the driver's cause instead.
   const cause = (err as { cause?: unknown }).cause;
-  const db = databaseFailure(err);
-  if (db) {
-    logEvent("warn", { msg: "admin request: database call failed", requestId, status: db.status, error: String(cause ?? err) });
-    return errorResponse("openai", db.status, db.message, { type: db.type, requestId, headers: db.headers });
-  }
   logEvent("error", { msg: "admin request failed", requestId, error: String(cause ?? err) });
   return errorResponse("openai", 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
 });

@@ -8,6 +8,7 @@ import { videoJobs } from "../../db/schema.ts";
 import { textProblem } from "../../db/storable.ts";
 import { GatewayError } from "../../edge/errors.ts";
 import type { AdminContext } from "./env.ts";
+import { fieldError } from "./input.ts";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,7 +25,7 @@ export async function videoJobsRoute(c: AdminContext): Promise<Response> {
   }
   const key = q("key");
   const keyProblem = key === undefined ? null : textProblem(key);
-  if (keyProblem) throw new GatewayError(400, `key: ${keyProblem}`, "invalid_request_error", undefined, "key");
+  if (keyProblem) throw fieldError("key", keyProblem);
   if (key !== undefined) where.push(UUID.test(key) ? eq(videoJobs.keyId, key) : eq(videoJobs.keyAlias, key));
   const db = c.get("services").db;
   const filter = where.length ? and(...where) : undefined;
