@@ -10,22 +10,13 @@ import { Catalog } from "../../worker/models/catalog.ts";
 import { ADMIN_ROUTES } from "../../worker/routes/admin/index.ts";
 import { isCalendarDate, parseDateOrInstant } from "../../worker/routes/admin/input.ts";
 import { fieldsForNewKey, fieldsForUpdate, type FieldRules } from "../../worker/routes/admin/key-fields.ts";
+import { refusal } from "../support/refusal.ts";
 
 const base = { AWS_ACCESS_KEY_ID: "AKID", AWS_SECRET_ACCESS_KEY: "secret", DATABASE_URL: "postgres://u:p@db.example.com/db" };
 const NOW = new Date("2026-03-10T15:00:00Z");
 const catalog = new Catalog({ geoPrefix: "us" });
 const rules = (over: Partial<FieldRules> = {}): FieldRules => ({ catalog, defaults: {}, limits: {}, now: NOW, ...over });
 
-/** The GatewayError `fn` throws: its status and the field it names. */
-function refusal(fn: () => unknown): { status: number; param?: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GatewayError) return { status: e.status, param: e.param, message: e.message };
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 const existing: AdminKey = {
   id: "00000000-0000-0000-0000-000000000001", keyHash: "h", keyPrefix: "sk-bw-abcd", keyAlias: "a", userId: null, teamId: null, models: [],

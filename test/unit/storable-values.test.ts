@@ -5,20 +5,11 @@ import { parseConfig } from "../../worker/config.ts";
 import { DatabaseError, neonHttp } from "../../worker/db/neon-http.ts";
 import { findUnstorable, jsonBytes, MAX_JSON_DEPTH, MAX_METADATA_BYTES, textProblem, timeProblem } from "../../worker/db/storable.ts";
 import { databaseFailure } from "../../worker/edge/database-errors.ts";
-import { GatewayError } from "../../worker/edge/errors.ts";
 import { Catalog } from "../../worker/models/catalog.ts";
 import { checkStorable, instantParam } from "../../worker/routes/admin/input.ts";
 import { fieldsForNewKey } from "../../worker/routes/admin/key-fields.ts";
+import { refusal } from "../support/refusal.ts";
 
-function refusal(fn: () => unknown): { status: number; param?: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GatewayError) return { status: e.status, param: e.param, message: e.message };
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** `{"a":{"a":…}}` with `depth` objects. */
 function nested(depth: number): unknown {

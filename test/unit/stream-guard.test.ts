@@ -1,25 +1,11 @@
 // The pipeline's settle-once guard (worker/routes/stream-guard.ts): the translator's end fires exactly once, with the
 // usage seen so far, however the stream stops — also when the runtime never runs a stream hook.
-import { EventStreamCodec } from "@smithy/eventstream-codec";
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
 import type { TranscoderStream } from "../../worker/bedrock/frame-transcoder.ts";
 import { bedrockToAnthropicSSE, type StreamEndReport } from "../../worker/protocols/anthropic/stream.ts";
 import { guardStream } from "../../worker/routes/stream-guard.ts";
+import { chunkFrame } from "../support/emulator/frames.ts";
 import { bedrockFixtureBytes } from "../support/fixtures.ts";
-
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
-
-function chunkFrame(event: unknown): Uint8Array {
-  return codec.encode({
-    headers: {
-      ":event-type": { type: "string", value: "chunk" },
-      ":content-type": { type: "string", value: "application/json" },
-      ":message-type": { type: "string", value: "event" },
-    },
-    body: fromUtf8(JSON.stringify({ bytes: Buffer.from(JSON.stringify(event)).toString("base64") })),
-  });
-}
 
 const START = chunkFrame({ type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], stop_reason: null, usage: { input_tokens: 42, output_tokens: 1 } } });
 const BLOCK = chunkFrame({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
