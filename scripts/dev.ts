@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     DATABASE_URL: workerDatabaseUrl,
     ...(workerHttpEndpoint ? { DATABASE_HTTP_ENDPOINT: workerHttpEndpoint } : {}),
     BREAKWATER_DEV: "1",
+    // A line per request while developing; deployments keep the default (off, the spend log has the same fields).
+    REQUEST_LOG: env.REQUEST_LOG || "1",
     ...origin.vars,
   };
   for (const name of [

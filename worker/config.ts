@@ -44,6 +44,8 @@ export interface Config {
   keyLimits: KeyLimits;
   /** Local development mode (`npm run dev`): relaxes nothing about keys, only allows running without Access. */
   devMode: boolean;
+  /** REQUEST_LOG=1: one structured log line per served request (the spend log holds the same fields durably). */
+  requestLog: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -154,6 +156,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     keyDefaults: keyBounds(r, "KEY_DEFAULTS", keyDefaultsProblems),
     keyLimits: keyBounds(r, "KEY_LIMITS", keyLimitsProblems),
     devMode: r.optional("BREAKWATER_DEV") === "1",
+    requestLog: r.optional("REQUEST_LOG") === "1",
   };
   if (config.masterKey !== undefined && config.masterKey.length < 32) r.problems.push("MASTER_KEY must be at least 32 characters");
   for (const p of defaultsOutsideLimits(config.keyDefaults, config.keyLimits)) r.problems.push(`KEY_DEFAULTS: ${p} (KEY_LIMITS)`);

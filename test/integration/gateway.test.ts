@@ -144,6 +144,9 @@ describe("POST /v1/messages, non-streaming", () => {
     const expected = (msg.usage.input_tokens * 3 + msg.usage.output_tokens * 15) / 1e6;
     expect(Number(row.cost)).toBeCloseTo(expected, 10);
     expect(await stack.keySpend(k)).toBeCloseTo(expected, 10);
+    // The spend row is the per-request record; the log line per request is off unless REQUEST_LOG=1
+    // (test/integration/edge-security.test.ts turns it on and checks it).
+    expect(stack.gateway.logs.some((l) => l.includes(row.requestId))).toBe(false);
   });
 });
 

@@ -18,14 +18,15 @@ function world(flushDelayMs = 0) {
   const recorder = new SpendRecorder(async (rows) => void written.push(...rows), 0);
   const store = new InProcessMeter(recorder, async () => {}, clock);
   let calls = 0;
+  let admits = 0;
   const counted = {
-    admit: (r: AdmitRequest) => (calls++, store.admit(r)),
+    admit: (r: AdmitRequest) => (calls++, admits++, store.admit(r)),
     settle: store.settle.bind(store),
     settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (calls++, store.settleLease(r)),
     keyChanged: store.keyChanged.bind(store),
   };
   const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
-  return { isolate, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, store };
+  return { isolate, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, admits: () => admits, store };
 }
 
 let n = 0;
@@ -53,6 +54,34 @@ describe("isolate-held leases", () => {
     expect(standing.ok && standing.spent).toBeCloseTo(0.11, 10);
     await new Promise((r) => setTimeout(r, 5));
     expect(w.written.map((r) => r.requestId).sort()).toEqual([first, ...more].map((r) => r.reservationId).sort());
+  });
+
+  it("grows the lease of a busy key, so 64 requests in flight are not back at the object every few requests", async () => {
+    const w = world();
+    const a = w.isolate();
+    const loaded = w.clock();
+    const noBudget: KeyLimits = { ...LIMITS, maxBudget: null };
+    // 64 in flight at a time, 1,024 requests: with a fixed 16-request lease every fourth admission would ask.
+    let inFlight: AdmitRequest[] = [];
+    for (let i = 0; i < 1024; i++) {
+      const r = req(loaded, noBudget);
+      expect((await a.admit(r)).ok).toBe(true);
+      inFlight.push(r);
+      if (inFlight.length === 64) {
+        for (const done of inFlight) await a.settle({ keyId: "k", reservationId: done.reservationId, limits: noBudget, actual: { tokens: 10, cost: 0.01 }, row: null }, defer);
+        inFlight = [];
+      }
+    }
+    await Promise.all(deferred.splice(0));
+    // Leases for 16, 32, 64, 128, … requests: about ten trips to the object, where a fixed 16-request lease
+    // (smaller than what is in flight) would make one every few requests.
+    expect(w.admits()).toBeLessThanOrEqual(12);
+    // A lease that lapses starts over small: after LEASE_MS the next one is again sized for 16 requests, so the
+    // 17th request (all still in flight) needs a second trip.
+    w.advance(LEASE_MS + 1);
+    const before = w.admits();
+    for (let i = 0; i < 17; i++) expect((await a.admit(req(loaded, noBudget))).ok).toBe(true);
+    expect(w.admits() - before).toBe(2);
   });
 
   it("goes back to the object when the lease is used up, lapses, or the limits changed; keys with rate limits never lease", async () => {

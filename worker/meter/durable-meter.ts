@@ -1,5 +1,7 @@
+import type { SpendRow } from "../db/queries.ts";
 import type { Standing } from "./key-state.ts";
 import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
+import { encodeMeterCall } from "./row-batches.ts";
 
 /** The Workers meter: one Durable Object per key (worker/meter/key-meter-object.ts), reached by name. */
 export class DurableMeter implements Meter {
@@ -10,20 +12,22 @@ export class DurableMeter implements Meter {
   }
 
   async settle(req: SettleRequest): Promise<Standing | null> {
-    return (await this.call(req.keyId, "settle", req)) as Standing;
+    const { row, ...control } = req;
+    return (await this.call(req.keyId, "settle", control, row ? [row] : [])) as Standing;
   }
 
   async settleLease(req: LeaseSettleRequest): Promise<Standing> {
-    return (await this.call(req.keyId, "settle-lease", req)) as Standing;
+    const { rows, ...control } = req;
+    return (await this.call(req.keyId, "settle-lease", control, rows)) as Standing;
   }
 
   async keyChanged(keyId: string): Promise<void> {
     await this.call(keyId, "changed", {});
   }
 
-  private async call(keyId: string, op: string, body: unknown): Promise<unknown> {
+  private async call(keyId: string, op: string, control: unknown, rows: readonly SpendRow[] = []): Promise<unknown> {
     const stub = this.ns.get(this.ns.idFromName(keyId));
-    const res = await stub.fetch(`https://meter/${op}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await stub.fetch(`https://meter/${op}`, { method: "POST", headers: { "content-type": "text/plain" }, body: encodeMeterCall(control, rows) });
     if (!res.ok) throw new Error(`meter ${op} failed: ${res.status} ${await res.text()}`);
     return res.json();
   }

@@ -10,10 +10,19 @@ import { createDb } from "../db/client.ts";
 import { resetKeyPeriod } from "../db/meter-queries.ts";
 import { writeSpend, type SpendRow } from "../db/queries.ts";
 import { logEvent } from "../util/log.ts";
-import { KeyState, type Snapshot } from "./key-state.ts";
-import type { AdmitRequest, LeaseSettleRequest, SettleRequest } from "./meter.ts";
+import { newRequestId } from "../util/ids.ts";
+import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
+import type { AdmitRequest, LeaseSettleControl, SettleControl } from "./meter.ts";
+import { decodeMeterCall, parseRowChunk, revive } from "./row-batches.ts";
 
+/** Rows per INSERT statement. */
 const BATCH = 500;
+/** Stored row chunks taken per alarm (each holds up to ROW_CHUNK_BYTES of rows). */
+const CHUNKS_PER_FLUSH = 16;
+/** The storage API takes at most 128 keys per call. */
+const MAX_KEYS_PER_DELETE = 128;
+const ROWS_PREFIX = "rows:";
+const SINGLE_ROW_PREFIX = "row:";
 const MAX_BACKOFF_MS = 60_000;
 
 interface Persisted {
@@ -46,14 +55,14 @@ export class KeyMeterObject {
   async fetch(request: Request): Promise<Response> {
     const op = new URL(request.url).pathname.slice(1);
     try {
-      const body = (await request.json()) as Record<string, unknown>;
+      const { control, rowChunks } = decodeMeterCall(await request.text());
       switch (op) {
         case "admit":
-          return Response.json(await this.admit(body as unknown as AdmitRequest));
+          return Response.json(await this.admit(control as AdmitRequest));
         case "settle":
-          return Response.json(await this.settle(body as unknown as SettleRequest));
+          return Response.json(await this.settle(control as SettleControl, rowChunks));
         case "settle-lease":
-          return Response.json(await this.settleLease(body as unknown as LeaseSettleRequest));
+          return Response.json(await this.settleLease(control as LeaseSettleControl, rowChunks));
         case "changed":
           this.changedAt = Date.now();
           await this.persist();
@@ -79,28 +88,36 @@ export class KeyMeterObject {
     return out;
   }
 
-  private async settle(req: SettleRequest) {
+  private async settle(req: SettleControl, rowChunks: string[]) {
     await this.remember(req.keyId);
     const state = this.stateFor(0);
     const standing = state.settle(Date.now(), req.reservationId, req.actual, req.limits);
-    // The row and the new counters go to storage in one implicit transaction (the output gate holds the reply
-    // until both are durable), so a settled request is never counted without its row or vice versa.
-    if (req.row) await this.ctx.storage.put(`row:${req.row.requestId}`, req.row);
-    if (req.limits.maxBudget !== null || req.limits.budgetDuration !== null) await this.persist();
-    // Rows settled close together go to Postgres in one statement (SPEND_FLUSH_DELAY_MS of batching).
-    if (req.row) await this.scheduleFlush(this.config().spendFlushDelayMs);
+    await this.keep(req.limits, rowChunks);
     return standing;
   }
 
   /** A batch an isolate spent under its lease: counters and rows stored together, as in `settle`. */
-  private async settleLease(req: LeaseSettleRequest) {
+  private async settleLease(req: LeaseSettleControl, rowChunks: string[]) {
     await this.remember(req.keyId);
     const state = this.stateFor(0);
     const standing = state.settleLease(Date.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
-    if (req.rows.length) await this.ctx.storage.put(Object.fromEntries(req.rows.map((row) => [`row:${row.requestId}`, row])));
-    if (req.limits.maxBudget !== null || req.limits.budgetDuration !== null) await this.persist();
-    if (req.rows.length) await this.scheduleFlush(this.config().spendFlushDelayMs);
+    await this.keep(req.limits, rowChunks);
     return standing;
+  }
+
+  /**
+   * Stores settled rows (as the text they arrived in, one entry per chunk) and the new counters. Both go to storage
+   * in one implicit transaction (the output gate holds the reply until they are durable), so a settled request is
+   * never counted without its row or vice versa. Rows settled close together go to Postgres in one statement
+   * (SPEND_FLUSH_DELAY_MS of batching).
+   */
+  private async keep(limits: KeyLimits, rowChunks: string[]): Promise<void> {
+    if (rowChunks.length) {
+      const batch = newRequestId();
+      await this.ctx.storage.put(Object.fromEntries(rowChunks.map((text, i) => [`${ROWS_PREFIX}${batch}:${i}`, text])));
+    }
+    if (limits.maxBudget !== null || limits.budgetDuration !== null) await this.persist();
+    if (rowChunks.length) await this.scheduleFlush(this.config().spendFlushDelayMs);
   }
 
   /** Writes pending spend rows (and a pending period reset) to Postgres. */
@@ -113,14 +130,20 @@ export class KeyMeterObject {
         await resetKeyPeriod(db, this.keyId, new Date(roll));
         await this.ctx.storage.delete("roll");
       }
-      const pending = await this.ctx.storage.list<SpendRow>({ prefix: "row:", limit: BATCH });
-      if (pending.size) {
-        const rows = [...pending.values()].map(revive);
-        await writeSpend(db, rows);
-        await this.ctx.storage.delete([...pending.keys()]);
+      const chunks = await this.ctx.storage.list<string>({ prefix: ROWS_PREFIX, limit: CHUNKS_PER_FLUSH });
+      // Rows stored one per entry, as structured clones, by versions before row chunks: still flushed.
+      const single = await this.ctx.storage.list<SpendRow>({ prefix: SINGLE_ROW_PREFIX, limit: BATCH });
+      const rows = [...single.values()].map(revive);
+      for (const text of chunks.values()) rows.push(...parseRowChunk(text));
+      // A failed statement leaves every listed entry in storage; rows an earlier statement wrote are skipped on the
+      // retry (writeSpend ignores request ids it already has).
+      for (let i = 0; i < rows.length; i += BATCH) await writeSpend(db, rows.slice(i, i + BATCH));
+      const done = [...chunks.keys(), ...single.keys()];
+      if (done.length) {
+        for (let i = 0; i < done.length; i += MAX_KEYS_PER_DELETE) await this.ctx.storage.delete(done.slice(i, i + MAX_KEYS_PER_DELETE));
         await this.ctx.storage.delete("failures");
       }
-      if (pending.size === BATCH) await this.scheduleFlush(0);
+      if (chunks.size === CHUNKS_PER_FLUSH || single.size === BATCH) await this.scheduleFlush(0);
     } catch (err) {
       const failures = ((await this.ctx.storage.get<number>("failures")) ?? 0) + 1;
       await this.ctx.storage.put("failures", failures);
@@ -182,7 +205,3 @@ export class KeyMeterObject {
   }
 }
 
-/** Rows come back from storage as structured clones; dates stay dates, but a JSON round trip would not. */
-function revive(row: SpendRow): SpendRow {
-  return { ...row, startTime: new Date(row.startTime), endTime: row.endTime ? new Date(row.endTime) : null };
-}

@@ -26,12 +26,19 @@ export class Lease {
     readonly limits: KeyLimits,
     /** The key's standing when the lease was granted, for the response headers of requests served under it. */
     private readonly base: Standing,
+    /** How many requests like the first the lease was sized for (the next lease's size starts from it). */
+    readonly requests = 1,
   ) {}
 
   /** May this request be admitted here? */
   admits(now: number, limits: KeyLimits, est: Estimate): boolean {
-    if (this.revoked || now >= this.grant.expiresAt || !sameLimits(limits, this.limits)) return false;
+    if (!this.usable(now) || !sameLimits(limits, this.limits)) return false;
     return this.spent + this.holding + est.cost <= this.grant.amount;
+  }
+
+  /** Neither revoked nor lapsed (it may still be too small for the next request). */
+  usable(now: number): boolean {
+    return !this.revoked && now < this.grant.expiresAt;
   }
 
   take(reservationId: string, est: Estimate): void {

@@ -9,8 +9,13 @@ import { Lease } from "./lease.ts";
 import type { AdmitRequest, AdmitResponse, Meter, SettleRequest } from "./meter.ts";
 import type { Defer, SpendRecorder } from "./spend.ts";
 
-/** A lease covers about this many requests like the one that asked for it. */
+/**
+ * A key's first lease covers about this many requests like the one that asked for it. A busy key whose lease runs
+ * out before it lapses gets one twice the size next time, up to MAX_LEASE_REQUESTS, so an isolate serving 64
+ * parallel requests is not back at the object every few requests; a lease that lapses starts the size over.
+ */
 const LEASE_REQUESTS = 16;
+const MAX_LEASE_REQUESTS = 1024;
 const MAX_LEASES = 1000;
 
 export class LeasedMeter implements Meter {
@@ -33,10 +38,11 @@ export class LeasedMeter implements Meter {
       current.take(req.reservationId, req.estimate);
       return { ok: true, ...current.standing() };
     }
-    const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits) } : undefined;
+    const requests = nextLeaseRequests(current, now);
+    const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits, requests) } : undefined;
     const res = await this.store.admit(ask ? { ...req, lease: ask } : req);
     if (res.ok && res.lease) {
-      const lease = new Lease(req.keyId, res.lease, req.limits, res);
+      const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
       lease.take(req.reservationId, req.estimate);
       this.install(lease);
     }
@@ -130,11 +136,17 @@ export class LeasedMeter implements Meter {
   }
 }
 
+/** Doubles while leases are used up before they lapse; a lapsed (or revoked) lease starts over at the floor. */
+function nextLeaseRequests(previous: Lease | undefined, now: number): number {
+  if (!previous || !previous.usable(now)) return LEASE_REQUESTS;
+  return Math.min(previous.requests * 2, MAX_LEASE_REQUESTS);
+}
+
 /**
- * A slice of budget for about LEASE_REQUESTS requests like this one, never more than a tenth of the budget: close
- * to the end of a budget the object refuses leases and admits request by request.
+ * A slice of budget for about `requests` requests like this one, never more than a tenth of the budget: close to
+ * the end of a budget the object refuses leases and admits request by request.
  */
-function leaseSize(est: Estimate, limits: KeyLimits): number {
-  const want = est.cost * LEASE_REQUESTS;
+function leaseSize(est: Estimate, limits: KeyLimits, requests: number): number {
+  const want = est.cost * requests;
   return limits.maxBudget === null ? want : Math.min(want, limits.maxBudget / 10);
 }

@@ -31,6 +31,10 @@ export interface SettleRequest {
   row: SpendRow | null;
 }
 
+/** A settlement as it travels to the meter object: the row goes beside it as text (worker/meter/row-batches.ts). */
+export type SettleControl = Omit<SettleRequest, "row">;
+export type LeaseSettleControl = Omit<LeaseSettleRequest, "rows">;
+
 /**
  * Per-key limits and budgets that hold across every isolate. On Workers one Durable Object per key implements it
  * (and keeps unwritten spend rows in its storage until Postgres takes them); under Deno an in-process equivalent.

@@ -14,7 +14,7 @@ import { costOf, type TokenUsage } from "../meter/cost.ts";
 import type { Estimate } from "../meter/key-state.ts";
 import type { Price } from "../models/catalog.ts";
 import { admit, settle, withMeterHeaders } from "../routes/metering.ts";
-import { settleWithRow } from "../routes/spend.ts";
+import { logRequest, settleWithRow } from "../routes/spend.ts";
 import { logEvent } from "../util/log.ts";
 import { Ec2Error } from "./ec2.ts";
 import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
@@ -237,7 +237,7 @@ async function answer(c: AppContext, call: ProxyCall, res: Response): Promise<Re
     const cost = res.status === 202 && call.video.jobCost !== null ? call.video.jobCost : 0;
     if (cost > 0) c.get("services").keys.addSpend(c.get("keyHash"), cost);
     settle(c, { tokens: 0, cost }, null);
-    logEvent("info", { requestId: c.get("requestId"), key: c.get("key").keyAlias, route: call.target.route.path, model: call.model, status: res.status, cost, target: "origin:sidecar" });
+    logRequest(c, { requestId: c.get("requestId"), key: c.get("key").keyAlias, route: call.target.route.path, model: call.model, status: res.status, cost, target: "origin:sidecar" });
     return withMeterHeaders(c, new Response(res.body, { status: res.status, headers }), cost > 0 ? cost : undefined);
   }
   if (call.usageFromResponse) {
@@ -287,5 +287,5 @@ function noteUse(c: AppContext, origin: OriginServices): void {
 export function recordOriginSpend(c: AppContext, call: ProxyCall, status: number, usage: TokenUsage, cost: number, stream = false): void {
   const target = `origin:${call.target.route.service}`;
   settleWithRow(c, { model: call.model ?? call.target.route.path, bedrockModel: null, stream, target, status, usage, cost });
-  logEvent("info", { requestId: c.get("requestId"), key: c.get("key").keyAlias, route: call.target.route.path, model: call.model, status, cost, target });
+  logRequest(c, { requestId: c.get("requestId"), key: c.get("key").keyAlias, route: call.target.route.path, model: call.model, status, cost, target });
 }

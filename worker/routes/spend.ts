@@ -31,7 +31,7 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
   const key = c.get("key");
   const cost = billed ? billed.cost : costOf(usage, meta.model.row.price);
   const row = settleWithRow(c, { model: meta.model.requested, bedrockModel: meta.bedrockModel, stream: meta.stream, target: meta.target, status, usage, cost, images: billed?.units });
-  logEvent("info", {
+  logRequest(c, {
     requestId: row.requestId,
     key: key.keyAlias,
     route: meta.route,
@@ -48,6 +48,16 @@ export function recordSpend(c: AppContext, meta: CallMeta, status: number, usage
     target: meta.target,
   });
   return cost;
+}
+
+/**
+ * The per-request log line, when REQUEST_LOG=1. Off by default: every request already leaves a spend-log row with
+ * the same fields (durable, searchable in the dashboard and /spend/logs), the platform's invocation logs record each
+ * request's status and duration, and a line per request is the single largest CPU cost of the hot path after the
+ * Bedrock call itself (and billed as a log event on Workers). Warnings and errors are always logged.
+ */
+export function logRequest(c: AppContext, fields: Record<string, unknown>): void {
+  if (c.get("services").config.requestLog) logEvent("info", fields);
 }
 
 /**
