@@ -61,7 +61,9 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     port: 0,
     // `/cdn-cgi/handler/scheduled` runs the Cron Trigger's handler, as under `npm run dev`.
     unsafeTriggerHandlers: true,
-    ...(process.env.SCRATCH_INSPECTOR ? { inspectorPort: Number(process.env.SCRATCH_INSPECTOR) } : {}),
+    // BREAKWATER_INSPECTOR_PORT=9229: open workerd's inspector, to attach a debugger or take a CPU profile of the
+    // Worker under test or under `npm run bench` (DevTools → chrome://inspect → 127.0.0.1:<port>).
+    ...(process.env.BREAKWATER_INSPECTOR_PORT ? { inspectorPort: Number(process.env.BREAKWATER_INSPECTOR_PORT) } : {}),
     log: new Log(process.env.BREAKWATER_TEST_LOGS ? LogLevel.DEBUG : LogLevel.NONE),
     // The Worker's structured logs go to `logs` (tests assert on them) and to the terminal only when asked for.
     handleRuntimeStdio(stdout: NodeJS.ReadableStream & { setEncoding(e: string): unknown }, stderr: NodeJS.ReadableStream & { setEncoding(e: string): unknown }) {
