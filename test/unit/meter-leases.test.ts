@@ -24,10 +24,20 @@ function world(flushDelayMs = 0) {
     settle: store.settle.bind(store),
     settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (calls++, store.settleLease(r)),
     keyChanged: store.keyChanged.bind(store),
+    keepRows: store.keepRows.bind(store),
   };
   const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
   return { isolate, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, admits: () => admits, store };
 }
+
+/** The in-process store with the world's call counting, as a LeasedMeter store. */
+const storeOf = (w: ReturnType<typeof world>) => ({
+  admit: (r: AdmitRequest) => w.store.admit(r),
+  settle: w.store.settle.bind(w.store),
+  settleLease: w.store.settleLease.bind(w.store),
+  keyChanged: w.store.keyChanged.bind(w.store),
+  keepRows: w.store.keepRows.bind(w.store),
+});
 
 let n = 0;
 const req = (loadedAt: number, limits = LIMITS): AdmitRequest => ({ keyId: "k", reservationId: `r${n++}`, limits, estimate: { tokens: 10, cost: 0.01 }, recordLoadedAt: loadedAt, knownSpend: 0 });
@@ -124,18 +134,50 @@ describe("isolate-held leases", () => {
     expect((await other.admit(req(w.clock()))).ok).toBe(true);
   });
 
-  it("never loses a spend row: if the object cannot take a batch, the rows go to Postgres through the recorder", async () => {
-    const w = world();
-    const failing = new LeasedMeter(
-      { admit: (r) => w.store.admit(r), settle: (r, d) => w.store.settle(r, d), keyChanged: async () => {}, settleLease: () => Promise.reject(new Error("object unreachable")) },
-      new SpendRecorder(async (rows) => void w.written.push(...rows), 0),
-      0,
+  it("writes a flush's rows straight to Postgres in one statement and reports only counters to the object", async () => {
+    const statements: string[][] = [];
+    const w = world(20);
+    const reported: number[] = [];
+    const a = new LeasedMeter(
+      { ...storeOf(w), settleLease: (r) => (reported.push(r.rows.length), w.store.settleLease(r)) },
+      new SpendRecorder(async (rows) => void statements.push(rows.map((x) => x.requestId)), 0),
+      20,
       w.clock,
     );
-    const r = req(w.clock());
-    await failing.admit(r);
-    await failing.settle({ keyId: "k", reservationId: r.reservationId, limits: LIMITS, actual: { tokens: 1, cost: 0.01 }, row: row("kept") }, defer);
+    const keyA = req(w.clock());
+    const keyB = { ...req(w.clock()), keyId: "other" };
+    for (const r of [keyA, keyB]) await a.admit(r);
+    for (const r of [keyA, keyB]) await a.settle({ keyId: r.keyId, reservationId: r.reservationId, limits: LIMITS, actual: { tokens: 1, cost: 0.01 }, row: row(r.reservationId) }, defer);
     await Promise.all(deferred.splice(0));
-    expect(w.written.map((x) => x.requestId)).toEqual(["kept"]);
+    expect(statements).toEqual([[keyA.reservationId, keyB.reservationId]]); // two keys, one statement
+    expect(reported).toEqual([0, 0]); // the objects get counters, no rows
+  });
+
+  it("never loses a spend row: Postgres refuses → the key's object keeps them; the object unreachable too → the recorder retries", async () => {
+    const w = world();
+    let down = true;
+    const kept: string[] = [];
+    const recorder = new SpendRecorder(async (rows) => {
+      if (down) throw new Error("database down");
+      w.written.push(...rows);
+    }, 0, () => {}, [5]);
+    const meter = (keepRows: (keyId: string, rows: SpendRow[]) => Promise<void>) =>
+      new LeasedMeter({ ...storeOf(w), keepRows }, recorder, 0, w.clock);
+    const viaObject = meter(async (_k, rows) => void kept.push(...rows.map((x) => x.requestId)));
+    const r1 = req(w.clock());
+    await viaObject.admit(r1);
+    await viaObject.settle({ keyId: "k", reservationId: r1.reservationId, limits: LIMITS, actual: { tokens: 1, cost: 0.01 }, row: row("to-object") }, defer);
+    await Promise.all(deferred.splice(0));
+    expect(kept).toEqual(["to-object"]);
+
+    const nowhere = meter(() => Promise.reject(new Error("object unreachable")));
+    const r2 = req(w.clock());
+    await nowhere.admit(r2);
+    await nowhere.settle({ keyId: "k", reservationId: r2.reservationId, limits: LIMITS, actual: { tokens: 1, cost: 0.01 }, row: row("in-isolate") }, defer);
+    await Promise.all(deferred.splice(0));
+    expect(recorder.backlog).toBe(1); // kept in memory after the recorder's retries, for the next batch
+    down = false;
+    await recorder.flush();
+    expect(w.written.map((x) => x.requestId)).toEqual(["in-isolate"]);
   });
 });

@@ -21,6 +21,10 @@ export class DurableMeter implements Meter {
     return (await this.call(req.keyId, "settle-lease", control, rows)) as Standing;
   }
 
+  async keepRows(keyId: string, rows: SpendRow[]): Promise<void> {
+    await this.call(keyId, "keep-rows", { keyId }, rows);
+  }
+
   async keyChanged(keyId: string): Promise<void> {
     await this.call(keyId, "changed", {});
   }

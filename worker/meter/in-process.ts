@@ -1,3 +1,4 @@
+import type { SpendRow } from "../db/queries.ts";
 import type { SpendRecorder } from "./spend.ts";
 import { KeyState } from "./key-state.ts";
 import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, PeriodRolled, SettleRequest } from "./meter.ts";
@@ -40,6 +41,11 @@ export class InProcessMeter implements Meter {
     const standing = this.state(req.keyId, 0).settle(this.now(), req.reservationId, req.actual, req.limits);
     if (req.row) this.spend.record(req.row, defer);
     return standing;
+  }
+
+  /** Nothing more durable than the process here: the recorder keeps them and retries. */
+  async keepRows(_keyId: string, rows: SpendRow[]): Promise<void> {
+    for (const row of rows) this.spend.record(row, () => {});
   }
 
   async keyChanged(keyId: string): Promise<void> {

@@ -1,7 +1,8 @@
 // The Durable Object behind the Workers meter: one instance per key, so every isolate everywhere sees the same
-// counters and reservations. It also owns the key's spend rows until Postgres has them: each settled request's
-// row is written to the object's storage first and flushed to Postgres in batches by an alarm, retried with
-// backoff while the database is unreachable — a database outage loses nothing.
+// counters and reservations. It also keeps spend rows Postgres could not take yet: a request settled here (no lease)
+// leaves its row in the object's storage, and isolates spending under a lease send rows here when their own write
+// to Postgres failed. An alarm flushes them to Postgres in batches, retried with backoff while the database is
+// unreachable — a database outage loses nothing.
 //
 // Written against the plain fetch-handler Durable Object interface (no `cloudflare:workers` import), so this file
 // stays Web-standard; only worker/index.ts exports it to the runtime.
@@ -63,6 +64,10 @@ export class KeyMeterObject {
           return Response.json(await this.settle(control as SettleControl, rowChunks));
         case "settle-lease":
           return Response.json(await this.settleLease(control as LeaseSettleControl, rowChunks));
+        case "keep-rows":
+          await this.remember((control as { keyId: string }).keyId);
+          await this.keep(null, rowChunks);
+          return Response.json({ ok: true });
         case "changed":
           this.changedAt = Date.now();
           await this.persist();
@@ -111,12 +116,12 @@ export class KeyMeterObject {
    * never counted without its row or vice versa. Rows settled close together go to Postgres in one statement
    * (SPEND_FLUSH_DELAY_MS of batching).
    */
-  private async keep(limits: KeyLimits, rowChunks: string[]): Promise<void> {
+  private async keep(limits: KeyLimits | null, rowChunks: string[]): Promise<void> {
     if (rowChunks.length) {
       const batch = newRequestId();
       await this.ctx.storage.put(Object.fromEntries(rowChunks.map((text, i) => [`${ROWS_PREFIX}${batch}:${i}`, text])));
     }
-    if (limits.maxBudget !== null || limits.budgetDuration !== null) await this.persist();
+    if (limits && (limits.maxBudget !== null || limits.budgetDuration !== null)) await this.persist();
     if (rowChunks.length) await this.scheduleFlush(this.config().spendFlushDelayMs);
   }
 

@@ -1,7 +1,10 @@
 // The Workers meter with leases: a warm key far from its limits is admitted and settled in the isolate, and the
 // key's Durable Object is asked only when the isolate's lease runs out, lapses (LEASE_MS), no longer fits, or
-// the key changed. Settlements under a lease go to the object in batches, after the response (waitUntil), with
-// their spend rows; if the object cannot be reached the rows go to Postgres through the batching recorder.
+// the key changed. Settlements under a lease go to the object in batches, after the response (waitUntil), as
+// counters only; their spend rows go straight to Postgres in one statement per flush. Rows Postgres refuses go to
+// the key's object, which keeps them durably and retries from its alarm; if the object cannot be reached either,
+// the isolate's batching recorder keeps retrying them.
+import type { SpendRow } from "../db/queries.ts";
 import { newRequestId } from "../util/ids.ts";
 import { logEvent } from "../util/log.ts";
 import { leasable, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
@@ -25,7 +28,7 @@ export class LeasedMeter implements Meter {
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly store: Required<Pick<Meter, "settleLease">> & Meter,
+    private readonly store: Required<Pick<Meter, "settleLease" | "keepRows">> & Meter,
     private readonly spend: SpendRecorder,
     private readonly flushDelayMs: number,
     private readonly now: () => number = Date.now,
@@ -64,16 +67,22 @@ export class LeasedMeter implements Meter {
       lease.revoke();
       this.leases.delete(keyId);
       this.retiring.add(lease);
-      await this.report(lease, this.now());
+      const rows: KeyRows[] = [];
+      await Promise.all([this.report(lease, this.now(), rows), this.writeRows(rows)]);
     }
     await this.store.keyChanged(keyId);
   }
 
-  /** Sends every lease's pending settlements to the object now (and releases leases that are over). */
+  /**
+   * Sends every lease's pending settlements to the object now (and releases leases that are over), and writes their
+   * spend rows, every key's together, in one statement.
+   */
   async flush(): Promise<void> {
     const now = this.now();
-    const all = [...this.leases.values(), ...this.retiring];
-    await Promise.all(all.map((lease) => this.report(lease, now)));
+    const rows: KeyRows[] = [];
+    const reports = [...this.leases.values(), ...this.retiring].map((lease) => this.report(lease, now, rows));
+    // `report` takes its lease's rows before its first await, so `rows` is complete here.
+    await Promise.all([...reports, this.writeRows(rows)]);
   }
 
   private install(lease: Lease): void {
@@ -109,7 +118,7 @@ export class LeasedMeter implements Meter {
     return this.flushing;
   }
 
-  private async report(lease: Lease, now: number): Promise<void> {
+  private async report(lease: Lease, now: number, rowsOut: KeyRows[]): Promise<void> {
     const entries = lease.pending;
     const release = lease.finished(now);
     if (entries.length === 0 && !release) return;
@@ -119,21 +128,49 @@ export class LeasedMeter implements Meter {
       if (this.leases.get(lease.keyId) === lease) this.leases.delete(lease.keyId);
     }
     const rows = entries.flatMap((e) => (e.row ? [e.row] : []));
+    if (rows.length) rowsOut.push({ keyId: lease.keyId, rows });
     const actual = { tokens: 0, cost: 0 };
     for (const e of entries) {
       actual.tokens += e.actual.tokens;
       actual.cost += e.actual.cost;
     }
     try {
-      await this.store.settleLease({ keyId: lease.keyId, leaseId: lease.grant.id, limits: lease.limits, actual, rows, holding: lease.holding, release });
+      await this.store.settleLease({ keyId: lease.keyId, leaseId: lease.grant.id, limits: lease.limits, actual, rows: [], holding: lease.holding, release });
     } catch (err) {
-      // The object is unreachable: the rows still reach Postgres (the recorder retries); the lease's slice lapses there.
-      logEvent("warn", { msg: "lease settlement written without the meter", rows: rows.length, error: String(err) });
-      const writes: Promise<unknown>[] = [];
-      for (const row of rows) this.spend.record(row, (p) => writes.push(p));
-      await Promise.all(writes);
+      // The object is unreachable: its view of the key misses this spend until it reloads it from Postgres (which
+      // gets the rows), and the lease's slice lapses there.
+      logEvent("warn", { msg: "lease settlement not reported to the meter", rows: rows.length, error: String(err) });
     }
   }
+
+  /** Rows to Postgres in one statement; if that fails, to each key's object; if that fails too, to the recorder. */
+  private async writeRows(batches: KeyRows[]): Promise<void> {
+    if (batches.length === 0) return;
+    try {
+      await this.spend.writeOnce(batches.flatMap((b) => b.rows));
+      return;
+    } catch (err) {
+      logEvent("warn", { msg: "spend rows handed to the meter: the database did not take them", rows: batches.reduce((n, b) => n + b.rows.length, 0), error: String(err) });
+    }
+    await Promise.all(
+      batches.map(async ({ keyId, rows }) => {
+        try {
+          await this.store.keepRows(keyId, rows);
+        } catch (err) {
+          logEvent("warn", { msg: "spend rows kept in the isolate: neither the database nor the meter took them", rows: rows.length, error: String(err) });
+          const writes: Promise<unknown>[] = [];
+          for (const row of rows) this.spend.record(row, (p) => writes.push(p));
+          await Promise.all(writes);
+        }
+      }),
+    );
+  }
+}
+
+/** One key's rows from a flush (the key's object keeps them should Postgres refuse them). */
+interface KeyRows {
+  keyId: string;
+  rows: SpendRow[];
 }
 
 /** Doubles while leases are used up before they lapse; a lapsed (or revoked) lease starts over at the floor. */

@@ -60,6 +60,11 @@ export interface Meter {
   /** Meters whose store is far away (the Durable Object) grant leases; settles under a lease come back here. */
   settleLease?(req: LeaseSettleRequest): Promise<Standing>;
   settle(req: SettleRequest, defer: (p: Promise<unknown>) => void): Promise<Standing | null>;
+  /**
+   * Keeps spend rows durably until Postgres takes them (the Durable Object's storage and flush alarm): where the
+   * lease meter sends rows whose direct write to Postgres failed.
+   */
+  keepRows?(keyId: string, rows: SpendRow[]): Promise<void>;
   /** A key changed: requests acting on an older copy of it must reload it. */
   keyChanged(keyId: string): Promise<void>;
 }

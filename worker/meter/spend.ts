@@ -27,6 +27,14 @@ export class SpendRecorder {
     defer(this.flushAfter(this.delayMs));
   }
 
+  /**
+   * One attempt to write `rows` now, outside the queue: for a caller that has a better place than this isolate's
+   * memory to keep them should it fail (the lease meter hands them to the key's Durable Object).
+   */
+  writeOnce(rows: SpendRow[]): Promise<void> {
+    return this.write(rows);
+  }
+
   /** Rows not yet written (for tests and shutdown). */
   get backlog(): number {
     return this.pending.length;
