@@ -1,4 +1,4 @@
-import { AwsClient } from "aws4fetch";
+import { AwsV4Signer } from "aws4fetch";
 
 export type BedrockOperation = "invoke" | "invoke-with-response-stream" | "converse" | "converse-stream" | "count-tokens";
 
@@ -14,31 +14,37 @@ export interface BedrockClientOptions {
 /**
  * SigV4-signed calls to Bedrock Runtime. Knows nothing about keys, models or dialects: it turns (model id, operation,
  * body) into one signed HTTP request.
+ *
+ * It drives aws4fetch's signer directly rather than through `AwsClient.fetch`: that path copies the options into a
+ * `Request` only for `fetch` to copy them again, and carries a retry loop we switch off (our own failover policy
+ * decides about retries). The derived signing key is cached per day in `signingKeys`, shared by every call.
  */
 export class BedrockClient {
-  private readonly aws: AwsClient;
+  private readonly signingKeys = new Map<string, ArrayBuffer>();
 
-  constructor(private readonly opts: BedrockClientOptions) {
-    this.aws = new AwsClient({
-      accessKeyId: opts.accessKeyId,
-      secretAccessKey: opts.secretAccessKey,
-      sessionToken: opts.sessionToken,
-      // The signing name is "bedrock"; aws4fetch would guess "bedrock-runtime" from the host and be refused.
-      service: "bedrock",
-      region: opts.region,
-      // Our own failover policy decides about retries; aws4fetch would retry 429/5xx ten times.
-      retries: 0,
-    });
-  }
+  constructor(private readonly opts: BedrockClientOptions) {}
 
   /** The URL is built once and the same string is signed and sent, so the canonical path always matches the wire. */
   url(modelId: string, op: BedrockOperation): string {
     return `${this.opts.endpoint}/model/${encodeURIComponent(modelId)}/${op}`;
   }
 
-  call(modelId: string, op: BedrockOperation, body: string, extraHeaders?: Record<string, string>): Promise<Response> {
+  async call(modelId: string, op: BedrockOperation, body: string, extraHeaders?: Record<string, string>): Promise<Response> {
     const headers: Record<string, string> = { ...extraHeaders, "content-type": "application/json" };
     headers[op.endsWith("stream") ? "x-amzn-bedrock-accept" : "accept"] = "application/json";
-    return this.aws.fetch(this.url(modelId, op), { method: "POST", headers, body });
+    const signed = await new AwsV4Signer({
+      method: "POST",
+      url: this.url(modelId, op),
+      headers,
+      body,
+      accessKeyId: this.opts.accessKeyId,
+      secretAccessKey: this.opts.secretAccessKey,
+      sessionToken: this.opts.sessionToken,
+      // The signing name is "bedrock"; aws4fetch would guess "bedrock-runtime" from the host and be refused.
+      service: "bedrock",
+      region: this.opts.region,
+      cache: this.signingKeys,
+    }).sign();
+    return fetch(signed.url, { method: "POST", headers: signed.headers, body });
   }
 }
