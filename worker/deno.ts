@@ -1,7 +1,9 @@
 // Deno entry: the same app, with the environment from Deno.env and an execution-context stand-in whose waitUntil
 // simply lets the promise run (a Deno process lives on after the response, unlike a Worker invocation). The Cron
 // Trigger's work (the origin's idle stop) runs on a 5-minute timer in the process.
-//   deno run --allow-net --allow-env worker/deno.ts        (PORT, HOST choose where it listens)
+//   deno run --v8-flags=--max-semi-space-size=2 --allow-net --allow-env worker/deno.ts   (PORT, HOST: where it listens)
+// The flag keeps V8's young generation at 2 MiB: left alone, sustained traffic grows it to 16 MiB per semi-space,
+// about 50 MiB more resident memory than the gateway needs, for a few percent less CPU.
 import { createApp } from "./app.ts";
 import { runScheduled } from "./origin/scheduled.ts";
 import { servicesPerEnv } from "./services.ts";
