@@ -5,7 +5,7 @@
 // shows what relaying a long stream through JavaScript costs the runtime in memory, whatever the code does.
 import { spawn } from "node:child_process";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { denoBinary } from "../test/support/deno-harness.ts";
+import { DENO_RUN_FLAGS, denoBinary } from "../test/support/deno-harness.ts";
 import { COMPATIBILITY_DATE } from "../test/support/worker-harness.ts";
 
 export interface Relay {
@@ -47,7 +47,8 @@ export async function startDenoRelay(upstream: string, timeoutMs = 60_000): Prom
   const script = `${HANDLER}
 const upstream = Deno.env.get("UPSTREAM");
 Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log("relay listening on " + port) }, (req) => relay(req, upstream));`;
-  const child = spawn(denoBinary(), ["eval", "--quiet", script], {
+  // The same runtime flags as the gateway's Deno entry, so memory and CPU compare like with like.
+  const child = spawn(denoBinary(), ["eval", "--quiet", ...DENO_RUN_FLAGS, script], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DENO_NO_UPDATE_CHECK: "1", UPSTREAM: upstream },
     stdio: ["ignore", "pipe", "pipe"],
   });
