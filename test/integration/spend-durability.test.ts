@@ -62,6 +62,9 @@ describe("spend durability", () => {
     await new Promise((r) => setTimeout(r, 3500));
     stack.setDatabaseDown(false);
     expect((await (await stack.spendRows()).filter((r) => r.keyAlias === "outage")).length).toBe(1);
+    // The key is leased (no rate limits), so its rows went to Postgres directly, were refused, and were handed to the
+    // key's Durable Object, which keeps them in its storage and retries from its alarm.
+    expect(stack.gateway.logs.some((l) => l.includes("spend rows handed to the meter: the database did not take them"))).toBe(true);
 
     expect((await send()).status).toBe(200); // the next batch carries the kept rows along
     await expect.poll(async () => (await stack.spendRows()).filter((r) => r.keyAlias === "outage").length, { timeout: 10_000 }).toBe(5);
