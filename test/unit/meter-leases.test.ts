@@ -138,8 +138,9 @@ describe("isolate-held leases", () => {
     const statements: string[][] = [];
     const w = world(20);
     const reported: number[] = [];
+    const settlements: unknown[] = [];
     const a = new LeasedMeter(
-      { ...storeOf(w), settleLease: (r) => (reported.push(r.rows.length), w.store.settleLease(r)) },
+      { ...storeOf(w), settleLease: (r) => (settlements.push(r), reported.push((r as { rows?: unknown[] }).rows?.length ?? 0), w.store.settleLease(r)) },
       new SpendRecorder(async (rows) => void statements.push(rows.map((x) => x.requestId)), 0),
       20,
       w.clock,
@@ -151,6 +152,7 @@ describe("isolate-held leases", () => {
     await Promise.all(deferred.splice(0));
     expect(statements).toEqual([[keyA.reservationId, keyB.reservationId]]); // two keys, one statement
     expect(reported).toEqual([0, 0]); // the objects get counters, no rows
+    expect(JSON.stringify(settlements)).not.toContain(keyA.reservationId); // nor anything of the requests' rows
   });
 
   it("never loses a spend row: Postgres refuses → the key's object keeps them; the object unreachable too → the recorder retries", async () => {

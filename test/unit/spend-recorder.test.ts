@@ -48,4 +48,20 @@ describe("spend recorder", () => {
     expect(written).toEqual(["a", "b"]);
     expect(rec.backlog).toBe(0);
   });
+
+  it("recordAll joins the scheduled batch and resolves once it is written, with or without a delay", async () => {
+    for (const delay of [0, 5]) {
+      const batches: string[][] = [];
+      const rec = new SpendRecorder(async (rows) => void batches.push(rows.map((r) => r.requestId)), delay);
+      rec.record(row("a"), () => {});
+      const joined = rec.recordAll([row("b"), row("c")]);
+      if (delay > 0) expect(batches).toEqual([]); // still waiting out the delay
+      await joined;
+      expect(batches.flat()).toEqual(["a", "b", "c"]);
+      // Nothing is left scheduled: the next rows make a batch of their own.
+      await rec.recordAll([row("d")]);
+      expect(batches.at(-1)).toEqual(["d"]);
+      expect(rec.backlog).toBe(0);
+    }
+  });
 });

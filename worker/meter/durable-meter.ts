@@ -17,8 +17,7 @@ export class DurableMeter implements Meter {
   }
 
   async settleLease(req: LeaseSettleRequest): Promise<Standing> {
-    const { rows, ...control } = req;
-    return (await this.call(req.keyId, "settle-lease", control, rows)) as Standing;
+    return (await this.call(req.keyId, "settle-lease", req)) as Standing;
   }
 
   async keepRows(keyId: string, rows: SpendRow[]): Promise<void> {

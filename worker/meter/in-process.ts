@@ -32,9 +32,7 @@ export class InProcessMeter implements Meter {
 
   /** Leases cost nothing to save here (the state is in the same process), but the protocol is the object's. */
   async settleLease(req: LeaseSettleRequest) {
-    const standing = this.state(req.keyId, 0).settleLease(this.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
-    for (const row of req.rows) this.spend.record(row, () => {});
-    return standing;
+    return this.state(req.keyId, 0).settleLease(this.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
   }
 
   async settle(req: SettleRequest, defer: (p: Promise<unknown>) => void) {
@@ -43,9 +41,9 @@ export class InProcessMeter implements Meter {
     return standing;
   }
 
-  /** Nothing more durable than the process here: the recorder keeps them and retries. */
+  /** Nothing more durable than the process here: the recorder keeps them and retries (the process outlives it). */
   async keepRows(_keyId: string, rows: SpendRow[]): Promise<void> {
-    for (const row of rows) this.spend.record(row, () => {});
+    void this.spend.recordAll(rows);
   }
 
   async keyChanged(keyId: string): Promise<void> {

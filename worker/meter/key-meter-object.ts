@@ -13,7 +13,7 @@ import { writeSpend, type SpendRow } from "../db/queries.ts";
 import { logEvent } from "../util/log.ts";
 import { newRequestId } from "../util/ids.ts";
 import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
-import type { AdmitRequest, LeaseSettleControl, SettleControl } from "./meter.ts";
+import type { AdmitRequest, LeaseSettleRequest, SettleControl } from "./meter.ts";
 import { decodeMeterCall, parseRowChunk, revive } from "./row-batches.ts";
 
 /** Rows per INSERT statement. */
@@ -63,7 +63,7 @@ export class KeyMeterObject {
         case "settle":
           return Response.json(await this.settle(control as SettleControl, rowChunks));
         case "settle-lease":
-          return Response.json(await this.settleLease(control as LeaseSettleControl, rowChunks));
+          return Response.json(await this.settleLease(control as LeaseSettleRequest, rowChunks));
         case "keep-rows":
           await this.remember((control as { keyId: string }).keyId);
           await this.keep(null, rowChunks);
@@ -101,8 +101,11 @@ export class KeyMeterObject {
     return standing;
   }
 
-  /** A batch an isolate spent under its lease: counters and rows stored together, as in `settle`. */
-  private async settleLease(req: LeaseSettleControl, rowChunks: string[]) {
+  /**
+   * A batch an isolate spent under its lease: counters (its rows went to Postgres from the isolate). Rows that come
+   * with it, from an isolate of an older deployment during a rollout, are stored as in `settle`.
+   */
+  private async settleLease(req: LeaseSettleRequest, rowChunks: string[]) {
     await this.remember(req.keyId);
     const state = this.stateFor(0);
     const standing = state.settleLease(Date.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);

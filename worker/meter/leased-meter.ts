@@ -9,7 +9,7 @@ import { newRequestId } from "../util/ids.ts";
 import { logEvent } from "../util/log.ts";
 import { leasable, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
 import { Lease } from "./lease.ts";
-import type { AdmitRequest, AdmitResponse, Meter, SettleRequest } from "./meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
 import type { Defer, SpendRecorder } from "./spend.ts";
 
 /**
@@ -67,8 +67,7 @@ export class LeasedMeter implements Meter {
       lease.revoke();
       this.leases.delete(keyId);
       this.retiring.add(lease);
-      const rows: KeyRows[] = [];
-      await Promise.all([this.report(lease, this.now(), rows), this.writeRows(rows)]);
+      await this.send(this.take([lease], this.now()));
     }
     await this.store.keyChanged(keyId);
   }
@@ -78,11 +77,7 @@ export class LeasedMeter implements Meter {
    * spend rows, every key's together, in one statement.
    */
   async flush(): Promise<void> {
-    const now = this.now();
-    const rows: KeyRows[] = [];
-    const reports = [...this.leases.values(), ...this.retiring].map((lease) => this.report(lease, now, rows));
-    // `report` takes its lease's rows before its first await, so `rows` is complete here.
-    await Promise.all([...reports, this.writeRows(rows)]);
+    await this.send(this.take([...this.leases.values(), ...this.retiring], this.now()));
   }
 
   private install(lease: Lease): void {
@@ -118,33 +113,51 @@ export class LeasedMeter implements Meter {
     return this.flushing;
   }
 
-  private async report(lease: Lease, now: number, rowsOut: KeyRows[]): Promise<void> {
-    const entries = lease.pending;
-    const release = lease.finished(now);
-    if (entries.length === 0 && !release) return;
-    lease.pending = [];
-    if (release) {
-      this.retiring.delete(lease);
-      if (this.leases.get(lease.keyId) === lease) this.leases.delete(lease.keyId);
+  /**
+   * Takes what each lease settled since the last flush (and releases leases that are over): a counters-only
+   * settlement for its object and the spend rows, all before anything is sent, so a flush never sends a row twice.
+   */
+  private take(leases: Lease[], now: number): Taken[] {
+    const taken: Taken[] = [];
+    for (const lease of leases) {
+      const entries = lease.pending;
+      const release = lease.finished(now);
+      if (entries.length === 0 && !release) continue;
+      lease.pending = [];
+      if (release) {
+        this.retiring.delete(lease);
+        if (this.leases.get(lease.keyId) === lease) this.leases.delete(lease.keyId);
+      }
+      const actual = { tokens: 0, cost: 0 };
+      const rows: SpendRow[] = [];
+      for (const e of entries) {
+        actual.tokens += e.actual.tokens;
+        actual.cost += e.actual.cost;
+        if (e.row) rows.push(e.row);
+      }
+      const settlement = { keyId: lease.keyId, leaseId: lease.grant.id, limits: lease.limits, actual, holding: lease.holding, release };
+      taken.push({ settlement, rows });
     }
-    const rows = entries.flatMap((e) => (e.row ? [e.row] : []));
-    if (rows.length) rowsOut.push({ keyId: lease.keyId, rows });
-    const actual = { tokens: 0, cost: 0 };
-    for (const e of entries) {
-      actual.tokens += e.actual.tokens;
-      actual.cost += e.actual.cost;
-    }
+    return taken;
+  }
+
+  /** The settlements to their objects and every row to Postgres, side by side. */
+  private async send(taken: Taken[]): Promise<void> {
+    await Promise.all([...taken.map((t) => this.report(t.settlement, t.rows.length)), this.writeRows(taken.filter((t) => t.rows.length > 0))]);
+  }
+
+  private async report(settlement: LeaseSettleRequest, rows: number): Promise<void> {
     try {
-      await this.store.settleLease({ keyId: lease.keyId, leaseId: lease.grant.id, limits: lease.limits, actual, rows: [], holding: lease.holding, release });
+      await this.store.settleLease(settlement);
     } catch (err) {
       // The object is unreachable: its view of the key misses this spend until it reloads it from Postgres (which
       // gets the rows), and the lease's slice lapses there.
-      logEvent("warn", { msg: "lease settlement not reported to the meter", rows: rows.length, error: String(err) });
+      logEvent("warn", { msg: "lease settlement not reported to the meter", rows, error: String(err) });
     }
   }
 
   /** Rows to Postgres in one statement; if that fails, to each key's object; if that fails too, to the recorder. */
-  private async writeRows(batches: KeyRows[]): Promise<void> {
+  private async writeRows(batches: Taken[]): Promise<void> {
     if (batches.length === 0) return;
     try {
       await this.spend.writeOnce(batches.flatMap((b) => b.rows));
@@ -153,23 +166,21 @@ export class LeasedMeter implements Meter {
       logEvent("warn", { msg: "spend rows handed to the meter: the database did not take them", rows: batches.reduce((n, b) => n + b.rows.length, 0), error: String(err) });
     }
     await Promise.all(
-      batches.map(async ({ keyId, rows }) => {
+      batches.map(async ({ settlement: { keyId }, rows }) => {
         try {
           await this.store.keepRows(keyId, rows);
         } catch (err) {
           logEvent("warn", { msg: "spend rows kept in the isolate: neither the database nor the meter took them", rows: rows.length, error: String(err) });
-          const writes: Promise<unknown>[] = [];
-          for (const row of rows) this.spend.record(row, (p) => writes.push(p));
-          await Promise.all(writes);
+          await this.spend.recordAll(rows);
         }
       }),
     );
   }
 }
 
-/** One key's rows from a flush (the key's object keeps them should Postgres refuse them). */
-interface KeyRows {
-  keyId: string;
+/** One lease's share of a flush: its settlement, and its key's rows (the key's object keeps them should Postgres refuse them). */
+interface Taken {
+  settlement: LeaseSettleRequest;
   rows: SpendRow[];
 }
 

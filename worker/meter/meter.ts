@@ -33,7 +33,6 @@ export interface SettleRequest {
 
 /** A settlement as it travels to the meter object: the row goes beside it as text (worker/meter/row-batches.ts). */
 export type SettleControl = Omit<SettleRequest, "row">;
-export type LeaseSettleControl = Omit<LeaseSettleRequest, "rows">;
 
 /**
  * Per-key limits and budgets that hold across every isolate. On Workers one Durable Object per key implements it
@@ -42,13 +41,15 @@ export type LeaseSettleControl = Omit<LeaseSettleRequest, "rows">;
 /** Told when a key's budget period rolls over (so the stored period spend and next reset can be updated). */
 export type PeriodRolled = (keyId: string, nextResetAt: number) => Promise<void>;
 
-/** Spend an isolate made under a lease, reported in one batch with the spend rows to write durably. */
+/**
+ * Spend an isolate made under a lease, reported in one batch: counters only (the isolate writes the rows to Postgres
+ * itself, and hands the object only those Postgres refused, through `keepRows`).
+ */
 export interface LeaseSettleRequest {
   keyId: string;
   leaseId: string;
   limits: KeyLimits;
   actual: { tokens: number; cost: number };
-  rows: SpendRow[];
   /** What the lease's requests still in flight reserve. */
   holding: number;
   /** The lease is over and has nothing in flight: the object may forget it. */

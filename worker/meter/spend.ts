@@ -11,6 +11,8 @@ export type Defer = (p: Promise<unknown>) => void;
 export class SpendRecorder {
   private pending: SpendRow[] = [];
   private scheduled = false;
+  /** The batch write scheduled last (resolved once it wrote, or, out of retries, kept its rows for the next). */
+  private batch: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly write: SpendWriter,
@@ -22,9 +24,13 @@ export class SpendRecorder {
   /** Queue one row; `defer` keeps the runtime alive until the batch it joined has been written. */
   record(row: SpendRow, defer: Defer): void {
     this.pending.push(row);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    defer(this.flushAfter(this.delayMs));
+    if (!this.scheduled) defer(this.schedule());
+  }
+
+  /** Queue several rows; resolves when the batch they joined has been written or, out of retries, kept for the next. */
+  recordAll(rows: SpendRow[]): Promise<void> {
+    this.pending.push(...rows);
+    return this.scheduled ? this.batch : this.schedule();
   }
 
   /**
@@ -61,6 +67,13 @@ export class SpendRecorder {
         await sleep(wait);
       }
     }
+  }
+
+  private schedule(): Promise<void> {
+    this.scheduled = true;
+    // With no delay the flush starts (and clears `scheduled`) inside this call, before `batch` is assigned.
+    this.batch = this.flushAfter(this.delayMs);
+    return this.batch;
   }
 
   private async flushAfter(ms: number): Promise<void> {
