@@ -66,6 +66,28 @@ describe("isolate-held leases", () => {
     expect(w.written.map((r) => r.requestId).sort()).toEqual([first, ...more].map((r) => r.reservationId).sort());
   });
 
+  it("hands the runtime one flush per batch (not one per request), and a settlement made while a flush is under way goes in the next", async () => {
+    const w = world(20);
+    const a = w.isolate();
+    const loaded = w.clock();
+    const reqs = Array.from({ length: 6 }, () => req(loaded));
+    for (const r of reqs) expect((await a.admit(r)).ok).toBe(true);
+    const settle = (r: AdmitRequest, d: (p: Promise<unknown>) => void) =>
+      a.settle({ keyId: "k", reservationId: r.reservationId, limits: LIMITS, actual: { tokens: 10, cost: 0.01 }, row: row(r.reservationId) }, d);
+    const handed: Promise<unknown>[] = [];
+    for (const r of reqs.slice(0, 3)) await settle(r, (p) => void handed.push(p));
+    expect(handed).toHaveLength(1); // three settlements, one waitUntil
+    await handed[0];
+    // The first flush is done; these three need a flush of their own, handed to the runtime by the first of them.
+    for (const r of reqs.slice(3)) await settle(r, (p) => void handed.push(p));
+    expect(handed).toHaveLength(2);
+    await handed[1];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(w.written.map((x) => x.requestId).sort()).toEqual(reqs.map((r) => r.reservationId).sort());
+    const standing = await w.store.admit({ ...req(loaded), estimate: { tokens: 0, cost: 0 } });
+    expect(standing.ok && standing.spent).toBeCloseTo(0.06, 10);
+  });
+
   it("grows the lease of a busy key, so 64 requests in flight are not back at the object every few requests", async () => {
     const w = world();
     const a = w.isolate();

@@ -56,7 +56,9 @@ export class LeasedMeter implements Meter {
     const lease = this.leaseHolding(req.keyId, req.reservationId);
     if (!lease) return this.store.settle(req, defer);
     lease.settle(req.reservationId, { actual: req.actual, row: req.row });
-    defer(this.scheduleFlush());
+    // Only the request that schedules a flush keeps its invocation open for it: the flush's timer and I/O belong to
+    // that invocation, and one waitUntil per flush (not per request) is all the runtime needs.
+    if (this.flushing === null) defer(this.scheduleFlush());
     return lease.standing();
   }
 

@@ -52,10 +52,13 @@ export async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: num
   return bytes;
 }
 
+/** One decoder for every body: without `stream` a decode call keeps no state, so sharing it is safe. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseJsonObject(bytes: Uint8Array): unknown {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw new GatewayError(400, "Request body is not valid UTF-8.", "invalid_request_error");
   }
