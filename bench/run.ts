@@ -39,6 +39,8 @@ const N = intEnv("BENCH_N", QUICK ? 50 : 500);
 const WARMUP = QUICK ? 20 : 100;
 const THROUGHPUT_N = intEnv("BENCH_THROUGHPUT_N", QUICK ? 500 : 4000);
 const CONCURRENCY = 64;
+/** Slices per path in the throughput phase, in alternating order (an even number: each path as often early as late). */
+const THROUGHPUT_SLICES = 4;
 const ROUNDS = 5;
 const SHORT_WORDS = 1000;
 const LONG_WORDS = intEnv("BENCH_LONG_WORDS", QUICK ? 50_000 : 200_000);
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
   );
   const overhead = (k: "floor" | `${GatewayName}-health` | `${GatewayName}-models`): Summary => summarize(over.get(k)?.ms ?? []);
 
-  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (two halves, ABC then CBA), then GET /health`);
+  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (${THROUGHPUT_SLICES} slices, ABC CBA ABC CBA), then GET /health`);
   const tp = await measureThroughput(PATHS.map((p) => ({ key: p, op: () => paths[p].invoke(), pid: pids[p] })));
   const healthTp = await measureThroughput(GATEWAYS.map((g) => ({ key: g, op: get(paths[g].client, "/health"), pid: pids[g] })));
   stack.emulator.reset();
@@ -287,18 +289,21 @@ interface ThroughputSpec<K extends string> {
 }
 
 /**
- * Each path runs two halves in the order A B C C B A, so a drift in machine speed does not favour one path. CPU time
+ * Each path runs THROUGHPUT_SLICES slices in the order A B C C B A A B C C B A, so a drift in machine speed (this
+ * machine's speed moves by tens of percent within minutes) does not favour one path: with two halves, one noisy
+ * minute could move the CPU ratio between a gateway and its relay by a third from one run to the next. CPU time
  * of this process (clients, emulator, database) and of the gateway process is charged to the path that ran.
  */
 async function measureThroughput<K extends string>(specs: ReadonlyArray<ThroughputSpec<K>>): Promise<Record<K, ThroughputResult>> {
-  const half = Math.ceil(THROUGHPUT_N / 2);
+  const slice = Math.ceil(THROUGHPUT_N / THROUGHPUT_SLICES);
+  const order = Array.from({ length: THROUGHPUT_SLICES }, (_, i) => (i % 2 === 0 ? [...specs] : [...specs].reverse())).flat();
   const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, runtimeCpu: 0 }]));
-  for (const spec of [...specs, ...[...specs].reverse()]) {
+  for (const spec of order) {
     const a = acc.get(spec.key);
     if (!a) continue;
     const node0 = cpuTimeMs(process.pid);
     const rt0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
-    const run = await concurrent(half, CONCURRENCY, spec.op).catch((e: unknown) => {
+    const run = await concurrent(slice, CONCURRENCY, spec.op).catch((e: unknown) => {
       throw new Error(`throughput of ${spec.key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     a.nodeCpu += cpuTimeMs(process.pid) - node0;

@@ -20,7 +20,7 @@ export interface BedrockClientOptions {
  * decides about retries). The derived signing key is cached per day in `signingKeys`, shared by every call.
  */
 export class BedrockClient {
-  private readonly signingKeys = new Map<string, ArrayBuffer>();
+  private readonly signingKeys = new LatestSigningKey();
 
   constructor(private readonly opts: BedrockClientOptions) {}
 
@@ -46,5 +46,18 @@ export class BedrockClient {
       cache: this.signingKeys,
     }).sign();
     return fetch(signed.url, { method: "POST", headers: signed.headers, body });
+  }
+}
+
+/**
+ * aws4fetch's signing-key cache, holding only the key it derived last. The signer looks keys up by (secret, day,
+ * region, service) and never evicts: a plain Map in a long-lived isolate would keep one key per day forever. Each
+ * client signs for one region and service, so the last key is the one every call of the day asks for; around
+ * midnight two days may alternate for a moment, which costs a derivation, never a wrong signature.
+ */
+export class LatestSigningKey extends Map<string, ArrayBuffer> {
+  override set(key: string, value: ArrayBuffer): this {
+    this.clear();
+    return super.set(key, value);
   }
 }

@@ -11,3 +11,21 @@ export function logEvent(level: "info" | "warn" | "error", fields: Record<string
   else if (level === "warn") console.warn(line);
   else console.log(line);
 }
+
+const MAX_ERROR_TEXT = 1000;
+
+/**
+ * An error as one short line for a log. A failed database statement's message is its whole SQL text and parameters
+ * (a spend batch: hundreds of rows, up to hundreds of KB per line) while what went wrong is in its `cause`; so a
+ * failed query logs as its cause, and every error shows its causes (a few levels) and at most ~1,000 characters.
+ */
+export function errorText(err: unknown, depth = 0): string {
+  if (!(err instanceof Error)) return clip(String(err));
+  const cause = depth < 3 && err.cause !== undefined ? errorText(err.cause, depth + 1) : null;
+  if (/^Failed query:/.test(err.message)) return clip(`database statement failed${cause ? `: ${cause}` : ""}`);
+  return clip(`${err.name}: ${err.message}${cause ? ` (cause: ${cause})` : ""}`);
+}
+
+function clip(text: string): string {
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+}

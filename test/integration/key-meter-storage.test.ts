@@ -1,0 +1,127 @@
+// The key meter object's flush alarm against real Postgres (PGlite behind the Neon HTTP shim), with its storage
+// held by a stand-in of the Durable Object storage API (Miniflare gives a test no way to write an object's storage
+// directly). It covers what integration through the Worker cannot reach: rows stored one per entry by builds before
+// row chunks (`row:<id>`, structured clones) are still flushed, together with the current chunks (`rows:`), and a
+// failed flush keeps every entry and retries with backoff.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
+import { insertKey, type SpendRow } from "../../worker/db/queries.ts";
+import { spendLogs } from "../../worker/db/schema.ts";
+import { sha256Hex } from "../../worker/keys/hash.ts";
+import { KeyMeterObject } from "../../worker/meter/key-meter-object.ts";
+import { startTestDatabase, type TestDatabase } from "../support/database.ts";
+
+/** The parts of DurableObjectState the meter object uses, over a Map (values kept as given, as structured clones would be). */
+function storageStandIn() {
+  const data = new Map<string, unknown>();
+  let alarm: number | null = null;
+  const storage = {
+    async get<T>(key: string): Promise<T | undefined> {
+      return data.get(key) as T | undefined;
+    },
+    async put(keyOrEntries: string | Record<string, unknown>, value?: unknown): Promise<void> {
+      if (typeof keyOrEntries === "string") data.set(keyOrEntries, value);
+      else for (const [k, v] of Object.entries(keyOrEntries)) data.set(k, v);
+    },
+    async delete(keys: string | string[]): Promise<boolean | number> {
+      if (typeof keys === "string") return data.delete(keys);
+      if (keys.length > 128) throw new Error("the storage API deletes at most 128 keys per call");
+      return keys.filter((k) => data.delete(k)).length;
+    },
+    async list<T>(opts: { prefix: string; limit?: number }): Promise<Map<string, T>> {
+      const keys = [...data.keys()].filter((k) => k.startsWith(opts.prefix)).sort();
+      return new Map(keys.slice(0, opts.limit ?? keys.length).map((k) => [k, data.get(k) as T]));
+    },
+    async getAlarm(): Promise<number | null> {
+      return alarm;
+    },
+    async setAlarm(at: number): Promise<void> {
+      alarm = at;
+    },
+  };
+  const ctx = { storage, blockConcurrencyWhile: async <T>(f: () => Promise<T>) => f() };
+  return { ctx: ctx as unknown as DurableObjectState, data, alarm: () => alarm };
+}
+
+let database: TestDatabase;
+let keyId: string;
+
+beforeAll(async () => {
+  database = await startTestDatabase();
+  ({ id: keyId } = await insertKey(database.db, { keyHash: await sha256Hex("sk-bw-storage-test"), keyPrefix: "sk-bw-stor", keyAlias: "storage", models: [], maxBudget: null }));
+});
+afterAll(async () => {
+  await database?.stop();
+});
+
+const env = (httpEndpoint: string) => ({
+  AWS_ACCESS_KEY_ID: "AKIDEMULATOR",
+  AWS_SECRET_ACCESS_KEY: "emulator-secret",
+  DATABASE_URL: database.shim.databaseUrl,
+  DATABASE_HTTP_ENDPOINT: httpEndpoint,
+  DATABASE_TIMEOUT_MS: "2000",
+  BREAKWATER_DEV: "1",
+});
+
+const row = (requestId: string, cost: number): SpendRow => ({
+  requestId, keyId, keyAlias: "storage", model: "claude-sonnet-4-6", bedrockModel: "us.anthropic.claude-sonnet-4-6",
+  inputTokens: 100, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, cost, latencyMs: 5,
+  status: 200, stream: false, target: null, startTime: new Date("2026-12-05T10:00:00Z"), endTime: new Date("2026-12-05T10:00:01Z"),
+});
+
+const rowsOf = (prefix: string) => database.db.select().from(spendLogs).where(eq(spendLogs.keyAlias, "storage")).then((rs) => rs.filter((r) => r.requestId.startsWith(prefix)));
+
+describe("the key meter object's stored rows", () => {
+  it("flushes rows stored one per entry by older builds together with row chunks, and empties its storage", async () => {
+    const { ctx, data } = storageStandIn();
+    // 130 single rows: more than one delete call of 128 keys.
+    for (let i = 0; i < 130; i++) data.set(`row:legacy-${String(i).padStart(3, "0")}`, row(`legacy-${i}`, 0.001));
+    data.set("rows:batch-1:0", JSON.stringify([row("chunk-a", 0.002), row("chunk-b", 0.003)]));
+    data.set("failures", 2);
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    await object.alarm();
+    const written = await rowsOf("legacy-");
+    expect(written).toHaveLength(130);
+    expect(written.every((r) => r.startTime.toISOString() === "2026-12-05T10:00:00.000Z" && r.keyId === keyId)).toBe(true);
+    expect((await rowsOf("chunk-")).map((r) => [r.requestId, Number(r.cost)]).sort()).toEqual([["chunk-a", 0.002], ["chunk-b", 0.003]]);
+    expect([...data.keys()].filter((k) => k.startsWith("row")).length).toBe(0);
+    expect(data.has("failures")).toBe(false);
+  });
+
+  it("keeps every entry when Postgres is unreachable, retries with a growing backoff, and writes each row once when it is back", async () => {
+    const { ctx, data, alarm } = storageStandIn();
+    data.set("row:retry-old", row("retry-old", 0.01));
+    data.set("rows:batch-2:0", JSON.stringify([row("retry-new", 0.02)]));
+    // Nothing listens on port 9 of the loopback: every statement fails at once.
+    const down = new KeyMeterObject(ctx, env("http://127.0.0.1:9/sql"));
+    const t0 = Date.now();
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    let lines: string[];
+    try {
+      await down.alarm();
+    } finally {
+      lines = logged.mock.calls.map((args) => String(args[0]));
+      logged.mockRestore();
+    }
+    expect(data.get("failures")).toBe(1);
+    // The log line names the cause and stays short: not the statement's SQL and every row it carried.
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line).toMatch(/spend flush failed.*database statement failed: .*(fetch failed|ECONNREFUSED|connect)/);
+    expect(line).not.toContain("INSERT INTO");
+    expect(line).not.toContain("retry-old");
+    expect(line.length).toBeLessThan(1500);
+    expect(alarm()! - t0).toBeGreaterThanOrEqual(1000);
+    await down.alarm();
+    expect(data.get("failures")).toBe(2);
+    expect(alarm()! - Date.now()).toBeGreaterThan(1000); // 2 s after the second failure
+    expect(data.has("row:retry-old") && data.has("rows:batch-2:0")).toBe(true);
+    expect(await rowsOf("retry-")).toHaveLength(0);
+
+    const up = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    await up.alarm();
+    await up.alarm(); // nothing left: a second alarm writes nothing twice
+    expect((await rowsOf("retry-")).map((r) => r.requestId).sort()).toEqual(["retry-new", "retry-old"]);
+    expect([...data.keys()].filter((k) => k.startsWith("row"))).toEqual([]);
+  });
+});
