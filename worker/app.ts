@@ -20,7 +20,7 @@ import type { Services } from "./services.ts";
 import { refuseOversized } from "./routes/body.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import { newRequestId } from "./util/ids.ts";
-import { errorText, logEvent } from "./util/log.ts";
+import { logEvent } from "./util/log.ts";
 
 const SECURITY_HEADERS: Record<string, string> = {
   "strict-transport-security": "max-age=31536000; includeSubDomains",
@@ -100,7 +100,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
       return errorResponse(dialect, err.status, err.message, { type: err.type, requestId, headers: err.headers, param: err.param, code: err.code });
     }
     // Anything else is our bug or a misconfiguration: log it, tell the caller nothing about internals.
-    logEvent("error", { msg: err instanceof ConfigError ? err.message : "unhandled error", requestId, error: errorText(err) });
+    logEvent("error", { msg: err instanceof ConfigError ? err.message : "unhandled error", requestId, error: err });
     return errorResponse(dialect, 500, "Internal error. The request id identifies it in the gateway's logs.", { requestId });
   });
 

@@ -12,7 +12,7 @@ import type { Meter } from "./meter/meter.ts";
 import { SpendRecorder } from "./meter/spend.ts";
 import { UsageMemory } from "./meter/usage-memory.ts";
 import { Catalog } from "./models/catalog.ts";
-import { errorText, logEvent } from "./util/log.ts";
+import { logEvent } from "./util/log.ts";
 import { buildOriginServices, type OriginServices } from "./origin/services.ts";
 import type { OriginState } from "./origin/state.ts";
 
@@ -59,7 +59,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
   const db = createDb(config.database.url, { httpEndpoint: config.database.httpEndpoint, timeoutMs: config.database.timeoutMs });
   const keys = new KeyStore((hash) => findKeyByHash(db, hash), config.keyCacheTtlMs, config.negativeKeyCacheTtlMs);
   const spend = new SpendRecorder((rows) => writeSpend(db, rows), config.spendFlushDelayMs, (err, rows) =>
-    logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: errorText(err) }),
+    logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: err }),
   );
   const meter = platform.meter?.(env, spend, config) ?? new InProcessMeter(spend, (keyId, next) => resetKeyPeriod(db, keyId, new Date(next)));
   const accessConfig = parseAccessConfig(env as Record<string, string | undefined>);

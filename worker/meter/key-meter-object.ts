@@ -10,7 +10,7 @@ import { parseConfig } from "../config.ts";
 import { createDb } from "../db/client.ts";
 import { resetKeyPeriod } from "../db/meter-queries.ts";
 import { writeSpend, type SpendRow } from "../db/queries.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 import { newRequestId } from "../util/ids.ts";
 import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
 import type { AdmitRequest, LeaseSettleRequest, SettleControl } from "./meter.ts";
@@ -76,7 +76,7 @@ export class KeyMeterObject {
           return new Response("unknown meter operation", { status: 404 });
       }
     } catch (err) {
-      logEvent("error", { msg: "meter operation failed", op, error: errorText(err) });
+      logEvent("error", { msg: "meter operation failed", op, error: err });
       return new Response("meter error", { status: 500 });
     }
   }
@@ -156,7 +156,7 @@ export class KeyMeterObject {
       const failures = ((await this.ctx.storage.get<number>("failures")) ?? 0) + 1;
       await this.ctx.storage.put("failures", failures);
       const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures - 1, 6));
-      logEvent("error", { msg: "spend flush failed; rows kept in the meter's storage", failures, retryInMs: wait, error: errorText(err) });
+      logEvent("error", { msg: "spend flush failed; rows kept in the meter's storage", failures, retryInMs: wait, error: err });
       await this.ctx.storage.setAlarm(Date.now() + wait);
       this.alarmAt = Date.now() + wait;
     }

@@ -6,7 +6,7 @@
 // the isolate's batching recorder keeps retrying them.
 import type { SpendRow } from "../db/queries.ts";
 import { newRequestId } from "../util/ids.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 import { leasable, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
 import { Lease } from "./lease.ts";
 import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
@@ -154,7 +154,7 @@ export class LeasedMeter implements Meter {
     } catch (err) {
       // The object is unreachable: its view of the key misses this spend until it reloads it from Postgres (which
       // gets the rows), and the lease's slice lapses there.
-      logEvent("warn", { msg: "lease settlement not reported to the meter", rows, error: errorText(err) });
+      logEvent("warn", { msg: "lease settlement not reported to the meter", rows, error: err });
     }
   }
 
@@ -165,14 +165,14 @@ export class LeasedMeter implements Meter {
       await this.spend.writeOnce(batches.flatMap((b) => b.rows));
       return;
     } catch (err) {
-      logEvent("warn", { msg: "spend rows handed to the meter: the database did not take them", rows: batches.reduce((n, b) => n + b.rows.length, 0), error: errorText(err) });
+      logEvent("warn", { msg: "spend rows handed to the meter: the database did not take them", rows: batches.reduce((n, b) => n + b.rows.length, 0), error: err });
     }
     await Promise.all(
       batches.map(async ({ settlement: { keyId }, rows }) => {
         try {
           await this.store.keepRows(keyId, rows);
         } catch (err) {
-          logEvent("warn", { msg: "spend rows kept in the isolate: neither the database nor the meter took them", rows: rows.length, error: errorText(err) });
+          logEvent("warn", { msg: "spend rows kept in the isolate: neither the database nor the meter took them", rows: rows.length, error: err });
           await this.spend.recordAll(rows);
         }
       }),

@@ -15,7 +15,7 @@ import type { Estimate } from "../meter/key-state.ts";
 import type { Price } from "../models/catalog.ts";
 import { admit, settle, withMeterHeaders } from "../routes/metering.ts";
 import { logRequest, settleWithRow } from "../routes/spend.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 import { Ec2Error } from "./ec2.ts";
 import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
 import { IDENTITY_HEADER, signIdentity } from "./identity.ts";
@@ -157,7 +157,7 @@ async function attempt(c: AppContext, origin: OriginServices, call: ProxyCall, b
       recordOriginSpend(c, call, 504, emptyUsage(), 0);
       throw new GatewayError(504, "The origin did not answer in time.", "timeout_error");
     }
-    logEvent("warn", { msg: "origin unreachable", requestId, error: errorText(e) });
+    logEvent("warn", { msg: "origin unreachable", requestId, error: e });
     return "down";
   } finally {
     clearTimeout(timer);
@@ -280,7 +280,7 @@ function noteUse(c: AppContext, origin: OriginServices): void {
   const now = Date.now();
   if (now - origin.seen.touchAt < TOUCH_EVERY_MS) return;
   origin.seen.touchAt = now;
-  defer(c, origin.state.touch().catch((e: unknown) => logEvent("warn", { msg: "origin use not recorded", error: errorText(e) })));
+  defer(c, origin.state.touch().catch((e: unknown) => logEvent("warn", { msg: "origin use not recorded", error: e })));
 }
 
 /** One spend row per forwarded request, settled with the meter like every Bedrock call. */

@@ -1,5 +1,5 @@
 import type { Services } from "../services.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 
 /**
  * The Cron Trigger (every 5 minutes): stop the origin when nothing has used it for ORIGIN_IDLE_MINUTES. The Worker
@@ -13,7 +13,7 @@ export async function runScheduled(services: Services, cron: string): Promise<vo
     const r = await origin.state.idleCheck();
     logEvent("info", { msg: "origin idle check", cron, stopped: r.stopped, reason: r.reason, instanceState: r.state });
   } catch (e) {
-    logEvent("error", { msg: "origin idle check failed", cron, error: errorText(e) });
+    logEvent("error", { msg: "origin idle check failed", cron, error: e });
     throw e;
   }
 }

@@ -3,7 +3,7 @@
 import { parseOriginConfig } from "./config.ts";
 import type { LifeRecord } from "./life.ts";
 import { ORIGIN_OPS, originLife, runOp, type OriginOp } from "./state.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 
 export class OriginStateObject {
   private life: ReturnType<typeof originLife> | null = null;
@@ -25,7 +25,7 @@ export class OriginStateObject {
       }
       return await runOp(this.life, op);
     } catch (err) {
-      logEvent("error", { msg: "origin state operation failed", op, error: errorText(err) });
+      logEvent("error", { msg: "origin state operation failed", op, error: err });
       return new Response("origin state error", { status: 500 });
     }
   }

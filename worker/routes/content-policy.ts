@@ -1,7 +1,7 @@
 import type { AppContext } from "../context.ts";
 import { guardAnthropicRequest, guardOpenAIRequest, parseGuardPolicy, parseGuardrail, type BedrockGuardrail } from "../edge/content-guard.ts";
 import { GatewayError } from "../edge/errors.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 
 /**
  * A key's optional content policy, from its metadata: `content_guard: {action: "block"|"redact", detectors: [...]}`
@@ -31,7 +31,7 @@ function fromMetadata<T>(c: AppContext, field: string, parse: (v: unknown) => T 
   try {
     return parse(c.get("key").metadata?.[field]);
   } catch (err) {
-    logEvent("error", { msg: `key metadata.${field} is invalid`, key: c.get("key").keyAlias, requestId: c.get("requestId"), error: errorText(err) });
+    logEvent("error", { msg: `key metadata.${field} is invalid`, key: c.get("key").keyAlias, requestId: c.get("requestId"), error: err });
     throw new GatewayError(403, "This key's content policy is misconfigured; ask the gateway's administrator to fix it.", "permission_error");
   }
 }

@@ -3,7 +3,7 @@ import { defer, type AppContext, type AppEnv } from "../context.ts";
 import type { KeyRecord, SpendRow } from "../db/queries.ts";
 import { GatewayError } from "../edge/errors.ts";
 import { checkKeyUsable } from "../keys/policy.ts";
-import { errorText, logEvent } from "../util/log.ts";
+import { logEvent } from "../util/log.ts";
 import type { Estimate, KeyLimits, Standing } from "../meter/key-state.ts";
 import { priceEstimate, worstCase, type RequestEstimate } from "../meter/estimate.ts";
 import type { Ticket } from "../meter/ticket.ts";
@@ -84,7 +84,7 @@ export function settle(c: AppContext, actual: { tokens: number; cost: number }, 
   const ticket = c.get("ticket") as Ticket | undefined;
   const fallback = (why: unknown) => {
     if (!row) return;
-    logEvent("warn", { msg: "spend row written without the meter", requestId: row.requestId, error: errorText(why) });
+    logEvent("warn", { msg: "spend row written without the meter", requestId: row.requestId, error: why });
     s.spend.record(row, (p) => defer(c, p));
   };
   if (!ticket) return fallback("no reservation");

@@ -5,8 +5,11 @@ import { redactSecrets } from "./redact.ts";
  * never keys, authorization headers or credentials.
  */
 export function logEvent(level: "info" | "warn" | "error", fields: Record<string, unknown>): void {
+  // An `error` field (or any Error value) is written as `errorText` makes it: short, with its causes.
+  const safe: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) safe[k] = k === "error" || v instanceof Error ? errorText(v) : v;
   // Callers log no secrets; this is the last line of defence should an error message carry one.
-  const line = redactSecrets(JSON.stringify({ level, time: new Date().toISOString(), ...fields }), []);
+  const line = redactSecrets(JSON.stringify({ level, time: new Date().toISOString(), ...safe }), []);
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
