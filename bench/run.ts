@@ -32,6 +32,7 @@ import {
 import { summarize, throughput, type Summary } from "./stats.ts";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_TEXT } from "../test/support/emulator/index.ts";
 import { startDenoGateway } from "../test/support/deno-harness.ts";
+import { DEFAULT_SPEND_FLUSH_DELAY_MS } from "../worker/config.ts";
 import { startStack, type Stack } from "../test/support/stack.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -51,7 +52,7 @@ const ESTIMATE_TURNS = intEnv("BENCH_ESTIMATE_TURNS", QUICK ? 4 : 8);
 // budgets the gateway "with a cached key", so no sample should include the periodic key refresh.
 // The benchmark sends tens of thousands of requests from one address: the per-IP ceiling (a production abuse
 // guard) is switched off so it measures the gateway, not the limiter.
-const GATEWAY_SETTINGS = { SPEND_FLUSH_DELAY_MS: "25", KEY_CACHE_TTL_SECONDS: "3600", ABUSE_IP_CEILING: "0" };
+const GATEWAY_SETTINGS = { SPEND_FLUSH_DELAY_MS: String(DEFAULT_SPEND_FLUSH_DELAY_MS), KEY_CACHE_TTL_SECONDS: "3600", ABUSE_IP_CEILING: "0" };
 
 function intEnv(name: string, fallback: number): number {
   const v = process.env[name];

@@ -127,6 +127,15 @@ describe("POST /v1/messages, non-streaming", () => {
     expect(seen.headers["authorization"]).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEMULATOR\/\d{8}\/us-east-1\/bedrock\/aws4_request/);
   });
 
+  it("signs the bytes it sends: a body with multi-byte characters carries a valid signature and arrives intact", async () => {
+    const text = "Grüße, 東京 🌊 — naïve café";
+    const res = await post("/v1/messages", { ...HELLO, messages: [{ role: "user", content: text }] });
+    expect(res.status).toBe(200);
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen.signatureValid).toBe(true);
+    expect((seen.body as { messages: Array<{ content: unknown }> }).messages[0]?.content).toBe(text);
+  });
+
   it("writes one spend row with exact tokens and cost, and adds it to the key's total", async () => {
     const k = await stack.createKey({ alias: "spender" });
     const res = await post("/v1/messages", HELLO, { "x-api-key": k });

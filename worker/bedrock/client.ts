@@ -1,5 +1,7 @@
 import { AwsV4Signer } from "aws4fetch";
 
+const UTF8 = new TextEncoder();
+
 export type BedrockOperation = "invoke" | "invoke-with-response-stream" | "converse" | "converse-stream" | "count-tokens";
 
 export interface BedrockClientOptions {
@@ -32,11 +34,14 @@ export class BedrockClient {
   async call(modelId: string, op: BedrockOperation, body: string, extraHeaders?: Record<string, string>): Promise<Response> {
     const headers: Record<string, string> = { ...extraHeaders, "content-type": "application/json" };
     headers[op.endsWith("stream") ? "x-amzn-bedrock-accept" : "accept"] = "application/json";
+    // Encoded once: the signer hashes these bytes and fetch sends them. Given the string, each would encode it
+    // again (a Claude Code request is ~350 KB).
+    const bytes = UTF8.encode(body);
     const signed = await new AwsV4Signer({
       method: "POST",
       url: this.url(modelId, op),
       headers,
-      body,
+      body: bytes,
       accessKeyId: this.opts.accessKeyId,
       secretAccessKey: this.opts.secretAccessKey,
       sessionToken: this.opts.sessionToken,
@@ -45,7 +50,7 @@ export class BedrockClient {
       region: this.opts.region,
       cache: this.signingKeys,
     }).sign();
-    return fetch(signed.url, { method: "POST", headers: signed.headers, body });
+    return fetch(signed.url, { method: "POST", headers: signed.headers, body: bytes });
   }
 }
 

@@ -6,6 +6,8 @@
 // a single pushed chunk are decoded in place (no copy). Work is linear in the input and memory is bounded by
 // one frame, however long the stream runs.
 
+import { toHex } from "../util/hex.ts";
+
 export type EventStreamHeaderValue = string | number | boolean | bigint | Uint8Array | Date;
 
 export interface EventStreamFrame {
@@ -282,8 +284,7 @@ function parseHeaders(bytes: Uint8Array): Record<string, EventStreamHeaderValue>
 }
 
 function formatUuid(b: Uint8Array): string {
-  let h = "";
-  for (let i = 0; i < b.length; i++) h += b[i]!.toString(16).padStart(2, "0");
+  const h = toHex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

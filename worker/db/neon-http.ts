@@ -5,6 +5,8 @@
 // the Worker only ever used the HTTP path. Values are parsed the way that driver parses them by default for the types
 // the gateway stores (below); drizzle's column mappers then do what they do for every Postgres driver.
 
+import { toHex } from "../util/hex.ts";
+
 /** A statement Postgres refused: its SQLSTATE `code` and the other fields Neon passes on (as Neon's NeonDbError). */
 export class DatabaseError extends Error {
   code?: string;
@@ -118,7 +120,7 @@ export function neonHttp(databaseUrl: string, opts: NeonHttpOptions = {}): NeonQ
 function toParam(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v.toISOString();
-  if (v instanceof Uint8Array) return `\\x${[...v].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  if (v instanceof Uint8Array) return `\\x${toHex(v)}`;
   if (Array.isArray(v)) return arrayLiteral(v);
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);

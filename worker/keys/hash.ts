@@ -1,14 +1,13 @@
 // Virtual keys: how they are made and how they are stored (only their SHA-256). Web Crypto only, so this runs in
 // Workers, Deno and Node alike.
 
+import { toHex } from "../util/hex.ts";
+
 const encoder = new TextEncoder();
 
 /** Lower-case hex SHA-256 of the UTF-8 text. Keys are stored and looked up by this, never in clear. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  let hex = "";
-  for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
 }
 
 export const API_KEY_PREFIX = "sk-bw-";
