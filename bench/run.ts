@@ -6,7 +6,7 @@
 //
 //   BENCH_QUICK=1         a small smoke-test run (50 latency samples, 500 throughput requests, shorter long stream)
 //   BENCH_N=500           latency samples per path and figure
-//   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (4000)
+//   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (6000, in 8 slices)
 //   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000; it also streams half and twice that)
 //   BENCH_SOAK_N          requests per gateway and relay before their resident memory is compared (50000)
 //   BENCH_ESTIMATE_TURNS  turns per Claude-Code-shaped session in the estimate-error phase (8)
@@ -28,6 +28,7 @@ import { measureEstimateError } from "./estimate-error.ts";
 import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
+  type ThroughputSlice,
 } from "./report.ts";
 import { summarize, throughput, type Summary } from "./stats.ts";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_TEXT } from "../test/support/emulator/index.ts";
@@ -38,10 +39,10 @@ import { startStack, type Stack } from "../test/support/stack.ts";
 const QUICK = process.env.BENCH_QUICK === "1";
 const N = intEnv("BENCH_N", QUICK ? 50 : 500);
 const WARMUP = QUICK ? 20 : 100;
-const THROUGHPUT_N = intEnv("BENCH_THROUGHPUT_N", QUICK ? 500 : 4000);
+const THROUGHPUT_N = intEnv("BENCH_THROUGHPUT_N", QUICK ? 500 : 6000);
 const CONCURRENCY = 64;
 /** Slices per path in the throughput phase, in alternating order (an even number: each path as often early as late). */
-const THROUGHPUT_SLICES = 4;
+const THROUGHPUT_SLICES = 8;
 const ROUNDS = 5;
 const SHORT_WORDS = 1000;
 const LONG_WORDS = intEnv("BENCH_LONG_WORDS", QUICK ? 50_000 : 200_000);
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
   );
   const overhead = (k: "floor" | `${GatewayName}-health` | `${GatewayName}-models`): Summary => summarize(over.get(k)?.ms ?? []);
 
-  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (${THROUGHPUT_SLICES} slices, ABC CBA ABC CBA), then GET /health`);
+  progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (${THROUGHPUT_SLICES} slices, ABC CBA ABC CBA …), then GET /health`);
   const tp = await measureThroughput(PATHS.map((p) => ({ key: p, op: () => paths[p].invoke(), pid: pids[p] })));
   const healthTp = await measureThroughput(GATEWAYS.map((g) => ({ key: g, op: get(paths[g].client, "/health"), pid: pids[g] })));
   stack.emulator.reset();
@@ -293,12 +294,14 @@ interface ThroughputSpec<K extends string> {
  * Each path runs THROUGHPUT_SLICES slices in the order A B C C B A A B C C B A, so a drift in machine speed (this
  * machine's speed moves by tens of percent within minutes) does not favour one path: with two halves, one noisy
  * minute could move the CPU ratio between a gateway and its relay by a third from one run to the next. CPU time
- * of this process (clients, emulator, database) and of the gateway process is charged to the path that ran.
+ * of this process (clients, emulator, database) and of the gateway process is charged to the path that ran. Each
+ * slice's figures are kept too: a gateway's slice and its relay's always run back to back (B C, then C B), and the
+ * report compares them pair by pair (bench/stats.ts pairedRatio).
  */
 async function measureThroughput<K extends string>(specs: ReadonlyArray<ThroughputSpec<K>>): Promise<Record<K, ThroughputResult>> {
   const slice = Math.ceil(THROUGHPUT_N / THROUGHPUT_SLICES);
   const order = Array.from({ length: THROUGHPUT_SLICES }, (_, i) => (i % 2 === 0 ? [...specs] : [...specs].reverse())).flat();
-  const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, runtimeCpu: 0 }]));
+  const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, runtimeCpu: 0, slices: [] as ThroughputSlice[] }]));
   for (const spec of order) {
     const a = acc.get(spec.key);
     if (!a) continue;
@@ -308,7 +311,9 @@ async function measureThroughput<K extends string>(specs: ReadonlyArray<Throughp
       throw new Error(`throughput of ${spec.key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     a.nodeCpu += cpuTimeMs(process.pid) - node0;
-    if (spec.pid !== null) a.runtimeCpu += cpuTimeMs(spec.pid) - rt0;
+    const runtimeCpu = spec.pid === null ? null : cpuTimeMs(spec.pid) - rt0;
+    if (runtimeCpu !== null) a.runtimeCpu += runtimeCpu;
+    a.slices.push({ rps: throughput(run.completed, run.elapsedMs), runtimeCpuMs: runtimeCpu === null ? null : runtimeCpu / run.completed });
     a.completed += run.completed;
     a.elapsedMs += run.elapsedMs;
     a.ms.push(...run.ms);
@@ -323,6 +328,7 @@ async function measureThroughput<K extends string>(specs: ReadonlyArray<Throughp
       rps: throughput(a.completed, a.elapsedMs),
       latency: summarize(a.ms),
       cpuMsPerRequest: { node: a.nodeCpu / a.completed, runtime: spec.pid === null ? null : a.runtimeCpu / a.completed },
+      slices: a.slices,
     };
   }
   return out;

@@ -57,6 +57,35 @@ export function verdict(value: number, target: number): Verdict {
   return value <= target ? "target met" : "over target";
 }
 
+export interface PairedRatio {
+  /** Median of the per-pair ratios (the mean of the middle two for an even count). */
+  median: number;
+  min: number;
+  max: number;
+  pairs: number;
+}
+
+/**
+ * The ratio num[i] / den[i] of each pair of measurements taken back to back, summarised by its median. On a shared
+ * machine a neighbour's burst makes one slice tens of percent slower: pooled over the run it moves the ratio by as
+ * much, while the median of paired ratios (each pair saw nearly the same machine) moves only if most pairs were hit.
+ * Pairs with a missing or non-positive side are left out.
+ */
+export function pairedRatio(num: readonly (number | null)[], den: readonly (number | null)[]): PairedRatio {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(num.length, den.length); i++) {
+    const a = num[i];
+    const b = den[i];
+    if (a === null || a === undefined || b === null || b === undefined || !(a > 0) || !(b > 0)) continue;
+    ratios.push(a / b);
+  }
+  if (ratios.length === 0) return { median: NaN, min: NaN, max: NaN, pairs: 0 };
+  ratios.sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  const median = ratios.length % 2 === 1 ? (ratios[mid] as number) : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
+  return { median, min: ratios[0] as number, max: ratios[ratios.length - 1] as number, pairs: ratios.length };
+}
+
 /** Requests per second for `count` requests completed in `elapsedMs`. */
 export function throughput(count: number, elapsedMs: number): number {
   if (elapsedMs <= 0) throw new Error("elapsed time must be positive");

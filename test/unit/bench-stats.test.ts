@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { added, formatTable, percentile, summarize, throughput, verdict } from "../../bench/stats.ts";
+import { added, formatTable, pairedRatio, percentile, summarize, throughput, verdict } from "../../bench/stats.ts";
 import { memoryIsFlat, renderReport, summaryLine, type BenchResults } from "../../bench/report.ts";
 
 describe("percentile (nearest rank)", () => {
@@ -84,6 +84,33 @@ describe("added latency, verdicts and throughput", () => {
   });
 });
 
+describe("pairedRatio", () => {
+  it("is the median of the per-pair ratios, the mean of the middle two for an even count", () => {
+    expect(pairedRatio([2, 3, 10], [1, 1, 1])).toEqual({ median: 3, min: 2, max: 10, pairs: 3 });
+    expect(pairedRatio([1.2, 1.4, 1.0, 5], [1, 1, 1, 1]).median).toBeCloseTo(1.3, 12);
+  });
+
+  it("leaves out pairs with a missing or non-positive side, and has no median without pairs", () => {
+    expect(pairedRatio([1, null, 3, 4], [1, 2, 0, 2])).toEqual({ median: 1.5, min: 1, max: 2, pairs: 2 });
+    expect(pairedRatio([null], [1]).pairs).toBe(0);
+    expect(Number.isNaN(pairedRatio([], []).median)).toBe(true);
+  });
+
+  it("lies between the smallest and largest pair ratio, and one outlier pair cannot move it past the others", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: 0.1, max: 10, noNaN: true })), { minLength: 3, maxLength: 20 }), (pairs) => {
+        const r = pairedRatio(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+        expect(r.pairs).toBe(pairs.length);
+        expect(r.median).toBeGreaterThanOrEqual(r.min);
+        expect(r.median).toBeLessThanOrEqual(r.max);
+        const spoiled = pairedRatio([...pairs.map((p) => p[0]), 1e6], [...pairs.map((p) => p[1]), 1]);
+        const sorted = pairs.map((p) => p[0] / p[1]).sort((a, b) => a - b);
+        expect(spoiled.median).toBeLessThanOrEqual(sorted[sorted.length - 1]! + 1e-9);
+      }),
+    );
+  });
+});
+
 describe("formatTable", () => {
   it("left-aligns the label column, right-aligns figures, rules under the header", () => {
     const t = formatTable(["path", "p50"], [["direct", "0.5"], ["workerd", "12.25"]]);
@@ -109,15 +136,15 @@ describe("report verdicts", () => {
     health: { workerd: s(0.4), deno: s(0.2) },
     models: { workerd: s(0.5), deno: s(0.3) },
     throughput: {
-      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10), cpuMsPerRequest: { node: 0.5, runtime: null } },
-      "workerd-relay": { completed: 100, elapsedMs: 150, rps: 667, latency: s(15), cpuMsPerRequest: { node: 0.5, runtime: 0.25 } },
-      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20), cpuMsPerRequest: { node: 0.5, runtime: 1 } },
-      "deno-relay": { completed: 100, elapsedMs: 105, rps: 950, latency: s(10.5), cpuMsPerRequest: { node: 0.5, runtime: 0.125 } },
-      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11), cpuMsPerRequest: { node: 0.5, runtime: 0.5 } },
+      direct: { completed: 100, elapsedMs: 100, rps: 1000, latency: s(10), cpuMsPerRequest: { node: 0.5, runtime: null }, slices: [{ rps: 1000, runtimeCpuMs: null }] },
+      "workerd-relay": { completed: 100, elapsedMs: 150, rps: 667, latency: s(15), cpuMsPerRequest: { node: 0.5, runtime: 0.25 }, slices: [{ rps: 667, runtimeCpuMs: 0.25 }] },
+      workerd: { completed: 100, elapsedMs: 200, rps: 500, latency: s(20), cpuMsPerRequest: { node: 0.5, runtime: 1 }, slices: [{ rps: 500, runtimeCpuMs: 1 }] },
+      "deno-relay": { completed: 100, elapsedMs: 105, rps: 950, latency: s(10.5), cpuMsPerRequest: { node: 0.5, runtime: 0.125 }, slices: [{ rps: 950, runtimeCpuMs: 0.125 }] },
+      deno: { completed: 100, elapsedMs: 110, rps: 900, latency: s(11), cpuMsPerRequest: { node: 0.5, runtime: 0.5 }, slices: [{ rps: 900, runtimeCpuMs: 0.5 }] },
     },
     healthThroughput: {
-      workerd: { completed: 100, elapsedMs: 50, rps: 2000, latency: s(5), cpuMsPerRequest: { node: 0.1, runtime: 0.3 } },
-      deno: { completed: 100, elapsedMs: 25, rps: 4000, latency: s(3), cpuMsPerRequest: { node: 0.1, runtime: 0.1 } },
+      workerd: { completed: 100, elapsedMs: 50, rps: 2000, latency: s(5), cpuMsPerRequest: { node: 0.1, runtime: 0.3 }, slices: [{ rps: 2000, runtimeCpuMs: 0.3 }] },
+      deno: { completed: 100, elapsedMs: 25, rps: 4000, latency: s(3), cpuMsPerRequest: { node: 0.1, runtime: 0.1 }, slices: [{ rps: 4000, runtimeCpuMs: 0.1 }] },
     },
     memory: [{ label: "workerd gateway", runtime: "workerd", kind: "gateway", ok: false, reason: "no /proc" }],
     soaks: [
@@ -134,12 +161,32 @@ describe("report verdicts", () => {
   it("the summary gives the gateway-vs-relay ratios and the estimate error", () => {
     const line = summaryLine(results(1.4));
     // workerd: 1.4 - 1.25 = +0.15 ms, runtime CPU 1 / 0.25 = 4x, 500 / 667 req/s, RSS 85 - 60 MiB.
-    expect(line).toContain("workerd vs bare relay: p50 +0.150 ms, CPU 4.00x, throughput 0.75x, RSS after 1000 req +25.0 MiB vs relay");
-    expect(line).toContain("deno vs bare relay: p50 +0.100 ms, CPU 4.00x, throughput 0.95x, RSS n/a");
+    expect(line).toContain("workerd vs bare relay: p50 +0.150 ms, CPU 4.00x (pooled 4.00x), throughput 0.75x (pooled 0.75x), RSS after 1000 req +25.0 MiB vs relay");
+    expect(line).toContain("deno vs bare relay: p50 +0.100 ms, CPU 4.00x (pooled 4.00x), throughput 0.95x (pooled 0.95x), RSS n/a");
     expect(line).toContain("estimate error median 13 % / p90 40 % (reserved 1.10x billed; worst case 35.00x)");
     const text = renderReport(results(1.4));
     expect(text).toMatch(/workerd\s+RSS after 1000 requests vs relay\s+\+25\.0 MiB\s+<= 20 MiB\s+over target/);
     expect(text).toMatch(/deno\s+added latency p50\s+\+0\.100 ms\s+<= 0\.2 ms\s+target met/);
+  });
+
+  it("the CPU and throughput ratios against the relay are the median of paired slices, with the pooled ratio beside them", () => {
+    const base = results(1.4);
+    const slices = (pairs: Array<[number, number]>) => pairs.map(([rps, cpu]) => ({ rps, runtimeCpuMs: cpu }));
+    // Four pairs: three near 1.2x CPU, one where a burst hit the gateway's slice (2.4x). Pooled, the burst drags the
+    // ratio up; the median of the pairs stays with the three.
+    const r: BenchResults = {
+      ...base,
+      throughput: {
+        ...base.throughput,
+        "workerd-relay": { ...base.throughput["workerd-relay"], rps: 1000, cpuMsPerRequest: { node: 0.5, runtime: 0.5 }, slices: slices([[1000, 0.5], [1000, 0.5], [1000, 0.5], [1000, 0.5]]) },
+        workerd: { ...base.throughput.workerd, rps: 800, cpuMsPerRequest: { node: 0.5, runtime: 0.75 }, slices: slices([[900, 0.6], [900, 0.6], [500, 1.2], [900, 0.6]]) },
+      },
+    };
+    const line = summaryLine(r);
+    expect(line).toContain("workerd vs bare relay: p50 +0.150 ms, CPU 1.20x (pooled 1.50x), throughput 0.90x (pooled 0.80x)");
+    const text = renderReport(r);
+    expect(text).toMatch(/workerd\s+CPU per request \(runtime process\)\s+1\.20x\s+<= 1\.3x\s+target met\s+4 pairs 1\.20-2\.40x \/ 1\.50x/);
+    expect(text).toMatch(/workerd\s+throughput at 64 clients\s+0\.90x\s+>= 0\.8x\s+target met\s+4 pairs 0\.50-0\.90x \/ 0\.80x/);
   });
 
   it("the summary counts met targets per gateway", () => {
