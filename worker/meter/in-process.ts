@@ -32,7 +32,7 @@ export class InProcessMeter implements Meter {
 
   /** Leases cost nothing to save here (the state is in the same process), but the protocol is the object's. */
   async settleLease(req: LeaseSettleRequest) {
-    return this.state(req.keyId, 0).settleLease(this.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
+    return this.state(req.keyId, 0).settleLease(this.now(), req.leaseId, req, req.limits);
   }
 
   async settle(req: SettleRequest, defer: (p: Promise<unknown>) => void) {

@@ -108,7 +108,7 @@ export class KeyMeterObject {
   private async settleLease(req: LeaseSettleRequest, rowChunks: string[]) {
     await this.remember(req.keyId);
     const state = this.stateFor(0);
-    const standing = state.settleLease(Date.now(), req.leaseId, req.actual, req.holding, req.release, req.limits);
+    const standing = state.settleLease(Date.now(), req.leaseId, req, req.limits);
     await this.keep(req.limits, rowChunks);
     return standing;
   }

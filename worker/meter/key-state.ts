@@ -9,8 +9,10 @@
 //   real cost above the budget, as long as the requests that ran side by side cost no more than reserved.
 // - "strict": a request reserves its worst case, so a key never ends a period above its budget, at the price of
 //   refusing requests whose worst case does not fit.
-// Isolates may also hold a lease: a slice of budget reserved here as one entry and spent locally (worker/meter/
-// lease.ts), so a warm key far from its limits does not come back here for every request.
+// Isolates may also hold a lease: a slice of budget, request slots and tokens reserved here as one entry and spent
+// locally (worker/meter/lease.ts), so a warm key far from its limits does not come back here for every request.
+// What a lease holds counts against every limit here until its isolate reports what it used, so rpm and tpm limits
+// hold across isolates exactly as they do request by request.
 import { periodEnd } from "./periods.ts";
 
 export interface KeyLimits {
@@ -45,6 +47,32 @@ export interface LeaseGrant {
   amount: number;
   /** Until when the isolate may admit requests under it. */
   expiresAt: number;
+  /** Requests it may admit (a key with an rpm limit; null: no such limit). */
+  requests?: number | null;
+  /** Tokens its requests may use, estimates of those in flight included (a key with a tpm limit). */
+  tokens?: number | null;
+}
+
+/** What an isolate asks for: budget for about `requests` requests like the one asking. */
+export interface LeaseAsk {
+  id: string;
+  amount: number;
+  requests?: number;
+}
+
+/** An isolate's report on its lease: what its settled requests used and what the lease still holds. */
+export interface LeaseReport {
+  actual: { tokens: number; cost: number };
+  /** What the lease's requests still in flight reserve (USD). */
+  holding: number;
+  /** The lease is over and has nothing in flight: the object may forget it. */
+  release: boolean;
+  /** Requests admitted under the lease since its last report. */
+  admitted?: number;
+  /** What the estimates of its requests in flight reserve in tokens. */
+  tokensHeld?: number;
+  /** The lease admits no more requests (it lapsed or was revoked): what it had not used is free again. */
+  closed?: boolean;
 }
 
 export type Refusal =
@@ -81,7 +109,14 @@ interface Reservation {
   tokens: number;
   at: number;
   /** For a lease: until when it may be used, and what its isolate last said its requests in flight hold. */
-  lease?: { expiresAt: number; holding: number };
+  lease?: LeaseHold;
+}
+
+interface LeaseHold {
+  expiresAt: number;
+  holding: number;
+  /** Request slots granted and not yet reported as used (each counts against rpm until then). */
+  requests?: number;
 }
 
 const WINDOW_MS = 60_000;
@@ -122,6 +157,13 @@ export class KeyState {
     return this.inflight.size;
   }
 
+  /** Request slots leases hold and have not reported as used: taken, as far as the rpm limit is concerned. */
+  private get leasedRequests(): number {
+    let n = 0;
+    for (const r of this.inflight.values()) n += r.lease?.requests ?? 0;
+    return n;
+  }
+
   /**
    * Starts a new budget period if the current one is over. Returns the start of the new period when it rolled (the
    * caller may persist it), null otherwise.
@@ -155,39 +197,77 @@ export class KeyState {
   }
 
   /**
-   * Admits a request and, when the key is far from every limit, turns its reservation into a lease of `amount`
-   * for the asking isolate. Leases are only for keys without rate limits (those stay exact per request here) and
-   * with a standard budget that has room for at least four such leases.
+   * Admits a request and, when the key is far from every limit, turns its reservation into a lease for the asking
+   * isolate: budget (`ask.amount`), and for a key with rpm or tpm limits a share of what is left of each: at most a
+   * quarter of the minute's remaining requests and tokens, so other isolates keep room. Strict budgets, keys with
+   * max_parallel_requests (see `leasable`), budgets without room for four such leases, and rate limits too close
+   * for a lease of two requests get none: those requests are admitted here one by one.
    */
-  admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, lease: { id: string; amount: number }): AdmitOutcome & { lease?: LeaseGrant } {
+  admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, ask: LeaseAsk): AdmitOutcome & { lease?: LeaseGrant } {
     const out = this.admit(now, id, limits, est);
     if (!out.ok || !leasable(limits)) return out;
-    const amount = Math.max(lease.amount, est.cost);
+    const amount = Math.max(ask.amount, est.cost);
     if (limits.maxBudget !== null && this.spent + this.reserved - est.cost + 4 * amount > limits.maxBudget) return out;
     const r = this.inflight.get(id)!;
+    const size = this.leaseSize(limits, est, ask.requests ?? 1);
+    if (!size) return out;
     this.inflight.delete(id);
+    // The asking request becomes the lease's first: its window entry is counted as one of the lease's slots.
+    if (limits.rpm !== null) this.requests.pop();
     const expiresAt = now + LEASE_MS;
-    this.inflight.set(`lease:${lease.id}`, { cost: amount, tokens: r.tokens, at: now, lease: { expiresAt, holding: est.cost } });
-    return { ...out, ...this.standing(now, limits), lease: { id: lease.id, amount, expiresAt } };
+    const hold: LeaseHold = { expiresAt, holding: est.cost };
+    const grant: LeaseGrant = { id: ask.id, amount, expiresAt };
+    if (size.requests !== null) hold.requests = grant.requests = size.requests;
+    if (size.tokens !== null) grant.tokens = size.tokens;
+    this.inflight.set(`lease:${ask.id}`, { cost: amount, tokens: size.tokens ?? 0, at: now, lease: hold });
+    return { ...out, ...this.standing(now, limits), lease: grant };
   }
 
   /**
-   * Spend an isolate made under a lease: added to the key's spend and drawn from the lease. `holding` is what its
-   * requests still in flight reserve; `release` ends the lease once none are left.
+   * The rate-limit share of a new lease (nulls for limits the key does not have), or null when a limit is too
+   * close for one. Called right after the asking request was admitted, which is counted in every window here.
    */
-  settleLease(now: number, leaseId: string, actual: { tokens: number; cost: number }, holding: number, release: boolean, limits: KeyLimits): Standing {
+  private leaseSize(limits: KeyLimits, est: Estimate, want: number): { requests: number | null; tokens: number | null } | null {
+    let requests: number | null = null;
+    if (limits.rpm !== null) {
+      const free = limits.rpm - (this.requests.length - 1) - this.leasedRequests;
+      requests = Math.min(Math.max(want, 2), Math.floor(free / 4));
+      if (requests < 2) return null;
+    }
+    let tokens: number | null = null;
+    if (limits.tpm !== null) {
+      const free = limits.tpm - (this.tokensInWindow() - est.tokens);
+      tokens = Math.min(est.tokens * Math.max(want, 2), Math.floor(free / 4));
+      if (tokens < 2 * est.tokens || tokens <= 0) return null;
+    }
+    return { requests, tokens };
+  }
+
+  /**
+   * An isolate's report on its lease: the spend and tokens of the requests it settled are added to the key, the
+   * requests it admitted enter the rpm window (as of now: later than they ran, so they leave it later, never
+   * sooner), and the lease keeps what it may still use. A closed lease keeps only what its requests in flight hold;
+   * a released one is forgotten.
+   */
+  settleLease(now: number, leaseId: string, report: LeaseReport, limits: KeyLimits): Standing {
     this.prune(now);
     this.roll(now, limits);
     const key = `lease:${leaseId}`;
     const r = this.inflight.get(key);
-    this.spent += actual.cost;
-    if (actual.tokens > 0 && limits.tpm !== null) this.tokens.push([now, actual.tokens]);
+    this.spent += report.actual.cost;
+    if (report.actual.tokens > 0 && limits.tpm !== null) this.tokens.push([now, report.actual.tokens]);
+    const admitted = report.admitted ?? 0;
+    if (limits.rpm !== null) for (let i = 0; i < admitted; i++) this.requests.push(now);
     if (r?.lease) {
-      if (release) this.inflight.delete(key);
+      const l = r.lease;
+      if (report.release) this.inflight.delete(key);
       else {
-        r.cost = Math.max(holding, r.cost - actual.cost);
-        r.tokens = 0;
-        r.lease.holding = holding;
+        r.cost = report.closed ? report.holding : Math.max(report.holding, r.cost - report.actual.cost);
+        // Tokens: what the lease may still use (its slice less what was reported), all of it held while open.
+        r.tokens = report.closed ? (report.tokensHeld ?? 0) : Math.max(report.tokensHeld ?? 0, r.tokens - report.actual.tokens);
+        if (limits.tpm === null) r.tokens = 0;
+        l.holding = report.holding;
+        if (l.requests !== undefined) l.requests = report.closed ? 0 : Math.max(0, l.requests - admitted);
         r.at = now;
       }
     }
@@ -208,8 +288,10 @@ export class KeyState {
     if (limits.parallel !== null && this.inflight.size >= limits.parallel) {
       return { status: 429, reason: "parallel", retryAfterSeconds: 1, message: `This key allows ${limits.parallel} requests at a time.` };
     }
-    if (limits.rpm !== null && this.requests.length >= limits.rpm) {
-      const wait = Math.max(1, Math.ceil((this.requests[0]! + WINDOW_MS - now) / 1000));
+    if (limits.rpm !== null && this.requests.length + this.leasedRequests >= limits.rpm) {
+      // Full with requests of the last minute: until the oldest leaves the window. Full with slots other isolates'
+      // leases hold: until those leases report (they close within LEASE_MS).
+      const wait = this.requests.length >= limits.rpm ? Math.max(1, Math.ceil((this.requests[0]! + WINDOW_MS - now) / 1000)) : Math.ceil(LEASE_MS / 1000) + 1;
       return { status: 429, reason: "rpm", retryAfterSeconds: wait, message: `Rate limit: this key allows ${limits.rpm} requests per minute.` };
     }
     if (limits.tpm !== null && this.tokensInWindow() >= limits.tpm) {
@@ -259,7 +341,7 @@ export class KeyState {
     const oldest = Math.min(this.requests[0] ?? now, this.tokens[0]?.[0] ?? now);
     return {
       limitRequests: limits.rpm,
-      remainingRequests: limits.rpm === null ? null : Math.max(0, limits.rpm - this.requests.length),
+      remainingRequests: limits.rpm === null ? null : Math.max(0, limits.rpm - this.requests.length - this.leasedRequests),
       limitTokens: limits.tpm,
       remainingTokens: limits.tpm === null ? null : Math.max(0, limits.tpm - used),
       resetSeconds: Math.max(0, Math.ceil((oldest + WINDOW_MS - now) / 1000)),
@@ -278,8 +360,16 @@ export class KeyState {
       if (r.at <= now - RESERVATION_TTL_MS) this.inflight.delete(id);
       else if (r.lease && now > r.lease.expiresAt + LEASE_GRACE_MS && r.at <= now - LEASE_GRACE_MS) {
         // An ended lease its isolate has not released: keep only what its requests in flight were last said to hold.
-        if (r.lease.holding <= 0) this.inflight.delete(id);
-        else r.cost = r.lease.holding;
+        // Its request slots and tokens stay counted until every request it could have admitted (all before it ended)
+        // has left the one-minute window: the isolate may not have reported them all.
+        const windowOver = now > r.lease.expiresAt + WINDOW_MS;
+        const rated = r.lease.requests !== undefined || r.tokens > 0;
+        r.cost = r.lease.holding;
+        if (windowOver) {
+          r.tokens = 0;
+          if (r.lease.requests !== undefined) r.lease.requests = 0;
+        }
+        if (r.lease.holding <= 0 && (windowOver || !rated)) this.inflight.delete(id);
       }
     }
   }
@@ -290,7 +380,12 @@ export function reservationFor(limits: KeyLimits, est: Estimate): number {
   return limits.budgetMode === "strict" ? Math.max(est.cost, est.worst ?? est.cost) : est.cost;
 }
 
-/** A key whose every limit is a budget in standard mode: safe to spend from locally for a moment. */
+/**
+ * A key that may be spent from locally for a moment: its budget (if any) in standard mode, and no limit on requests
+ * in flight. rpm and tpm limits do not prevent a lease; they size it (KeyState.leaseSize). A parallel slot cannot
+ * be leased safely: a request in flight may run for minutes, so the object could never tell when a slot held by an
+ * isolate that went quiet is free again; those keys stay exact request by request.
+ */
 export function leasable(limits: KeyLimits): boolean {
-  return limits.rpm === null && limits.tpm === null && limits.parallel === null && limits.budgetMode !== "strict";
+  return limits.budgetMode !== "strict" && limits.parallel === null;
 }

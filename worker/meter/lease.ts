@@ -1,7 +1,8 @@
-// One isolate's lease on a key's budget: a slice the key's meter object set aside for it, spent here without a
-// round trip per request. Within the lease the isolate admits a request only while what it has spent plus what
-// its requests in flight reserve fits the slice, so the object's accounting (the slice as one reservation) stays
-// an upper bound of what the isolate can commit. The lease ends at `expiresAt` (at most LEASE_MS after it was
+// One isolate's lease on a key's limits: a slice of budget (and, for a key with rpm or tpm limits, request slots and
+// tokens) the key's meter object set aside for it, spent here without a round trip per request. Within the lease the
+// isolate admits a request only while what it has spent plus what its requests in flight reserve fits the slice,
+// and while it has request slots and tokens left, so the object's accounting (the lease as one reservation of all
+// of it) stays an upper bound of what the isolate can commit. The lease ends at `expiresAt` (at most LEASE_MS after it was
 // granted) or at once when this isolate learns the key changed; after that the isolate asks the object again.
 import type { SpendRow } from "../db/queries.ts";
 import type { Estimate, KeyLimits, LeaseGrant, Standing } from "./key-state.ts";
@@ -14,7 +15,15 @@ export interface LeaseEntry {
 export class Lease {
   /** Spent under the lease (settled here), reported or not. */
   private spent = 0;
-  private readonly held = new Map<string, number>();
+  /** Tokens its settled requests used, reported or not. */
+  private tokensUsed = 0;
+  /** Requests admitted under it, and how many of them the object has not been told of. */
+  private admitted = 0;
+  unreportedAdmits = 0;
+  /** The object has been told the lease admits no more (it then keeps only what the requests in flight hold). */
+  closeReported = false;
+  /** Requests in flight: what each reserves. */
+  private readonly held = new Map<string, { cost: number; tokens: number }>();
   private revoked = false;
   /** Settled here and not yet reported to the object. */
   pending: LeaseEntry[] = [];
@@ -33,7 +42,10 @@ export class Lease {
   /** May this request be admitted here? */
   admits(now: number, limits: KeyLimits, est: Estimate): boolean {
     if (!this.usable(now) || !sameLimits(limits, this.limits)) return false;
-    return this.spent + this.holding + est.cost <= this.grant.amount;
+    const g = this.grant;
+    if (g.requests != null && this.admitted >= g.requests) return false;
+    if (g.tokens != null && this.tokensUsed + this.tokensHeld + est.tokens > g.tokens) return false;
+    return this.spent + this.holding + est.cost <= g.amount;
   }
 
   /** Neither revoked nor lapsed (it may still be too small for the next request). */
@@ -42,7 +54,9 @@ export class Lease {
   }
 
   take(reservationId: string, est: Estimate): void {
-    this.held.set(reservationId, est.cost);
+    this.held.set(reservationId, { cost: est.cost, tokens: est.tokens });
+    this.admitted++;
+    this.unreportedAdmits++;
   }
 
   holds(reservationId: string): boolean {
@@ -52,6 +66,7 @@ export class Lease {
   settle(reservationId: string, entry: LeaseEntry): void {
     this.held.delete(reservationId);
     this.spent += entry.actual.cost;
+    this.tokensUsed += entry.actual.tokens;
     this.pending.push(entry);
   }
 
@@ -65,17 +80,34 @@ export class Lease {
     return (this.revoked || now >= this.grant.expiresAt) && this.held.size === 0;
   }
 
+  /** Whether it admits no more requests (lapsed or revoked); its unused share is then free at the object. */
+  closed(now: number): boolean {
+    return !this.usable(now);
+  }
+
   get holding(): number {
     let sum = 0;
-    for (const c of this.held.values()) sum += c;
+    for (const h of this.held.values()) sum += h.cost;
+    return sum;
+  }
+
+  get tokensHeld(): number {
+    let sum = 0;
+    for (const h of this.held.values()) sum += h.tokens;
     return sum;
   }
 
   /** The key's standing as far as this isolate knows: the object's at grant time plus what was spent here since. */
   standing(): Standing {
-    const spent = this.base.spent + this.spent;
-    const remainingBudget = this.base.maxBudget === null ? null : Math.max(0, this.base.maxBudget - spent - this.holding);
-    return { ...this.base, spent, remainingBudget };
+    const b = this.base;
+    const g = this.grant;
+    const spent = b.spent + this.spent;
+    const remainingBudget = b.maxBudget === null ? null : Math.max(0, b.maxBudget - spent - this.holding);
+    // The object's figures count this lease's whole share as taken; what the lease has not used yet is this
+    // isolate's to use, so it is added back.
+    const remainingRequests = b.remainingRequests === null || g.requests == null ? b.remainingRequests : Math.max(0, b.remainingRequests + g.requests - this.admitted);
+    const remainingTokens = b.remainingTokens === null || g.tokens == null ? b.remainingTokens : Math.max(0, b.remainingTokens + g.tokens - this.tokensUsed - this.tokensHeld);
+    return { ...b, spent, remainingBudget, remainingRequests, remainingTokens };
   }
 }
 

@@ -42,12 +42,19 @@ export class LeasedMeter implements Meter {
       return { ok: true, ...current.standing() };
     }
     const requests = nextLeaseRequests(current, now);
-    const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits, requests) } : undefined;
-    const res = await this.store.admit(ask ? { ...req, lease: ask } : req);
+    const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits, requests), requests } : undefined;
+    // This key's leases that admit no more (lapsed or revoked) and have not said so: reported first, so the object
+    // counts only what they used and the rest of their share (request slots, tokens, budget) is free for this request.
+    const closing = this.take(this.closingLeases(req.keyId, now), now);
+    // The report is sent first, so the object has it before it weighs this request.
+    const reported = closing.length ? this.send(closing) : null;
+    const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req), reported]);
     if (res.ok && res.lease) {
       const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
       lease.take(req.reservationId, req.estimate);
       this.install(lease);
+      // The object's figures count the whole lease as taken; this request's headers show what it left.
+      return { ...res, ...lease.standing() };
     }
     return res;
   }
@@ -98,6 +105,14 @@ export class LeasedMeter implements Meter {
     this.leases.set(lease.keyId, lease);
   }
 
+  private closingLeases(keyId: string, now: number): Lease[] {
+    const out: Lease[] = [];
+    const current = this.leases.get(keyId);
+    if (current?.closed(now) && !current.closeReported) out.push(current);
+    for (const l of this.retiring) if (l.keyId === keyId && !l.closeReported) out.push(l);
+    return out;
+  }
+
   private leaseHolding(keyId: string, reservationId: string): Lease | null {
     const current = this.leases.get(keyId);
     if (current?.holds(reservationId)) return current;
@@ -124,7 +139,9 @@ export class LeasedMeter implements Meter {
     for (const lease of leases) {
       const entries = lease.pending;
       const release = lease.finished(now);
-      if (entries.length === 0 && !release) continue;
+      const closed = lease.closed(now);
+      if (entries.length === 0 && !release && !(closed && !lease.closeReported)) continue;
+      if (closed) lease.closeReported = true;
       lease.pending = [];
       if (release) {
         this.retiring.delete(lease);
@@ -137,7 +154,18 @@ export class LeasedMeter implements Meter {
         actual.cost += e.actual.cost;
         if (e.row) rows.push(e.row);
       }
-      const settlement = { keyId: lease.keyId, leaseId: lease.grant.id, limits: lease.limits, actual, holding: lease.holding, release };
+      const settlement: LeaseSettleRequest = {
+        keyId: lease.keyId,
+        leaseId: lease.grant.id,
+        limits: lease.limits,
+        actual,
+        holding: lease.holding,
+        release,
+        admitted: lease.unreportedAdmits,
+        tokensHeld: lease.tokensHeld,
+        closed,
+      };
+      lease.unreportedAdmits = 0;
       taken.push({ settlement, rows });
     }
     return taken;

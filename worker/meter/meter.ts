@@ -1,5 +1,5 @@
 import type { SpendRow } from "../db/queries.ts";
-import type { Estimate, KeyLimits, LeaseGrant, Refusal, Standing } from "./key-state.ts";
+import type { Estimate, KeyLimits, LeaseAsk, LeaseGrant, LeaseReport, Refusal, Standing } from "./key-state.ts";
 
 /** What the Worker asks the meter before calling Bedrock. */
 export interface AdmitRequest {
@@ -11,8 +11,8 @@ export interface AdmitRequest {
   recordLoadedAt: number;
   /** The key's spend as Postgres last reported it: the starting point when the meter has never seen this key. */
   knownSpend: number;
-  /** Asks for a lease of this much budget along with the admission (granted only far from every limit). */
-  lease?: { id: string; amount: number };
+  /** Asks for a lease along with the admission (granted only far from every limit). */
+  lease?: LeaseAsk;
 }
 
 export type AdmitResponse =
@@ -45,15 +45,10 @@ export type PeriodRolled = (keyId: string, nextResetAt: number) => Promise<void>
  * Spend an isolate made under a lease, reported in one batch: counters only (the isolate writes the rows to Postgres
  * itself, and hands the object only those Postgres refused, through `keepRows`).
  */
-export interface LeaseSettleRequest {
+export interface LeaseSettleRequest extends LeaseReport {
   keyId: string;
   leaseId: string;
   limits: KeyLimits;
-  actual: { tokens: number; cost: number };
-  /** What the lease's requests still in flight reserve. */
-  holding: number;
-  /** The lease is over and has nothing in flight: the object may forget it. */
-  release: boolean;
 }
 
 export interface Meter {
