@@ -1,6 +1,7 @@
 // Turns the measured figures into the printed report: one aligned table per section, the DESIGN §8 comparison, a
 // breakdown of where the added latency goes, and a one-line summary. Printing only: nothing here fails the run.
 import { added, fmtKiB, fmtMiB, fmtMs, fmtRatio, fmtSignedMs, formatTable, pairedRatio, verdict, type PairedRatio, type Summary } from "./stats.ts";
+import type { KeyKindResult } from "./key-kinds.ts";
 import type { PathName } from "./paths.ts";
 import type { EstimateError } from "./estimate-error.ts";
 import type { SoakResult } from "./soak.ts";
@@ -98,6 +99,8 @@ export interface BenchResults {
   /** Resident memory of each gateway and relay after many requests. */
   soaks: SoakResult[];
   estimate: EstimateError;
+  /** The same request through the workerd gateway with keys of different kinds (bench/key-kinds.ts). */
+  keyKinds?: KeyKindResult[];
   bundle: { rawBytes: number; gzipBytes: number; areas?: { name: string; bytes: number }[] };
 }
 
@@ -276,7 +279,21 @@ export function renderReport(r: BenchResults): string {
     "",
   );
 
-  out.push("10. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
+  if (r.keyKinds?.length) {
+    const base = r.keyKinds[0]!;
+    out.push("10. Kinds of key, the same request through the workerd gateway (1 client latency; throughput at 64 clients)");
+    out.push(
+      formatTable(
+        ["key", "p50 ms", "p99 ms", "p50 vs no limits", "req/s", "vs no limits"],
+        r.keyKinds.map((k) => [k.label, fmtMs(k.latency.p50), fmtMs(k.latency.p99), `${k.latency.p50 >= base.latency.p50 ? "+" : ""}${(k.latency.p50 - base.latency.p50).toFixed(3)}`, k.rps.toFixed(0), fmtRatio(k.rps / base.rps)]),
+      ),
+      "  A key far from its budget, rpm and tpm limits is admitted and settled from the isolate's lease; a key with",
+      "  max_parallel_requests is never leased and asks its Durable Object to admit and to settle every request.",
+      "",
+    );
+  }
+
+  out.push("11. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
   out.push(
     formatTable(["bundle", "raw", "gzip", "target (gzip)", "verdict"], [
       ["worker/index.ts", fmtKiB(r.bundle.rawBytes), fmtKiB(r.bundle.gzipBytes), `<= ${TARGETS.bundleGzipKiB} KiB`, verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)],

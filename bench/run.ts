@@ -25,6 +25,7 @@ import {
 } from "./paths.ts";
 import { startDenoRelay, startWorkerdRelay } from "./relays.ts";
 import { measureEstimateError } from "./estimate-error.ts";
+import { measureKeyKinds } from "./key-kinds.ts";
 import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
@@ -218,6 +219,10 @@ async function main(): Promise<void> {
   const estimate = await measureEstimateError(stack.gateway.url, estimateKey, ESTIMATE_TURNS);
   stack.emulator.reset();
 
+  progress(`kinds of key: ${N} sequential and ${THROUGHPUT_N / 2} at ${CONCURRENCY} concurrent requests per kind through the workerd gateway`);
+  const keyKinds = await measureKeyKinds(stack, N, ROUNDS, THROUGHPUT_N / 2, CONCURRENCY);
+  stack.emulator.reset();
+
   const results: BenchResults = {
     header: [
       `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
@@ -240,6 +245,7 @@ async function main(): Promise<void> {
     memory,
     soaks,
     estimate,
+    keyKinds,
     bundle,
   };
   process.stdout.write(`${renderReport(results)}\n`);

@@ -154,6 +154,10 @@ describe("report verdicts", () => {
       { label: "deno", requests: 1000, ok: true, rssBefore: 100 * MiB, rssAfter: 101 * MiB },
     ],
     estimate: { requests: 24, medianAbsPct: 12.5, p90AbsPct: 40, meanSignedPct: 8, underPct: 25, totalRatio: 1.1, worstRatio: 35 },
+    keyKinds: [
+      { label: "no limits", latency: summarize([2, 2, 2]), rps: 400 },
+      { label: "max_parallel_requests (object per request)", latency: summarize([3.5, 3.5, 3.5]), rps: 200 },
+    ],
     bundle: { rawBytes: 300 * 1024, gzipBytes: 100 * 1024 },
   });
   const MiB = 1048576;
@@ -202,9 +206,11 @@ describe("report verdicts", () => {
 
   it("the full report renders every section with the figures it was given", () => {
     const text = renderReport(results(1.4));
-    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Worker bundle", "SUMMARY:"]) {
+    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Kinds of key", "11. Worker bundle", "SUMMARY:"]) {
       expect(text).toContain(heading);
     }
+    // Each kind of key against the key without limits: +1.5 ms at p50, half the throughput.
+    expect(text).toMatch(/max_parallel_requests \(object per request\)\s+3\.500\s+3\.500\s+\+1\.500\s+200\s+0\.50x/);
     // workerd throughput is half of direct; its CPU per request totals node 0.5 + runtime 1.
     expect(text).toMatch(/workerd gateway POST\s+100\s+0\.20\s+500\s+0\.50x.*0\.500\s+1\.000\s+1\.500/);
     // Relay split: p50 gateway 1.4 = direct 1 + relay 0.25 + gateway code 0.15; CPU 1.5 = 0.5 + 0.25 + 0.75.
