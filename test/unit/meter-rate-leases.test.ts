@@ -9,6 +9,7 @@ import { KeyState, LEASE_MS, type Estimate, type KeyLimits } from "../../worker/
 import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
 import type { AdmitRequest, AdmitResponse } from "../../worker/meter/meter.ts";
 import { SpendRecorder } from "../../worker/meter/spend.ts";
+import type { SpendRow } from "../../worker/db/queries.ts";
 
 const NO_LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
 const T0 = Date.parse("2026-11-22T10:00:00Z");
@@ -121,6 +122,35 @@ describe("leases for keys with rate limits (isolates)", () => {
     let admitted = 3;
     for (let i = 0; i < 60; i++) if ((await a.admit(ask(limits, est))).ok) admitted++;
     expect(admitted).toBe(40);
+  });
+
+  it("an isolate asking again after its lease lapsed waits for its object, never for a database write of earlier rows", async () => {
+    let now = T0;
+    const clock = () => now;
+    let open!: () => void;
+    const databaseAnswers = new Promise<void>((r) => (open = r));
+    const written: string[] = [];
+    // A database that has not answered yet (a stalled Postgres): every write waits until `open()`.
+    const recorder = new SpendRecorder(async (rows) => {
+      await databaseAnswers;
+      written.push(...rows.map((r) => r.requestId));
+    }, 0);
+    const store = new InProcessMeter(recorder, async () => {}, clock);
+    const stores = { admit: store.admit.bind(store), settle: store.settle.bind(store), settleLease: store.settleLease.bind(store), keyChanged: store.keyChanged.bind(store), keepRows: store.keepRows.bind(store) };
+    const a = new LeasedMeter(stores, recorder, 20, clock);
+    const limits: KeyLimits = { ...NO_LIMITS, rpm: 100 };
+    const first = ask(limits, { tokens: 10, cost: 0.01 });
+    expect((await a.admit(first)).ok).toBe(true);
+    const flushes: Promise<unknown>[] = [];
+    const row = { requestId: first.reservationId, keyId: "k", cost: 0.01 } as unknown as SpendRow;
+    await a.settle({ keyId: "k", reservationId: first.reservationId, limits, actual: { tokens: 10, cost: 0.01 }, row }, (p) => void flushes.push(p));
+    now += LEASE_MS; // the lease lapses before its row has been written
+    const answer = await Promise.race([a.admit(ask(limits, { tokens: 10, cost: 0.01 })).then((r) => (r.ok ? "admitted" : "refused")), new Promise((r) => setTimeout(() => r("waiting"), 200))]);
+    expect(answer).toBe("admitted");
+    // The row is written by its own flush once the database answers, exactly once.
+    open();
+    await Promise.all(flushes);
+    expect(written).toEqual([first.reservationId]);
   });
 
   type Op = { kind: "admit"; isolate: number; tokens: number } | { kind: "settle"; pick: number } | { kind: "advance"; ms: number } | { kind: "flush"; isolate: number };

@@ -45,9 +45,11 @@ export class LeasedMeter implements Meter {
     const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits, requests), requests } : undefined;
     // This key's leases that admit no more (lapsed or revoked) and have not said so: reported first, so the object
     // counts only what they used and the rest of their share (request slots, tokens, budget) is free for this request.
-    const closing = this.take(this.closingLeases(req.keyId, now), now);
+    // Counters only: their spend rows stay for the flush already scheduled for them, so this request waits for one
+    // call to the object it is asking anyway, never for a database write (or its deadline, when Postgres is down).
+    const closing = this.take(this.closingLeases(req.keyId, now), now, { rows: false });
     // The report is sent first, so the object has it before it weighs this request.
-    const reported = closing.length ? this.send(closing) : null;
+    const reported = closing.length ? Promise.all(closing.map((t) => this.report(t.settlement, 0))) : null;
     const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req), reported]);
     if (res.ok && res.lease) {
       const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
@@ -133,16 +135,19 @@ export class LeasedMeter implements Meter {
   /**
    * Takes what each lease settled since the last flush (and releases leases that are over): a counters-only
    * settlement for its object and the spend rows, all before anything is sent, so a flush never sends a row twice.
+   * With `rows: false` the rows stay on the lease (their counters taken) for the next flush, which the settlement
+   * that left each of them has scheduled; a lease keeping rows is not released, so that flush still finds it.
    */
-  private take(leases: Lease[], now: number): Taken[] {
+  private take(leases: Lease[], now: number, opts: { rows: boolean } = { rows: true }): Taken[] {
     const taken: Taken[] = [];
     for (const lease of leases) {
       const entries = lease.pending;
-      const release = lease.finished(now);
+      const kept = opts.rows ? [] : entries.flatMap((e) => (e.row ? [{ actual: NOTHING, row: e.row }] : []));
+      const release = lease.finished(now) && kept.length === 0;
       const closed = lease.closed(now);
       if (entries.length === 0 && !release && !(closed && !lease.closeReported)) continue;
       if (closed) lease.closeReported = true;
-      lease.pending = [];
+      lease.pending = kept;
       if (release) {
         this.retiring.delete(lease);
         if (this.leases.get(lease.keyId) === lease) this.leases.delete(lease.keyId);
@@ -166,7 +171,7 @@ export class LeasedMeter implements Meter {
         closed,
       };
       lease.unreportedAdmits = 0;
-      taken.push({ settlement, rows });
+      taken.push({ settlement, rows: opts.rows ? rows : [] });
     }
     return taken;
   }
@@ -207,6 +212,8 @@ export class LeasedMeter implements Meter {
     );
   }
 }
+
+const NOTHING = { tokens: 0, cost: 0 };
 
 /** One lease's share of a flush: its settlement, and its key's rows (the key's object keeps them should Postgres refuse them). */
 interface Taken {
