@@ -284,8 +284,11 @@ export function renderReport(r: BenchResults): string {
     out.push("10. Kinds of key, the same request through the workerd gateway (1 client latency; throughput at 64 clients)");
     out.push(
       formatTable(
-        ["key", "p50 ms", "p99 ms", "p50 vs no limits", "req/s", "vs no limits"],
-        r.keyKinds.map((k) => [k.label, fmtMs(k.latency.p50), fmtMs(k.latency.p99), `${k.latency.p50 >= base.latency.p50 ? "+" : ""}${(k.latency.p50 - base.latency.p50).toFixed(3)}`, k.rps.toFixed(0), fmtRatio(k.rps / base.rps)]),
+        ["key", "p50 ms", "p99 ms", "p50 vs no limits", "req/s", "vs no limits", "workerd CPU ms/req"],
+        r.keyKinds.map((k) => [
+          k.label, fmtMs(k.latency.p50), fmtMs(k.latency.p99), fmtSignedMs(k.latency.p50 - base.latency.p50), k.throughput.rps.toFixed(0),
+          fmtRatio(k.throughput.rps / base.throughput.rps), k.throughput.cpuMsPerRequest.runtime === null ? "-" : k.throughput.cpuMsPerRequest.runtime.toFixed(3),
+        ]),
       ),
       "  A key far from its budget, rpm and tpm limits is admitted and settled from the isolate's lease; a key with",
       "  max_parallel_requests is never leased and asks its Durable Object to admit and to settle every request.",

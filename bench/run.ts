@@ -219,8 +219,8 @@ async function main(): Promise<void> {
   const estimate = await measureEstimateError(stack.gateway.url, estimateKey, ESTIMATE_TURNS);
   stack.emulator.reset();
 
-  progress(`kinds of key: ${N} sequential and ${THROUGHPUT_N / 2} at ${CONCURRENCY} concurrent requests per kind through the workerd gateway`);
-  const keyKinds = await measureKeyKinds(stack, N, ROUNDS, THROUGHPUT_N / 2, CONCURRENCY);
+  progress(`kinds of key: ${N} sequential and ${THROUGHPUT_N} at ${CONCURRENCY} concurrent requests per kind through the workerd gateway`);
+  const keyKinds = await measureKeyKinds(stack, { n: N, rounds: ROUNDS, concurrency: CONCURRENCY, pid: workerdPid, throughput: measureThroughput });
   stack.emulator.reset();
 
   const results: BenchResults = {

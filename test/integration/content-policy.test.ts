@@ -1,10 +1,7 @@
 // Per-key content policy (secrets/PII blocked or redacted before they reach Bedrock), Bedrock Guardrails passed
 // through, and the hostname allowlist.
 import { connect } from "node:net";
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { apiKeys } from "../../worker/db/schema.ts";
-import { sha256Hex } from "../../worker/keys/hash.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -16,11 +13,7 @@ afterAll(async () => {
 });
 beforeEach(() => stack.emulator.reset());
 
-async function keyWithMetadata(alias: string, metadata: Record<string, unknown>): Promise<string> {
-  const key = await stack.createKey({ alias });
-  await stack.database.db.update(apiKeys).set({ metadata }).where(eq(apiKeys.keyHash, await sha256Hex(key)));
-  return key;
-}
+const keyWithMetadata = (alias: string, metadata: Record<string, unknown>): Promise<string> => stack.createKey({ alias, set: { metadata } });
 
 const SECRET_PROMPT = "Deploy with AKIAIOSFODNN7EXAMPLE and charge card 4111 1111 1111 1111, mail ops@example.com";
 const send = (key: string, path = "/v1/messages", body?: unknown) =>

@@ -16,6 +16,8 @@ export interface KeyOptions {
   maxBudget?: number | null;
   blocked?: boolean;
   expires?: Date | null;
+  /** Any other columns (rate limits, budget duration, metadata), written right after the insert. */
+  set?: Partial<typeof apiKeys.$inferInsert>;
 }
 
 export interface Stack {
@@ -88,12 +90,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         models: opts.models ?? [],
         maxBudget: opts.maxBudget ?? null,
       });
-      if (opts.blocked || opts.expires) {
-        await db
-          .update(apiKeys)
-          .set({ blocked: opts.blocked ?? false, expires: opts.expires ?? null })
-          .where(eq(apiKeys.keyHash, await sha256Hex(key)));
-      }
+      const set = { ...opts.set, ...(opts.blocked || opts.expires ? { blocked: opts.blocked ?? false, expires: opts.expires ?? null } : {}) };
+      if (Object.keys(set).length) await db.update(apiKeys).set(set).where(eq(apiKeys.keyHash, await sha256Hex(key)));
       return key;
     },
     async setBlocked(key, blocked) {
