@@ -29,7 +29,7 @@ function world(flushDelayMs = 0) {
     keepRows: store.keepRows.bind(store),
   };
   const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
-  return { isolate, clock, advance: (ms: number) => (now += ms), admits: () => admits };
+  return { isolate, clock, advance: (ms: number) => (now += ms), admits: () => admits, store };
 }
 
 let n = 0;
@@ -122,6 +122,16 @@ describe("leases for keys with rate limits (isolates)", () => {
     let admitted = 3;
     for (let i = 0; i < 60; i++) if ((await a.admit(ask(limits, est))).ok) admitted++;
     expect(admitted).toBe(40);
+  });
+
+  it("a key change ends the lease at once in its isolate, and the slots it did not use are free again at the object", async () => {
+    const w = world();
+    const a = w.isolate();
+    const limits: KeyLimits = { ...NO_LIMITS, rpm: 40 };
+    for (let i = 0; i < 2; i++) expect((await a.admit(ask(limits, { tokens: 10, cost: 0 }))).ok).toBe(true); // 2 of a 10-slot lease
+    await a.keyChanged("k");
+    const probe = await w.store.admit({ ...ask(limits, { tokens: 0, cost: 0 }), recordLoadedAt: w.clock() + 1 });
+    expect(probe.ok && probe.remainingRequests).toBe(37); // 40 − the 2 used − the probe itself
   });
 
   it("an isolate asking again after its lease lapsed waits for its object, never for a database write of earlier rows", async () => {

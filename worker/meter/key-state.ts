@@ -67,6 +67,7 @@ export interface LeaseReport {
   holding: number;
   /** The lease is over and has nothing in flight: the object may forget it. */
   release: boolean;
+  // The fields below are optional: isolates of an older deployment, still running during a rollout, do not send them.
   /** Requests admitted under the lease since its last report. */
   admitted?: number;
   /** What the estimates of its requests in flight reserve in tokens. */
@@ -263,9 +264,10 @@ export class KeyState {
       if (report.release) this.inflight.delete(key);
       else {
         r.cost = report.closed ? report.holding : Math.max(report.holding, r.cost - report.actual.cost);
-        // Tokens: what the lease may still use (its slice less what was reported), all of it held while open.
-        r.tokens = report.closed ? (report.tokensHeld ?? 0) : Math.max(report.tokensHeld ?? 0, r.tokens - report.actual.tokens);
-        if (limits.tpm === null) r.tokens = 0;
+        // Tokens (a key with tpm only): what the lease may still use (its slice less what was reported), all of it
+        // while open; once closed, what its requests in flight hold.
+        const held = report.tokensHeld ?? 0;
+        r.tokens = limits.tpm === null ? 0 : report.closed ? held : Math.max(held, r.tokens - report.actual.tokens);
         l.holding = report.holding;
         if (l.requests !== undefined) l.requests = report.closed ? 0 : Math.max(0, l.requests - admitted);
         r.at = now;

@@ -22,8 +22,10 @@ export class Lease {
   unreportedAdmits = 0;
   /** The object has been told the lease admits no more (it then keeps only what the requests in flight hold). */
   closeReported = false;
-  /** Requests in flight: what each reserves. */
+  /** Requests in flight: what each reserves, and the totals (kept as they change: every admission reads them). */
   private readonly held = new Map<string, { cost: number; tokens: number }>();
+  private heldCost = 0;
+  private heldTokens = 0;
   private revoked = false;
   /** Settled here and not yet reported to the object. */
   pending: LeaseEntry[] = [];
@@ -55,6 +57,8 @@ export class Lease {
 
   take(reservationId: string, est: Estimate): void {
     this.held.set(reservationId, { cost: est.cost, tokens: est.tokens });
+    this.heldCost += est.cost;
+    this.heldTokens += est.tokens;
     this.admitted++;
     this.unreportedAdmits++;
   }
@@ -64,7 +68,14 @@ export class Lease {
   }
 
   settle(reservationId: string, entry: LeaseEntry): void {
-    this.held.delete(reservationId);
+    const h = this.held.get(reservationId);
+    if (h) {
+      this.held.delete(reservationId);
+      // Back to exactly zero when nothing is in flight: sums of fractions of a cent leave dust, and the object
+      // forgets an abandoned lease only once what it holds is zero.
+      this.heldCost = this.held.size === 0 ? 0 : this.heldCost - h.cost;
+      this.heldTokens = this.held.size === 0 ? 0 : this.heldTokens - h.tokens;
+    }
     this.spent += entry.actual.cost;
     this.tokensUsed += entry.actual.tokens;
     this.pending.push(entry);
@@ -77,24 +88,16 @@ export class Lease {
 
   /** Over for new requests, and nothing in flight: the object may forget it. */
   finished(now: number): boolean {
-    return (this.revoked || now >= this.grant.expiresAt) && this.held.size === 0;
+    return !this.usable(now) && this.held.size === 0;
   }
 
-  /** Whether it admits no more requests (lapsed or revoked); its unused share is then free at the object. */
-  closed(now: number): boolean {
-    return !this.usable(now);
-  }
-
+  /** What its requests in flight reserve (USD). */
   get holding(): number {
-    let sum = 0;
-    for (const h of this.held.values()) sum += h.cost;
-    return sum;
+    return this.heldCost;
   }
 
   get tokensHeld(): number {
-    let sum = 0;
-    for (const h of this.held.values()) sum += h.tokens;
-    return sum;
+    return this.heldTokens;
   }
 
   /** The key's standing as far as this isolate knows: the object's at grant time plus what was spent here since. */

@@ -110,7 +110,7 @@ export class LeasedMeter implements Meter {
   private closingLeases(keyId: string, now: number): Lease[] {
     const out: Lease[] = [];
     const current = this.leases.get(keyId);
-    if (current?.closed(now) && !current.closeReported) out.push(current);
+    if (current && !current.usable(now) && !current.closeReported) out.push(current);
     for (const l of this.retiring) if (l.keyId === keyId && !l.closeReported) out.push(l);
     return out;
   }
@@ -144,7 +144,7 @@ export class LeasedMeter implements Meter {
       const entries = lease.pending;
       const kept = opts.rows ? [] : entries.flatMap((e) => (e.row ? [{ actual: NOTHING, row: e.row }] : []));
       const release = lease.finished(now) && kept.length === 0;
-      const closed = lease.closed(now);
+      const closed = !lease.usable(now);
       if (entries.length === 0 && !release && !(closed && !lease.closeReported)) continue;
       if (closed) lease.closeReported = true;
       lease.pending = kept;
