@@ -35,12 +35,32 @@ export class KeepAliveClient {
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" });
   }
 
-  send(opts: SendOptions): Promise<Timed> {
+  /**
+   * Node's documented keep-alive race: a server may close an idle pooled connection just as a request is written to
+   * it, and the request fails with ECONNRESET before any answer. Such a request never reached the handler, so it is
+   * sent once more on a new connection; the count is printed with the report, so a server that really drops
+   * requests still shows.
+   */
+  static resentAfterReset = 0;
+
+  async send(opts: SendOptions): Promise<Timed> {
+    try {
+      return await this.sendOnce(opts);
+    } catch (err) {
+      if (!(err instanceof StaleSocketError)) throw err;
+      KeepAliveClient.resentAfterReset++;
+      return this.sendOnce(opts);
+    }
+  }
+
+  private sendOnce(opts: SendOptions): Promise<Timed> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
     return new Promise<Timed>((resolve, reject) => {
       const t0 = performance.now();
+      let answered = false;
       const req = httpRequest({ host: this.host, port: this.port, method: opts.method, path: opts.path, headers, agent: this.agent }, (res) => {
+        answered = true;
         let first = -1;
         let bytes = 0;
         const parts: Buffer[] = [];
@@ -52,20 +72,35 @@ export class KeepAliveClient {
           if (keep) parts.push(chunk);
         });
         res.on("end", () => {
+          // A connection closed mid-answer can still end the stream: a cut-short answer is a failure, not a result.
+          if (!res.complete) return reject(new Error(`the connection closed after ${bytes} byte(s) of the answer`));
           const totalMs = performance.now() - t0;
           const timed: Timed = { status: res.statusCode ?? 0, firstByteMs: first < 0 ? totalMs : first, totalMs, bytes };
           if (keep) timed.body = Buffer.concat(parts).toString("utf8");
           resolve(timed);
         });
         res.on("error", reject);
+        res.on("close", () => {
+          if (!res.complete) reject(new Error(`the connection closed after ${bytes} byte(s) of the answer`));
+        });
       });
-      req.on("error", reject);
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        // No answer yet on a connection that had served earlier requests: the race above.
+        // (Node reports a reset after the answer began here too: that one reaches the caller.)
+        reject(!answered && req.reusedSocket && err.code === "ECONNRESET" ? new StaleSocketError(err) : err);
+      });
       req.end(opts.body);
     });
   }
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(`kept-alive connection reset before an answer: ${cause.message}`, { cause });
   }
 }
 

@@ -249,6 +249,8 @@ async function main(): Promise<void> {
     bundle,
   };
   process.stdout.write(`${renderReport(results)}\n`);
+  const resent = KeepAliveClient.resentAfterReset;
+  if (resent > 0) process.stdout.write(`note: ${resent} request(s) resent after a kept-alive connection was reset before any answer\n`);
   progress(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
