@@ -5,6 +5,7 @@ import { answerableError } from "./edge/database-errors.ts";
 import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
 import { bodyLimitFor, checkRoute, rawTarget } from "./edge/firewall.ts";
 import { abuseLimits, requireAccess } from "./edge/guard-middleware.ts";
+import { dressResponse, isComplete } from "./edge/response-headers.ts";
 import { requireKey } from "./keys/middleware.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { chatCompletions } from "./routes/chat.ts";
@@ -22,13 +23,6 @@ import { uiRoutes } from "./ui/routes.ts";
 import { newRequestId } from "./util/ids.ts";
 import { logEvent } from "./util/log.ts";
 
-const SECURITY_HEADERS: Record<string, string> = {
-  "strict-transport-security": "max-age=31536000; includeSubDomains",
-  "x-content-type-options": "nosniff",
-  "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
-};
-
 /**
  * The whole request pipeline, assembled in one place (see the README's diagram):
  * request id → firewall (path/method allowlist) → services → key auth → route handler → error rendering.
@@ -42,14 +36,7 @@ export function createApp(getServices: (env: unknown) => Services): Hono<AppEnv>
     c.set("requestId", requestId);
     c.set("startedAt", Date.now());
     await next();
-    const headers = c.res.headers;
-    headers.set("request-id", requestId);
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
-      // A route may choose its own caching (SSE uses no-cache); every other header is always ours.
-      if (k === "cache-control" && headers.has(k)) continue;
-      headers.set(k, v);
-    }
-    headers.delete("x-powered-by");
+    if (!isComplete(c.res)) dressResponse(c.res.headers, requestId);
   });
 
   app.use(async (c, next) => {

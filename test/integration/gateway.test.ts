@@ -212,6 +212,62 @@ describe("Bedrock HTTP errors map to Anthropic errors, keeping Bedrock's message
   });
 });
 
+describe("response headers", () => {
+  // The call pipeline builds its answers with every header at once and the outer middleware dresses the rest
+  // (worker/edge/response-headers.ts); either way each header is there exactly once (a duplicate would read "a, a").
+  function expectGatewayHeaders(res: Response, cacheControl: string) {
+    expect(res.headers.get("request-id")).toMatch(/^req_bw_[^,]+$/);
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("cache-control")).toBe(cacheControl);
+  }
+
+  it("JSON, streamed and refused model answers carry the gateway's, the meter's and the target's headers once each", async () => {
+    const k = await stack.createKey({ alias: "headers", maxBudget: 10 });
+    const json = await post("/v1/messages", HELLO, { "x-api-key": k });
+    expect(json.status).toBe(200);
+    expectGatewayHeaders(json, "no-store");
+    expect(json.headers.get("content-type")).toBe("application/json");
+    expect(json.headers.get("x-breakwater-target")).toBe("us-east-1/us.anthropic.claude-sonnet-4-6");
+    expect(Number(json.headers.get("x-litellm-response-cost"))).toBeGreaterThan(0);
+    expect(json.headers.get("x-litellm-key-max-budget")).toBe("10");
+    expect(Number(json.headers.get("x-litellm-key-remaining-budget"))).toBeLessThanOrEqual(10);
+    await json.text();
+
+    const sse = await post("/v1/messages", { ...HELLO, stream: true }, { "x-api-key": k });
+    expectGatewayHeaders(sse, "no-cache");
+    expect(sse.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(sse.headers.get("x-breakwater-target")).toBe("us-east-1/us.anthropic.claude-sonnet-4-6");
+    expect(sse.headers.get("x-litellm-key-max-budget")).toBe("10");
+    await sse.text();
+
+    stack.emulator.script({ http: { status: 400, errorType: "ValidationException", message: "bad request" } });
+    const refused = await post("/v1/messages", HELLO, { "x-api-key": k });
+    expectGatewayHeaders(refused, "no-store");
+    const body = await expectAnthropicError(refused, 400, "invalid_request_error", /bad request/);
+    expect(body.request_id).toBe(refused.headers.get("request-id"));
+    expect(refused.headers.get("x-breakwater-target")).toBe("us-east-1/us.anthropic.claude-sonnet-4-6");
+
+    const chat = await post("/v1/chat/completions", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hi" }] }, { "x-api-key": k });
+    expect(chat.status).toBe(200);
+    expectGatewayHeaders(chat, "no-store");
+    expect(chat.headers.get("x-litellm-key-max-budget")).toBe("10");
+    await chat.text();
+  });
+
+  it("answers built outside the call pipeline are dressed the same way", async () => {
+    const models = await fetch(`${url}/v1/models`, { headers: { "x-api-key": key } });
+    expect(models.status).toBe(200);
+    expectGatewayHeaders(models, "no-store");
+    await models.text();
+    // (A refused key would do too, but failed authentications count against this address's abuse limit.)
+    const malformed = await post("/v1/messages", "{not json");
+    expectGatewayHeaders(malformed, "no-store");
+    await expectAnthropicError(malformed, 400, "invalid_request_error");
+  });
+});
+
 describe("count_tokens", () => {
   it("uses Bedrock CountTokens on the base model id and records no spend", async () => {
     const k = await stack.createKey({ alias: "counter" });

@@ -129,11 +129,17 @@ export function limitHeaders(st: Standing): Record<string, string> {
   return h;
 }
 
-/** Adds the limit/budget headers of this request's admission (and its cost, when known) to a response. */
-export function withMeterHeaders(c: AppContext, res: Response, cost?: number): Response {
+/** The limit/budget headers of this request's admission, and its cost when known. */
+export function meterHeaders(c: AppContext, cost?: number): Record<string, string> {
   const ticket = c.get("ticket") as Ticket | undefined;
-  if (ticket) for (const [k, v] of Object.entries(limitHeaders(ticket.standing))) res.headers.set(k, v);
-  if (cost !== undefined) res.headers.set("x-litellm-response-cost", String(cost));
+  const h = ticket ? limitHeaders(ticket.standing) : {};
+  if (cost !== undefined) h["x-litellm-response-cost"] = String(cost);
+  return h;
+}
+
+/** Adds `meterHeaders` to a response built elsewhere (an origin's answer). */
+export function withMeterHeaders(c: AppContext, res: Response, cost?: number): Response {
+  for (const [k, v] of Object.entries(meterHeaders(c, cost))) res.headers.set(k, v);
   return res;
 }
 

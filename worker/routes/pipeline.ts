@@ -8,15 +8,16 @@ import type { BedrockError } from "../bedrock/errors.ts";
 import type { TranscoderStream } from "../bedrock/frame-transcoder.ts";
 import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
 import { holdOpen, requestSignal, type AppContext } from "../context.ts";
-import { errorResponse, GatewayError, type Dialect } from "../edge/errors.ts";
+import { errorBody, GatewayError, type Dialect } from "../edge/errors.ts";
+import { completeResponse } from "../edge/response-headers.ts";
 import type { TokenUsage } from "../meter/cost.ts";
 import type { RequestEstimate } from "../meter/estimate.ts";
 import type { Estimate } from "../meter/key-state.ts";
 import type { ResolvedModel } from "../models/catalog.ts";
 import { withPings } from "../protocols/anthropic/keepalive.ts";
 import { logEvent } from "../util/log.ts";
-import { admit, withMeterHeaders } from "./metering.ts";
-import { recordSpend, withTarget, type Billed, type CallMeta } from "./spend.ts";
+import { admit, meterHeaders } from "./metering.ts";
+import { recordSpend, targetHeaders, type Billed, type CallMeta } from "./spend.ts";
 import { guardStream, type GuardedStream } from "./stream-guard.ts";
 
 /** How a stream's translator reports its end: what was generated, and whether it finished. */
@@ -124,7 +125,7 @@ export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>)
     if (!plan.stream) {
       const json = (await outcome.res.json()) as Record<string, unknown>;
       const cost = recordSpend(c, meta, 200, plan.usageOf(json));
-      return finish(c, plan, meta, c.json(plan.respond(json) as object, 200), cost);
+      return finish(c, plan, meta, 200, JSON.stringify(plan.respond(json)), JSON_TYPE, cost);
     }
     if (!outcome.body) {
       return failed(c, plan, meta, { ok: false, error: { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 }, target: outcome.target });
@@ -186,10 +187,10 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
   const problem = units.length === 0 ? (refusal ?? unreadable) : undefined;
   if (problem) {
     recordSpend(c, meta, problem.status, NO_USAGE, { cost, units: 0 });
-    return finish(c, plan, meta, errorResponse(plan.dialect.name, problem.status, problem.message, { type: problem.type, code: problem.code, requestId: c.get("requestId") }), cost);
+    return finish(c, plan, meta, problem.status, errorJson(c, plan, problem.status, problem.message, problem.type, problem.code), JSON_TYPE, cost);
   }
   recordSpend(c, meta, 200, NO_USAGE, { cost, units: units.length });
-  return finish(c, plan, meta, c.json(plan.respond(units) as object, 200), cost);
+  return finish(c, plan, meta, 200, JSON.stringify(plan.respond(units)), JSON_TYPE, cost);
 }
 
 const NO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
@@ -220,7 +221,7 @@ function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<
   const message = outcome.unreachable ? UNREACHABLE : (mapped.message.split("\n\n")[0] ?? mapped.message);
   const type = outcome.unreachable ? "api_error" : mapped.type;
   const code = outcome.unreachable ? undefined : mapped.code;
-  return finish(c, plan, meta, errorResponse(plan.dialect.name, status, message, { type, code, requestId: c.get("requestId") }), billed?.cost);
+  return finish(c, plan, meta, status, errorJson(c, plan, status, message, type, code), JSON_TYPE, billed?.cost);
 }
 
 /**
@@ -249,8 +250,7 @@ function streamed(c: AppContext, plan: CallPlan, meta: CallMeta, upstream: Reada
     idleMs: config.streamUpstreamIdleMs,
     onCut: (why) => logEvent("info", { msg: "stream ended early", why, requestId: c.get("requestId") }),
   });
-  const res = new Response(guard.body, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
-  return finish(c, plan, meta, res);
+  return finish(c, plan, meta, 200, guard.body, SSE_TYPE);
 }
 
 /** The status a streamed request is logged with: the in-stream error's, 200 when it finished, 499 when cut short. */
@@ -258,7 +258,14 @@ export function streamStatus(dialect: ErrorDialect, end: StreamEnd): number {
   return end.error ? dialect.map(end.error).status : end.completed ? 200 : 499;
 }
 
-function finish(c: AppContext, plan: PlanEnds, meta: CallMeta, res: Response, cost?: number): Response {
-  for (const [k, v] of Object.entries(plan.responseHeaders ?? {})) res.headers.set(k, v);
-  return withMeterHeaders(c, withTarget(res, meta), cost);
+const JSON_TYPE = { "content-type": "application/json" };
+const SSE_TYPE = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
+
+/** The pipeline's answer, with every header it carries given at once (edge/response-headers.ts says why). */
+function finish(c: AppContext, plan: PlanEnds, meta: CallMeta, status: number, body: BodyInit, type: Record<string, string>, cost?: number): Response {
+  return completeResponse(body, status, c.get("requestId"), { ...type, ...plan.responseHeaders, ...meterHeaders(c, cost), ...targetHeaders(meta) });
+}
+
+function errorJson(c: AppContext, plan: PlanEnds, status: number, message: string, type?: string, code?: string): string {
+  return JSON.stringify(errorBody(plan.dialect.name, status, message, type, c.get("requestId"), undefined, code));
 }

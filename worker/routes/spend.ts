@@ -97,6 +97,10 @@ export function settleWithRow(
 }
 
 /** Says which Bedrock target served (or refused) the request. */
+export function targetHeaders(meta: CallMeta): Record<string, string> {
+  return meta.target ? { "x-breakwater-target": meta.target } : {};
+}
+
 export function withTarget(res: Response, meta: CallMeta): Response {
   if (meta.target) res.headers.set("x-breakwater-target", meta.target);
   return res;
