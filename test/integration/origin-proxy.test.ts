@@ -165,6 +165,13 @@ describe("model fallback to LiteLLM on the origin", () => {
     expect(((await unknown.json()) as any).error.message).toMatch(/not available/);
     const edge = await post("/v1/messages", { model: "claude-sonnet-4-6", max_tokens: 20, messages: [{ role: "user", content: "hi" }] });
     expect(edge.status).toBe(200);
+    // The fallback read the body to find the model; the edge route serves from that same read, streamed too.
+    const streamed = await post("/v1/messages", { model: "claude-sonnet-4-6", max_tokens: 20, stream: true, messages: [{ role: "user", content: "hi" }] });
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toContain("event: message_stop");
+    const malformed = await fetch(`${stack.gateway.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: "{not json" });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/not valid JSON/) } });
     const limited = await stack.createKey({ alias: "origin-limited", models: ["qwen3-origin"] });
     const refused = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
       method: "POST",

@@ -2,8 +2,19 @@ import type * as z from "zod/mini";
 import { GatewayError } from "../edge/errors.ts";
 
 /**
+ * What was already read of a request's body, so that a stage that looks into it before the route (the origin
+ * fallback reads the model) and the route share one read and one parse: a Claude Code body is 100k+ tokens, and
+ * parsing it twice would cost milliseconds of CPU on every request.
+ */
+interface ReadBody {
+  bytes: Uint8Array;
+  json?: { value: unknown } | { error: unknown };
+}
+const readBodies = new WeakMap<Request, ReadBody>();
+
+/**
  * Reads a JSON request body with a hard size cap, counting bytes as they arrive so an oversized or lying
- * `content-length` never makes us buffer more than the cap.
+ * `content-length` never makes us buffer more than the cap. Parsed once per request, however often it is asked for.
  */
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
@@ -11,16 +22,53 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     throw new GatewayError(415, "Content-Type must be application/json.", "invalid_request_error");
   }
   if (!req.body) throw new GatewayError(400, "Request body is empty: expected a JSON object.", "invalid_request_error");
+  await readBodyBytes(req, maxBytes);
+  return parsedBody(req);
+}
+
+/** The request body's bytes, read once (under the cap) and remembered for the rest of the request. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const seen = readBodies.get(req);
+  if (seen) return seen.bytes;
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   let bytes: Uint8Array;
-  if (Number.isFinite(declared) && declared <= maxBytes) {
+  if (!req.body) {
+    bytes = new Uint8Array();
+  } else if (Number.isFinite(declared) && declared <= maxBytes) {
     // The common case: a declared length under the cap. The runtime enforces content-length, so one native read is
     // safe and much cheaper than a chunk loop.
     bytes = new Uint8Array(await req.arrayBuffer());
   } else {
     bytes = await readCapped(req.body, maxBytes, Number.isFinite(declared));
   }
-  return parseJsonObject(bytes);
+  readBodies.set(req, { bytes });
+  return bytes;
+}
+
+/**
+ * The body already read by `readBodyBytes`, as a JSON object: null when it is not one (the route that reads it
+ * with `readJsonBody` says why). For a stage that only looks.
+ */
+export function peekJsonBody(req: Request): Record<string, unknown> | null {
+  try {
+    return parsedBody(req) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function parsedBody(req: Request): unknown {
+  const read = readBodies.get(req);
+  if (!read) throw new Error("the request body was not read yet");
+  if (!read.json) {
+    try {
+      read.json = { value: parseJsonObject(read.bytes) };
+    } catch (error) {
+      read.json = { error };
+    }
+  }
+  if ("error" in read.json) throw read.json.error;
+  return read.json.value;
 }
 
 /** A body of unknown (chunked) or too-large declared length: read chunk by chunk, never past the cap. */

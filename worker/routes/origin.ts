@@ -14,7 +14,7 @@ import { worstCase } from "../meter/estimate.ts";
 import { proxyToOrigin, type ProxyCall } from "../origin/proxy.ts";
 import { originTarget } from "../origin/routes.ts";
 import type { OriginServices } from "../origin/services.ts";
-import { readCapped } from "./body.ts";
+import { peekJsonBody, readBodyBytes, readCapped } from "./body.ts";
 
 /** When a call names no max_tokens, the reservation assumes this many output tokens (as the edge routes do). */
 const DEFAULT_MAX_TOKENS = 4096;
@@ -77,15 +77,11 @@ export const originModelFallback: MiddlewareHandler<AppEnv> = async (c, next) =>
   const origin = s.origin;
   const raw = c.req.raw;
   if (!origin || origin.config.models.size === 0 || !raw.body || !/^application\/json\b/i.test(raw.headers.get("content-type") ?? "")) return next();
-  const max = s.config.maxBodyBytes;
-  const declared = Number(raw.headers.get("content-length") ?? "NaN");
-  const bytes = (Number.isFinite(declared) && declared <= max ? new Uint8Array(await raw.arrayBuffer()) : await readCapped(raw.body, max, Number.isFinite(declared))) as Uint8Array<ArrayBuffer>;
-  const doc = parseObject(bytes);
+  // Read and parsed once: the edge route that serves the request takes both from here (body.ts).
+  const bytes = (await readBodyBytes(raw, s.config.maxBodyBytes)) as Uint8Array<ArrayBuffer>;
+  const doc = peekJsonBody(raw);
   const model = typeof doc?.model === "string" ? doc.model : null;
-  if (model === null || s.catalog.resolve(model) !== null || !origin.config.models.has(model)) {
-    c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes, signal: raw.signal });
-    return next();
-  }
+  if (model === null || s.catalog.resolve(model) !== null || !origin.config.models.has(model)) return next();
   checkModelAllowed(s.catalog.allowedNames(c.get("key").models), [model]);
   const { path } = rawTarget(raw.url);
   const target = originTarget(raw.method, path);
@@ -94,15 +90,6 @@ export const originModelFallback: MiddlewareHandler<AppEnv> = async (c, next) =>
   const call: ProxyCall = { target, dialect: dialectForPath(path), model, price, estimate: estimateFor(bytes.byteLength, doc!, price), body: bytes };
   c.res = await proxyToOrigin(c, origin, call);
 };
-
-function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
 
 function estimateFor(size: number, doc: Record<string, unknown>, price: ProxyCall["price"]): Estimate {
   if (!price) return { tokens: Math.ceil(size / 4), cost: 0 };
