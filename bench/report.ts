@@ -84,6 +84,18 @@ export type MemoryResult =
     })
   | (MemoryWho & { ok: false; reason: string });
 
+/** The paths of the large-request phase: each gateway and its bare relay. */
+export type LargeBodyPath = "workerd-relay" | "workerd" | "deno-relay" | "deno";
+
+/** One Claude-Code-sized request through each gateway and relay (bench/large-body.ts). */
+export interface LargeBodyResult {
+  bodyBytes: number;
+  /** The Bedrock body the gateway writes for it (what the relays forward). */
+  upstreamBytes: number;
+  concurrency: number;
+  throughput: Record<LargeBodyPath, ThroughputResult>;
+}
+
 export interface BenchResults {
   header: string[];
   latency: Record<PathName, Summary>;
@@ -101,6 +113,7 @@ export interface BenchResults {
   estimate: EstimateError;
   /** The same request through the workerd gateway with keys of different kinds (bench/key-kinds.ts). */
   keyKinds?: KeyKindResult[];
+  largeBody?: LargeBodyResult;
   bundle: { rawBytes: number; gzipBytes: number; areas?: { name: string; bytes: number }[] };
 }
 
@@ -296,7 +309,29 @@ export function renderReport(r: BenchResults): string {
     );
   }
 
-  out.push("11. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
+  if (r.largeBody) {
+    const lb = r.largeBody;
+    out.push(`11. A Claude-Code-sized request (${fmtKiB(lb.bodyBytes)} body, ~120k tokens, mostly cache reads), ${lb.concurrency} concurrent clients`);
+    out.push(
+      formatTable(
+        ["path", "requests", "req/s", "p50 ms", "runtime CPU ms/req", "CPU vs its relay", "pairs: range / pooled"],
+        (["workerd-relay", "workerd", "deno-relay", "deno"] as const).map((p) => {
+          const t = lb.throughput[p];
+          const g = largeVsRelay(lb, p);
+          return [
+            p === "workerd" || p === "deno" ? `${p} gateway` : `${p.replace("-relay", "")} bare relay`, String(t.completed), t.rps.toFixed(0), fmtMs(t.latency.p50),
+            t.cpuMsPerRequest.runtime === null ? "-" : t.cpuMsPerRequest.runtime.toFixed(3), g ? fmtRatio(g.ratio) : "", g ? spread(g.cpu) : "",
+          ];
+        }),
+      ),
+      `  The relays forward the ${fmtKiB(lb.upstreamBytes)} Bedrock body the gateway writes for it, signed by this process. The gateway`,
+      "  reads, parses and validates the body, estimates it, writes the Bedrock body and hashes it for SigV4: work that grows",
+      "  with the body, which the tiny request of the other phases does not show.",
+      "",
+    );
+  }
+
+  out.push("12. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
   out.push(
     formatTable(["bundle", "raw", "gzip", "target (gzip)", "verdict"], [
       ["worker/index.ts", fmtKiB(r.bundle.rawBytes), fmtKiB(r.bundle.gzipBytes), `<= ${TARGETS.bundleGzipKiB} KiB`, verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)],
@@ -334,13 +369,31 @@ export function summaryLine(r: BenchResults): string {
     const rss = v.rssAbove === null ? "RSS n/a" : `RSS after ${v.soakRequests} req ${signedMiB(v.rssAbove)} vs relay`;
     return `${g} vs bare relay: p50 ${fmtSignedMs(v.addedP50)} ms, CPU ${fmtRatio(v.cpuRatio)} (pooled ${fmtRatio(v.cpu.pooled)}), throughput ${fmtRatio(v.throughputRatio)} (pooled ${fmtRatio(v.throughput.pooled)}), ${rss}`;
   });
+  const large = r.largeBody
+    ? [`${fmtKiB(r.largeBody.bodyBytes)} request CPU vs relay: ${GATEWAYS.map((g) => {
+        const v = largeVsRelay(r.largeBody!, g)!;
+        return `${g} ${fmtRatio(v.ratio)} (${(r.largeBody!.throughput[g].cpuMsPerRequest.runtime ?? NaN).toFixed(2)} ms)`;
+      }).join(", ")}`]
+    : [];
   const e = r.estimate;
   const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
-  return `SUMMARY: ${[...parts, ...relay, est, ...mem, bundle].join("; ")}`;
+  return `SUMMARY: ${[...parts, ...relay, ...large, est, ...mem, bundle].join("; ")}`;
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>
   p.pairs > 1 ? `${p.pairs} pairs ${p.min.toFixed(2)}-${p.max.toFixed(2)}x / ${fmtRatio(p.pooled)}` : "";
+
+/** A gateway's CPU per request on the large request against its relay's (median of paired slices); null for a relay. */
+function largeVsRelay(lb: LargeBodyResult, p: LargeBodyPath) {
+  if (p !== "workerd" && p !== "deno") return null;
+  const gt = lb.throughput[p];
+  const rt = lb.throughput[RELAY_OF[p] as LargeBodyPath];
+  const cpu = {
+    ...pairedRatio(gt.slices.map((s) => s.runtimeCpuMs), rt.slices.map((s) => s.runtimeCpuMs)),
+    pooled: (gt.cpuMsPerRequest.runtime ?? NaN) / (rt.cpuMsPerRequest.runtime ?? NaN),
+  };
+  return { ratio: cpu.pairs > 1 ? cpu.median : cpu.pooled, cpu };
+}
 
 /** The issue-9 ratios: the gateway against the bare relay of the same runtime. */
 function vsRelay(r: BenchResults, g: GatewayName) {

@@ -10,6 +10,7 @@
 //   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000; it also streams half and twice that)
 //   BENCH_SOAK_N          requests per gateway and relay before their resident memory is compared (50000)
 //   BENCH_ESTIMATE_TURNS  turns per Claude-Code-shaped session in the estimate-error phase (8)
+//   BENCH_LARGE_N         Claude-Code-sized requests (~480 KB) per gateway and relay in the large-request phase (800)
 //
 // Progress goes to stderr, the report to stdout.
 import { createServer, type Server } from "node:http";
@@ -26,6 +27,7 @@ import {
 import { startDenoRelay, startWorkerdRelay } from "./relays.ts";
 import { measureEstimateError } from "./estimate-error.ts";
 import { measureKeyKinds } from "./key-kinds.ts";
+import { measureLargeBody } from "./large-body.ts";
 import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
@@ -49,6 +51,9 @@ const SHORT_WORDS = 1000;
 const LONG_WORDS = intEnv("BENCH_LONG_WORDS", QUICK ? 50_000 : 200_000);
 const SOAK_N = intEnv("BENCH_SOAK_N", QUICK ? 5000 : 50_000);
 const ESTIMATE_TURNS = intEnv("BENCH_ESTIMATE_TURNS", QUICK ? 4 : 8);
+/** Claude-Code-sized requests per gateway and relay in the large-request phase, and how many at once. */
+const LARGE_N = intEnv("BENCH_LARGE_N", QUICK ? 160 : 800);
+const LARGE_CONCURRENCY = 16;
 
 // The production default flush delay (batches spend rows), and a key cache that cannot expire mid-run: DESIGN §8
 // budgets the gateway "with a cached key", so no sample should include the periodic key refresh.
@@ -223,6 +228,19 @@ async function main(): Promise<void> {
   const keyKinds = await measureKeyKinds(stack, { n: N, rounds: ROUNDS, concurrency: CONCURRENCY, pid: workerdPid, throughput: measureThroughput });
   stack.emulator.reset();
 
+  progress(`large request: ${LARGE_N} Claude-Code-sized requests per gateway and relay at ${LARGE_CONCURRENCY} concurrent`);
+  const largeBody = await measureLargeBody({
+    stack,
+    apiKey,
+    urls: { workerd: stack.gateway.url, "workerd-relay": workerdRelay.url, deno: deno.url, "deno-relay": denoRelay.url },
+    pids: { workerd: workerdPid, "workerd-relay": workerdRelayPid, deno: denoPid, "deno-relay": denoRelayPid },
+    sign,
+    n: LARGE_N,
+    concurrency: LARGE_CONCURRENCY,
+    measure: measureThroughput,
+  });
+  stack.emulator.reset();
+
   const results: BenchResults = {
     header: [
       `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
@@ -246,6 +264,7 @@ async function main(): Promise<void> {
     soaks,
     estimate,
     keyKinds,
+    largeBody,
     bundle,
   };
   process.stdout.write(`${renderReport(results)}\n`);
@@ -306,8 +325,11 @@ interface ThroughputSpec<K extends string> {
  * slice's figures are kept too: a gateway's slice and its relay's always run back to back (B C, then C B), and the
  * report compares them pair by pair (bench/stats.ts pairedRatio).
  */
-async function measureThroughput<K extends string>(specs: ReadonlyArray<ThroughputSpec<K>>): Promise<Record<K, ThroughputResult>> {
-  const slice = Math.ceil(THROUGHPUT_N / THROUGHPUT_SLICES);
+async function measureThroughput<K extends string>(
+  specs: ReadonlyArray<ThroughputSpec<K>>,
+  opts: { n: number; concurrency: number } = { n: THROUGHPUT_N, concurrency: CONCURRENCY },
+): Promise<Record<K, ThroughputResult>> {
+  const slice = Math.ceil(opts.n / THROUGHPUT_SLICES);
   const order = Array.from({ length: THROUGHPUT_SLICES }, (_, i) => (i % 2 === 0 ? [...specs] : [...specs].reverse())).flat();
   const acc = new Map(specs.map((s) => [s.key, { completed: 0, elapsedMs: 0, ms: [] as number[], nodeCpu: 0, runtimeCpu: 0, slices: [] as ThroughputSlice[] }]));
   for (const spec of order) {
@@ -315,7 +337,7 @@ async function measureThroughput<K extends string>(specs: ReadonlyArray<Throughp
     if (!a) continue;
     const node0 = cpuTimeMs(process.pid);
     const rt0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
-    const run = await concurrent(slice, CONCURRENCY, spec.op).catch((e: unknown) => {
+    const run = await concurrent(slice, opts.concurrency, spec.op).catch((e: unknown) => {
       throw new Error(`throughput of ${spec.key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     a.nodeCpu += cpuTimeMs(process.pid) - node0;

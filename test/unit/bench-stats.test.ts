@@ -158,6 +158,17 @@ describe("report verdicts", () => {
       { label: "no limits", latency: summarize([2, 2, 2]), throughput: { completed: 100, elapsedMs: 250, rps: 400, latency: s(50), cpuMsPerRequest: { node: 0.5, runtime: 0.9 }, slices: [] } },
       { label: "max_parallel_requests (object per request)", latency: summarize([3.5, 3.5, 3.5]), throughput: { completed: 100, elapsedMs: 500, rps: 200, latency: s(100), cpuMsPerRequest: { node: 0.5, runtime: 1.4 }, slices: [] } },
     ],
+    largeBody: {
+      bodyBytes: 480 * 1024,
+      upstreamBytes: 470 * 1024,
+      concurrency: 16,
+      throughput: {
+        "workerd-relay": { completed: 80, elapsedMs: 500, rps: 160, latency: s(90), cpuMsPerRequest: { node: 2, runtime: 1.5 }, slices: [{ rps: 160, runtimeCpuMs: 1 }, { rps: 160, runtimeCpuMs: 2 }] },
+        workerd: { completed: 80, elapsedMs: 600, rps: 133, latency: s(110), cpuMsPerRequest: { node: 2, runtime: 4.5 }, slices: [{ rps: 133, runtimeCpuMs: 2 }, { rps: 133, runtimeCpuMs: 7 }] },
+        "deno-relay": { completed: 80, elapsedMs: 500, rps: 160, latency: s(90), cpuMsPerRequest: { node: 2, runtime: 1 }, slices: [{ rps: 160, runtimeCpuMs: 1 }] },
+        deno: { completed: 80, elapsedMs: 550, rps: 145, latency: s(100), cpuMsPerRequest: { node: 2, runtime: 3 }, slices: [{ rps: 145, runtimeCpuMs: 3 }] },
+      },
+    },
     bundle: { rawBytes: 300 * 1024, gzipBytes: 100 * 1024 },
   });
   const MiB = 1048576;
@@ -204,9 +215,18 @@ describe("report verdicts", () => {
     expect(summaryLine(results(1.4))).toContain("bundle 100.0 KiB gz (target met)");
   });
 
+  it("the large request's CPU is set against its own runtime's relay, pair by pair where there are pairs", () => {
+    // workerd: pairs 2/1 and 7/2 → median of (2, 3.5) = 2.75x, pooled 4.5 / 1.5 = 3x; deno: one slice, 3 / 1.
+    expect(summaryLine(results(1.4))).toContain("480.0 KiB request CPU vs relay: workerd 2.75x (4.50 ms), deno 3.00x (3.00 ms)");
+    const text = renderReport(results(1.4));
+    expect(text).toMatch(/workerd gateway\s+80\s+133\s+110\.000\s+4\.500\s+2\.75x\s+2 pairs 2\.00-3\.50x \/ 3\.00x/);
+    expect(text).toMatch(/deno bare relay\s+80\s+160\s+90\.000\s+1\.000\n/);
+    expect(text).toContain("The relays forward the 470.0 KiB Bedrock body");
+  });
+
   it("the full report renders every section with the figures it was given", () => {
     const text = renderReport(results(1.4));
-    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Kinds of key", "11. Worker bundle", "SUMMARY:"]) {
+    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Kinds of key", "11. A Claude-Code-sized request", "12. Worker bundle", "SUMMARY:"]) {
       expect(text).toContain(heading);
     }
     // Each kind of key against the key without limits: +1.5 ms at p50, half the throughput.
