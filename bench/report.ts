@@ -114,6 +114,11 @@ export interface BenchResults {
   /** The same request through the workerd gateway with keys of different kinds (bench/key-kinds.ts). */
   keyKinds?: KeyKindResult[];
   largeBody?: LargeBodyResult;
+  /**
+   * The workerd bare relay against a second, identical relay process, sliced like the throughput phase: what the
+   * CPU and throughput ratios read when the code on both sides is the same (how far one process differs from another).
+   */
+  relayTwin?: { relay: ThroughputResult; twin: ThroughputResult };
   bundle: { rawBytes: number; gzipBytes: number; areas?: { name: string; bytes: number }[] };
 }
 
@@ -273,6 +278,13 @@ export function renderReport(r: BenchResults): string {
     "  A neighbour's burst on this shared machine slows single slices by tens of percent; the median of paired slices",
     "  moves only when most pairs were hit, the pooled ratio moves with every hit.",
   );
+  const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
+  if (floor) {
+    out.push(
+      `  Noise floor: a second, identical workerd relay against the first reads CPU ${fmtRatio(floor.cpuRatio)} (${spread(floor.cpu)}), throughput`,
+      `  ${fmtRatio(floor.throughputRatio)} (${spread(floor.throughput)}): a ratio this far from 1.00x is the measurement, not the code.`,
+    );
+  }
   out.push(
     formatTable(
       ["process", "requests", "RSS before", "RSS after", "growth"],
@@ -375,9 +387,11 @@ export function summaryLine(r: BenchResults): string {
         return `${g} ${fmtRatio(v.ratio)} (${(r.largeBody!.throughput[g].cpuMsPerRequest.runtime ?? NaN).toFixed(2)} ms)`;
       }).join(", ")}`]
     : [];
+  const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
+  const twin = floor ? [`workerd relay vs an identical relay: CPU ${fmtRatio(floor.cpuRatio)} (pooled ${fmtRatio(floor.cpu.pooled)})`] : [];
   const e = r.estimate;
   const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
-  return `SUMMARY: ${[...parts, ...relay, ...large, est, ...mem, bundle].join("; ")}`;
+  return `SUMMARY: ${[...parts, ...relay, ...twin, ...large, est, ...mem, bundle].join("; ")}`;
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>
@@ -386,13 +400,24 @@ const spread = (p: PairedRatio & { pooled: number }) =>
 /** A gateway's CPU per request on the large request against its relay's (median of paired slices); null for a relay. */
 function largeVsRelay(lb: LargeBodyResult, p: LargeBodyPath) {
   if (p !== "workerd" && p !== "deno") return null;
-  const gt = lb.throughput[p];
-  const rt = lb.throughput[RELAY_OF[p] as LargeBodyPath];
+  const f = pairedFigures(lb.throughput[p], lb.throughput[RELAY_OF[p] as LargeBodyPath]);
+  return { ratio: f.cpuRatio, cpu: f.cpu };
+}
+
+/** The twin relay against the relay, read as the gateway is read against it (paired slices, and pooled). */
+function twinFloor(t: { relay: ThroughputResult; twin: ThroughputResult }) {
+  return pairedFigures(t.twin, t.relay);
+}
+
+/** CPU per request and throughput of `a` against `b`, slice by slice (median of the pairs) and pooled. */
+function pairedFigures(a: ThroughputResult, b: ThroughputResult) {
   const cpu = {
-    ...pairedRatio(gt.slices.map((s) => s.runtimeCpuMs), rt.slices.map((s) => s.runtimeCpuMs)),
-    pooled: (gt.cpuMsPerRequest.runtime ?? NaN) / (rt.cpuMsPerRequest.runtime ?? NaN),
+    ...pairedRatio(a.slices.map((s) => s.runtimeCpuMs), b.slices.map((s) => s.runtimeCpuMs)),
+    pooled: (a.cpuMsPerRequest.runtime ?? NaN) / (b.cpuMsPerRequest.runtime ?? NaN),
   };
-  return { ratio: cpu.pairs > 1 ? cpu.median : cpu.pooled, cpu };
+  const throughput = { ...pairedRatio(a.slices.map((s) => s.rps), b.slices.map((s) => s.rps)), pooled: a.rps / b.rps };
+  // Without slices (a single-slice run) the pooled ratio is all there is.
+  return { cpu, throughput, cpuRatio: cpu.pairs > 1 ? cpu.median : cpu.pooled, throughputRatio: throughput.pairs > 1 ? throughput.median : throughput.pooled };
 }
 
 /** The issue-9 ratios: the gateway against the bare relay of the same runtime. */
@@ -400,20 +425,9 @@ function vsRelay(r: BenchResults, g: GatewayName) {
   const relay = RELAY_OF[g];
   const gs = r.soaks.find((s) => s.label === g);
   const rs = r.soaks.find((s) => s.label === relay);
-  const gt = r.throughput[g];
-  const rt = r.throughput[relay];
-  const cpu = {
-    ...pairedRatio(gt.slices.map((s) => s.runtimeCpuMs), rt.slices.map((s) => s.runtimeCpuMs)),
-    pooled: (gt.cpuMsPerRequest.runtime ?? NaN) / (rt.cpuMsPerRequest.runtime ?? NaN),
-  };
-  const throughput = { ...pairedRatio(gt.slices.map((s) => s.rps), rt.slices.map((s) => s.rps)), pooled: gt.rps / rt.rps };
   return {
     addedP50: r.latency[g].p50 - r.latency[relay].p50,
-    // Without slices (a single-slice run) the pooled ratio is all there is.
-    cpuRatio: cpu.pairs > 1 ? cpu.median : cpu.pooled,
-    throughputRatio: throughput.pairs > 1 ? throughput.median : throughput.pooled,
-    cpu,
-    throughput,
+    ...pairedFigures(r.throughput[g], r.throughput[relay]),
     rssAbove: gs?.ok && rs?.ok ? gs.rssAfter! - rs.rssAfter! : null,
     soakRequests: gs?.requests ?? null,
   };

@@ -124,6 +124,11 @@ async function main(): Promise<void> {
   const workerdRelay = await startWorkerdRelay(stack.emulator.url);
   cleanups.push(() => workerdRelay.stop());
   const workerdRelayPid = pidOf("workerd");
+  // A second workerd relay, identical to the first: the two read against each other give the noise floor of the
+  // gateway-against-relay ratios (one workerd process runs a few percent cheaper or dearer than another).
+  const workerdTwin = await startWorkerdRelay(stack.emulator.url);
+  cleanups.push(() => workerdTwin.stop());
+  const workerdTwinPid = pidOf("workerd");
   const denoRelay = await startDenoRelay(stack.emulator.url);
   cleanups.push(() => denoRelay.stop());
   const denoRelayPid = pidOf("deno");
@@ -145,9 +150,11 @@ async function main(): Promise<void> {
     "deno-relay": relayPath("deno-relay", denoRelay.url, sign, upstream),
     deno: gatewayPath("deno", deno.url, apiKey),
   };
+  const twin = relayPath("workerd-relay", workerdTwin.url, sign, upstream);
   const floorClient = new KeepAliveClient(floor.url);
-  for (const c of [...Object.values(paths).map((p) => p.client), floorClient]) cleanups.push(() => c.close());
+  for (const c of [...Object.values(paths).map((p) => p.client), twin.client, floorClient]) cleanups.push(() => c.close());
   await sanityCheck(paths);
+  if (!(await twin.invoke(true)).body?.includes(DEFAULT_TEXT)) throw new Error("the second workerd relay did not relay the emulator's answer");
 
   const get = (client: KeepAliveClient, path: string, headers: Record<string, string> = {}): Operation<unknown> =>
     () => expectOk(client.send({ method: "GET", path, headers }), `GET ${path}`);
@@ -169,6 +176,7 @@ async function main(): Promise<void> {
     1,
   );
   for (const p of PATHS) await concurrent(CONCURRENCY * 4, CONCURRENCY, () => paths[p].invoke());
+  await concurrent(CONCURRENCY * 4, CONCURRENCY, () => twin.invoke());
   stack.emulator.reset();
 
   progress(`latency: ${N} non-streaming requests per path, ${ROUNDS} interleaved rounds`);
@@ -197,6 +205,13 @@ async function main(): Promise<void> {
   progress(`throughput: ${THROUGHPUT_N} requests per path at ${CONCURRENCY} concurrent (${THROUGHPUT_SLICES} slices, ABC CBA ABC CBA …), then GET /health`);
   const tp = await measureThroughput(PATHS.map((p) => ({ key: p, op: () => paths[p].invoke(), pid: pids[p] })));
   const healthTp = await measureThroughput(GATEWAYS.map((g) => ({ key: g, op: get(paths[g].client, "/health"), pid: pids[g] })));
+  stack.emulator.reset();
+
+  progress(`noise floor: ${THROUGHPUT_N} requests through the workerd relay and an identical second relay, sliced the same way`);
+  const relayTwin = await measureThroughput([
+    { key: "relay", op: () => paths["workerd-relay"].invoke(), pid: workerdRelayPid },
+    { key: "twin", op: () => twin.invoke(), pid: workerdTwinPid },
+  ]);
   stack.emulator.reset();
 
   progress(`memory: ${SHORT_WORDS}, ${Math.round(LONG_WORDS / 2)} (twice), ${LONG_WORDS} and ${LONG_WORDS * 2} streamed words through each gateway and relay`);
@@ -265,6 +280,7 @@ async function main(): Promise<void> {
     estimate,
     keyKinds,
     largeBody,
+    relayTwin,
     bundle,
   };
   process.stdout.write(`${renderReport(results)}\n`);

@@ -204,6 +204,23 @@ describe("report verdicts", () => {
     expect(text).toMatch(/workerd\s+throughput at 64 clients\s+0\.90x\s+>= 0\.8x\s+target met\s+4 pairs 0\.50-0\.90x \/ 0\.80x/);
   });
 
+  it("the twin relay's ratio against the relay is printed as the noise floor, read the way the gateway is read", () => {
+    const base = results(1.4);
+    const t = (slices: Array<[number, number]>, cpu: number, rps: number) => ({ completed: 300, elapsedMs: 300, rps, latency: s(10), cpuMsPerRequest: { node: 0.5, runtime: cpu }, slices: slices.map(([r, c]) => ({ rps: r, runtimeCpuMs: c })) });
+    // Pairs 0.52/0.5, 0.48/0.5, 0.5/0.5 → median 1.00x; pooled 0.51 / 0.5 = 1.02x; throughput 1010 / 1000 ...
+    const r: BenchResults = {
+      ...base,
+      relayTwin: { relay: t([[1000, 0.5], [1000, 0.5], [1000, 0.5]], 0.5, 1000), twin: t([[950, 0.52], [1050, 0.48], [1100, 0.5]], 0.51, 1010) },
+    };
+    expect(summaryLine(r)).toContain("workerd relay vs an identical relay: CPU 1.00x (pooled 1.02x)");
+    const text = renderReport(r);
+    expect(text).toContain("Noise floor: a second, identical workerd relay against the first reads CPU 1.00x (3 pairs 0.96-1.04x / 1.02x), throughput");
+    expect(text).toContain("1.05x (3 pairs 0.95-1.10x / 1.01x)");
+    // Without a twin run nothing is claimed.
+    expect(summaryLine(base)).not.toContain("identical relay");
+    expect(renderReport(base)).not.toContain("Noise floor");
+  });
+
   it("the summary counts met targets per gateway", () => {
     // workerd: p50 +0.4 met, p99 +1 met, TTFB +1.5 over, throughput 0.5x over → 2/4.
     expect(summaryLine(results(1.4))).toContain("workerd added p50 +0.400 / p99 +1.000 / TTFB +1.500 ms, 0.50x direct throughput (2/4 targets met)");
