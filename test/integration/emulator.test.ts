@@ -251,6 +251,18 @@ describe("AWS SDK against the emulator", () => {
 });
 
 describe("aws4fetch and raw HTTP", () => {
+  it("a truncated-body scenario answers 200 with half of the JSON and the token-count headers, once", async () => {
+    emu.script({ truncatedBody: true });
+    const cut = await post(invokeUrl(encodeURIComponent(MODEL)), claudeBody());
+    expect(cut.status).toBe(200);
+    expect(cut.headers.get("x-amzn-bedrock-output-token-count")).toMatch(/^\d+$/);
+    const text = await cut.text();
+    expect(() => JSON.parse(text)).toThrow();
+    expect(text.startsWith('{"')).toBe(true);
+    const whole = await post(invokeUrl(encodeURIComponent(MODEL)), claudeBody());
+    expect(((await whole.json()) as any).content[0].text).toBe(DEFAULT_TEXT);
+  });
+
   it("accepts %3A, raw ':' and an ARN with %2F in the path, and keeps the raw path", async () => {
     for (const label of [encodeURIComponent(MODEL), MODEL, encodeURIComponent(ARN)]) {
       const res = await post(invokeUrl(label), claudeBody());

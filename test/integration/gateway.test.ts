@@ -212,6 +212,41 @@ describe("Bedrock HTTP errors map to Anthropic errors, keeping Bedrock's message
   });
 });
 
+describe("an answer Bedrock sends with 200 that cannot be read", () => {
+  it("is a 502 in the caller's dialect, never a 500, and still billed by InvokeModel's token-count headers", async () => {
+    const k = await stack.createKey({ alias: "cut-answer" });
+    stack.emulator.script({ truncatedBody: true });
+    const res = await post("/v1/messages", HELLO, { "x-api-key": k });
+    await expectAnthropicError(res, 502, "api_error", /unreadable answer/);
+    expect(res.headers.get("x-breakwater-target")).toBeTruthy();
+    const [row] = await stack.waitForSpendRows("cut-answer", 1);
+    expect(row!.status).toBe(502);
+    expect(row!.requestId).toBe(res.headers.get("request-id"));
+    // The emulator's headers carry the call's counts: the row bills them, like a readable answer would have.
+    const seen = stack.emulator.requests.at(-1)!;
+    expect(seen.operation).toBe("InvokeModel");
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.outputTokens).toBeGreaterThan(0);
+    expect(Number(row!.cost)).toBeCloseTo((row!.inputTokens * 3 + row!.outputTokens * 15) / 1e6, 10);
+    expect(Number(res.headers.get("x-litellm-response-cost"))).toBeCloseTo(Number(row!.cost), 10);
+    // The next answer is whole again.
+    expect((await post("/v1/messages", HELLO, { "x-api-key": k })).status).toBe(200);
+  });
+
+  it("through Converse (an OpenAI chat request) is a 502 in OpenAI's shape with a spend row", async () => {
+    const k = await stack.createKey({ alias: "cut-converse" });
+    stack.emulator.script({ truncatedBody: true });
+    const res = await post("/v1/chat/completions", { model: "nova-pro", messages: [{ role: "user", content: "Hello" }] }, { "x-api-key": k });
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("server_error");
+    expect(body.error.message).toMatch(/unreadable answer/);
+    expect(stack.emulator.requests.at(-1)!.operation).toBe("Converse");
+    const [row] = await stack.waitForSpendRows("cut-converse", 1);
+    expect(row!.status).toBe(502);
+  });
+});
+
 describe("response headers", () => {
   // The call pipeline builds its answers with every header at once and the outer middleware dresses the rest
   // (worker/edge/response-headers.ts); either way each header is there exactly once (a duplicate would read "a, a").
@@ -291,6 +326,13 @@ describe("count_tokens", () => {
     expect(invokeBody).not.toHaveProperty("model");
     await new Promise((r) => setTimeout(r, 200));
     expect((await stack.spendRows()).filter((r) => r.keyAlias === "counter")).toHaveLength(0);
+  });
+
+  it("an answer CountTokens cuts short is a 502 api_error, not a 500", async () => {
+    stack.emulator.script({ truncatedBody: true });
+    const res = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] });
+    await expectAnthropicError(res, 502, "api_error", /no token count/);
+    expect(stack.emulator.requests.at(-1)!.operation).toBe("CountTokens");
   });
 });
 

@@ -207,6 +207,23 @@ describe("content filters (some arrive as HTTP 200)", () => {
     expect(Number(row!.cost)).toBe(0.04);
   });
 
+  it("an image answer cut short is a 502 server_error with a spend row; the other calls' images are still answered", async () => {
+    const k = await stack.createKey({ alias: "cut-image" });
+    stack.emulator.script({ truncatedBody: true });
+    const res = await post("/v1/images/generations", { model: "nova-canvas", prompt: "a harbour" }, k);
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "server_error", message: expect.stringMatching(/unreadable answer/) });
+    const [row] = await stack.waitForSpendRows("cut-image", 1);
+    expect(row!.status).toBe(502);
+    expect(row!.images).toBe(0);
+    // One of two Stability calls cut short: the other's image is the answer, billed alone.
+    stack.emulator.script({ truncatedBody: true });
+    const half = await post("/v1/images/generations", { model: "stable-image-core", prompt: "a harbour", n: 2 }, k);
+    expect(half.status).toBe(200);
+    expect(((await half.json()) as { data: unknown[] }).data).toHaveLength(1);
+    expect(half.headers.get("x-litellm-response-cost")).toBe("0.04");
+  });
+
   it("when every call fails, Bedrock's error is the answer (429 in OpenAI's shape), billed nothing", async () => {
     const k = await stack.createKey({ alias: "throttled" });
     stack.emulator.script({ match: { modelId: "stability.stable-image-core-v1:1" }, times: 3, http: { status: 429, errorType: "ThrottlingException", message: "Too many requests, please wait before trying again." } });

@@ -261,6 +261,21 @@ describe("models and embeddings", () => {
     expect(Number(titanRow.cost)).toBeCloseTo((titan.usage.prompt_tokens * 0.02) / 1e6, 12);
   });
 
+  it("an embeddings answer cut short is a 502 server_error for the SDK, billed by Bedrock's token-count header", async () => {
+    const k = await stack.createKey({ alias: "embed-cut" });
+    const c = new OpenAI({ apiKey: k, baseURL: `${stack.gateway.url}/v1`, maxRetries: 0 });
+    stack.emulator.script({ truncatedBody: true });
+    const err = await c.embeddings.create({ model: "titan-embed-text-v2", input: "alpha" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe("server_error");
+    expect((err as Error).message).toMatch(/unreadable embeddings response/);
+    const [row] = await stack.waitForSpendRows("embed-cut", 1);
+    expect(row!.status).toBe(502);
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(Number(row!.cost)).toBeCloseTo((row!.inputTokens * 0.02) / 1e6, 12);
+  });
+
   it("refuses unsupported embedding parameters and chat models", async () => {
     const dims = await client.embeddings.create({ model: "cohere-embed-english-v3", input: "x", dimensions: 256 }).catch((e) => e);
     expect(dims).toBeInstanceOf(OpenAI.BadRequestError);

@@ -39,7 +39,8 @@ export async function countTokens(c: AppContext): Promise<Response> {
     throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
   }
   if (!upstream.ok) return anthropicUpstreamError(c, await readBedrockHttpError(upstream));
-  const { inputTokens } = (await upstream.json()) as { inputTokens?: number };
+  // An answer that cannot be read is the upstream's failure (502), like one without a count.
+  const { inputTokens } = (await upstream.json().catch(() => ({}))) as { inputTokens?: number };
   if (typeof inputTokens !== "number") throw new GatewayError(502, "The model service returned no token count.", "api_error");
   return c.json({ input_tokens: inputTokens });
 }

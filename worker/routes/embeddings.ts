@@ -49,13 +49,20 @@ export async function embeddings(c: AppContext): Promise<Response> {
     const e = toOpenAIError(failure.error);
     // Calls that did succeed were still billed by Bedrock.
     const done = await readAll(outcomes.filter((o): o is Extract<InvokeOutcome, { ok: true }> => o?.ok === true));
-    const tokens = done.reduce((n, r) => n + (r.inputTokenHeader ?? 0), 0);
-    recordSpend(c, meta, e.status, { input_tokens: tokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    recordSpend(c, meta, e.status, { input_tokens: headerTokens(done), output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     logEvent("warn", { msg: "embedding call failed", requestId: c.get("requestId"), error: failure.error.name });
     return withMeterHeaders(c, withTarget(errorResponse("openai", e.status, failure.unreachable ? "The model service could not be reached. Please retry." : e.message, { type: e.type }), meta));
   }
   const responses = await readAll(outcomes as Extract<InvokeOutcome, { ok: true }>[]);
-  const { body, inputTokens } = assembleEmbeddings(plan, responses, { requestedModel: req.model });
+  let assembled: ReturnType<typeof assembleEmbeddings>;
+  try {
+    assembled = assembleEmbeddings(plan, responses, { requestedModel: req.model });
+  } catch (e) {
+    // An answer that cannot be read (a 502): Bedrock did the work all the same, billed by its token-count headers.
+    recordSpend(c, meta, 502, { input_tokens: headerTokens(responses), output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    throw e;
+  }
+  const { body, inputTokens } = assembled;
   const cost = recordSpend(c, meta, 200, { input_tokens: inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
   return withMeterHeaders(c, withTarget(c.json(body, 200), meta), cost);
 }
@@ -64,7 +71,14 @@ async function readAll(ok: Extract<InvokeOutcome, { ok: true }>[]): Promise<Bedr
   return Promise.all(
     ok.map(async (o) => {
       const header = Number(o.res.headers.get("x-amzn-bedrock-input-token-count"));
-      return { json: await o.res.json(), inputTokenHeader: Number.isFinite(header) && header >= 0 ? header : null };
+      // An unreadable body is left to assembleEmbeddings, which refuses it as the upstream's failure (502).
+      const json: unknown = await o.res.json().catch(() => null);
+      return { json, inputTokenHeader: Number.isFinite(header) && header >= 0 ? header : null };
     }),
   );
+}
+
+/** The input tokens Bedrock's headers count over these answers. */
+function headerTokens(responses: readonly BedrockEmbeddingResponse[]): number {
+  return responses.reduce((n, r) => n + (r.inputTokenHeader ?? 0), 0);
 }

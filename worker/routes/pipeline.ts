@@ -7,6 +7,7 @@
 import type { BedrockError } from "../bedrock/errors.ts";
 import type { TranscoderStream } from "../bedrock/frame-transcoder.ts";
 import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
+import { usageFromHeaders } from "../bedrock/usage-headers.ts";
 import { holdOpen, requestSignal, type AppContext } from "../context.ts";
 import { errorBody, GatewayError, type Dialect } from "../edge/errors.ts";
 import { completeResponse } from "../edge/response-headers.ts";
@@ -123,7 +124,8 @@ export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>)
     if (!outcome.ok) return failed(c, plan, meta, outcome);
 
     if (!plan.stream) {
-      const json = (await outcome.res.json()) as Record<string, unknown>;
+      const json = await readAnswer(outcome.res);
+      if (!json) return unreadable(c, plan, meta, outcome.res.headers);
       const cost = recordSpend(c, meta, 200, plan.usageOf(json));
       return finish(c, plan, meta, 200, JSON.stringify(plan.respond(json)), JSON_TYPE, cost);
     }
@@ -222,6 +224,27 @@ function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<
   const type = outcome.unreachable ? "api_error" : mapped.type;
   const code = outcome.unreachable ? undefined : mapped.code;
   return finish(c, plan, meta, status, errorJson(c, plan, status, message, type, code), JSON_TYPE, billed?.cost);
+}
+
+/** A successful answer's JSON object, or null when it cannot be read (cut short, not JSON, not an object). */
+async function readAnswer(res: Response): Promise<Record<string, unknown> | null> {
+  try {
+    const json: unknown = await res.json();
+    return typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Bedrock said 200 and its answer cannot be read: a 502 the client may retry, not the gateway's 500. The call still
+ * happened and is billed by the token counts InvokeModel puts in its headers (Converse has none: its row shows the
+ * call at no cost).
+ */
+function unreadable(c: AppContext, plan: CallPlan, meta: CallMeta, headers: Headers): Response {
+  logEvent("error", { msg: "unreadable answer from the model service", requestId: c.get("requestId"), target: meta.target });
+  const cost = recordSpend(c, meta, 502, usageFromHeaders(headers) ?? NO_USAGE);
+  return finish(c, plan, meta, 502, errorJson(c, plan, 502, "The model service returned an unreadable answer. Please retry."), JSON_TYPE, cost);
 }
 
 /**

@@ -82,8 +82,9 @@ function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value);
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}, truncated = false): void {
+  const whole = JSON.stringify(value);
+  const body = truncated ? whole.slice(0, Math.floor(whole.length / 2)) : whole;
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
@@ -306,7 +307,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     const scenario = state.scenarios.take(operation, modelId);
     await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
     if (scenario?.http) return writeScripted(res, scenario, requestId);
-    return sendJson(res, 200, result, { "x-amzn-RequestId": requestId });
+    return sendJson(res, 200, result, { "x-amzn-RequestId": requestId }, scenario?.truncatedBody);
   }
 
   if (isEmbeddingFamily(model.family)) return answerEmbeddingCall(route, model, model.family, body, res, config, state, requestId, timing);
@@ -354,7 +355,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
         "X-Amzn-Bedrock-Output-Token-Count": String(usage.outputTokens),
         "X-Amzn-Bedrock-Cache-Read-Input-Token-Count": String(usage.cacheReadTokens),
         "X-Amzn-Bedrock-Cache-Write-Input-Token-Count": String(usage.cacheWriteTokens),
-      });
+      }, scenario?.truncatedBody);
     }
     frames = claudeStreamFrames(claude, timing);
   } else if (converseBody) {
@@ -363,7 +364,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     const usage = usageFor(state.cache.account(modelKey, converseSegments(converseBody)), plan.outputTokens, scenario);
     const converse = newConverseAnswer(plan, usage);
     if (!streaming) {
-      return sendJson(res, 200, converseResponse(converse, Date.now() - timing.startedAt), { "x-amzn-RequestId": requestId });
+      return sendJson(res, 200, converseResponse(converse, Date.now() - timing.startedAt), { "x-amzn-RequestId": requestId }, scenario?.truncatedBody);
     }
     frames = converseStreamFrames(converse, timing);
   } else {
@@ -407,7 +408,7 @@ async function answerEmbeddingCall(
     "x-amzn-RequestId": requestId,
     "X-Amzn-Bedrock-Invocation-Latency": String(Date.now() - timing.startedAt),
     "X-Amzn-Bedrock-Input-Token-Count": String(result.inputTokens),
-  });
+  }, scenario?.truncatedBody);
 }
 
 /** The image models (images.ts): InvokeModel only, JSON answers; scripted `http` failures and stalls apply. */
@@ -423,7 +424,7 @@ async function answerImageCall(
   await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
   if (res.destroyed) return;
   if (scenario?.http) return writeScripted(res, scenario, requestId);
-  sendJson(res, answer.status, answer.body, { "x-amzn-RequestId": requestId });
+  sendJson(res, answer.status, answer.body, { "x-amzn-RequestId": requestId }, scenario?.truncatedBody);
 }
 
 function usageFor(input: Omit<UsageNumbers, "outputTokens">, outputTokens: number, scenario: Scenario | undefined): UsageNumbers {

@@ -142,6 +142,11 @@ export interface Scenario {
   streamErrorFrame?: { code: string; message: string; afterEvents: number };
   /** Send n good frames, then one frame whose message CRC is wrong, then end the stream. */
   corruptCrcAfterEvents?: number;
+  /**
+   * Answer HTTP 200 with a JSON content type and only the first half of the JSON body (every non-streaming operation,
+   * embeddings, images and CountTokens included): an answer that cannot be read, as a cut connection could leave it.
+   */
+  truncatedBody?: boolean;
   /** Delay between stream frames. */
   delayMs?: number;
   /** Delay before the first response byte (on top of the `latencyMs` option). */
