@@ -276,6 +276,24 @@ describe("models and embeddings", () => {
     expect(Number(row!.cost)).toBeCloseTo((row!.inputTokens * 0.02) / 1e6, 12);
   });
 
+  it("one failed call of several fails the request in OpenAI's shape, billed for the calls Bedrock answered", async () => {
+    const k = await stack.createKey({ alias: "embed-429" });
+    const c = new OpenAI({ apiKey: k, baseURL: `${stack.gateway.url}/v1`, maxRetries: 0 });
+    const whole = await c.embeddings.create({ model: "titan-embed-text-v2", input: ["alpha", "beta", "gamma"] });
+    stack.emulator.reset();
+    stack.emulator.script({ http: { status: 429, errorType: "ThrottlingException", message: "Too many requests, please wait before trying again." } });
+    const err = await c.embeddings.create({ model: "titan-embed-text-v2", input: ["alpha", "beta", "gamma"] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as Error).message).toMatch(/Too many requests/);
+    expect(stack.emulator.requests.filter((r) => r.operation === "InvokeModel")).toHaveLength(3);
+    const rows = await stack.waitForSpendRows("embed-429", 2);
+    const failed = rows.find((r) => r.status === 429)!;
+    // Two of the three texts were embedded and are billed; the throttled one is not.
+    expect(failed.inputTokens).toBeGreaterThan(0);
+    expect(failed.inputTokens).toBeLessThan(whole.usage.prompt_tokens);
+    expect(Number(failed.cost)).toBeCloseTo((failed.inputTokens * 0.02) / 1e6, 12);
+  });
+
   it("refuses unsupported embedding parameters and chat models", async () => {
     const dims = await client.embeddings.create({ model: "cohere-embed-english-v3", input: "x", dimensions: 256 }).catch((e) => e);
     expect(dims).toBeInstanceOf(OpenAI.BadRequestError);

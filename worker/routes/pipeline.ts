@@ -66,23 +66,29 @@ export interface CallPlan {
   responseHeaders?: Record<string, string>;
 }
 
-/** One JSON answer of a unit-priced call, read by the route: the units (images) it made, or why it made none. */
+/** One JSON answer of a multi-call plan, read by the route: the units (images, vectors) it made, or why it made none. */
 export interface UnitAnswer<T> {
   units: T[];
   /** Why fewer units came back than asked for, as a client error (a content filter answering HTTP 200). */
   refusal?: GatewayError;
 }
 
+/** What a multi-call request is billed: its token usage (embeddings), or a price per unit made (images). */
+export interface UnitBill {
+  usage: TokenUsage;
+  billed?: Billed;
+}
+
 /**
- * A call billed per unit made (images) rather than by tokens: JSON in and out, never streamed, possibly several
- * InvokeModel calls for one request (Stability makes one image per call, so `n` images are n calls). The meter
- * reserves `estimate` (n × the unit price) before any call; the request settles once, at the units that came back.
+ * A request served by several InvokeModel calls, JSON in and out, never streamed: `n` images (Stability makes one per
+ * call), or embeddings (Titan embeds one text per call, Cohere a batch). The meter reserves `estimate` before any
+ * call; the request settles once, at what the answers that came back are billed (`bill`).
  */
 export interface UnitCallPlan<T = unknown> {
   kind: "units";
   route: string;
   model: ResolvedModel;
-  /** The upstream bodies, one InvokeModel call each (at most a handful). */
+  /** The upstream bodies, one InvokeModel call each. */
   bodies: Record<string, unknown>[];
   /**
    * How many calls may be in flight at once (default: all). Each call holds its own serialised body until it is
@@ -91,10 +97,18 @@ export interface UnitCallPlan<T = unknown> {
   parallel?: number;
   estimate: Estimate;
   dialect: ErrorDialect;
-  read: (json: Record<string, unknown>) => UnitAnswer<T>;
-  /** What `count` units cost (USD). */
-  price: (count: number) => number;
-  /** The units made → the client's JSON. */
+  /**
+   * Reads call `call`'s answer: `json` is null when its body could not be read. Throwing makes it an unreadable
+   * answer (a 502 if nothing else came back).
+   */
+  read: (json: Record<string, unknown> | null, answer: { call: number; headers: Headers }) => UnitAnswer<T>;
+  /**
+   * Whether the units that came back answer the request when some calls failed: images yes (fewer than asked, as a
+   * content filter leaves them), embeddings no (every input needs its vector).
+   */
+  partial: boolean;
+  bill: (units: T[]) => UnitBill;
+  /** The units made → the client's JSON; throwing a GatewayError refuses them (an answer that does not add up). */
   respond: (units: T[]) => unknown;
   responseHeaders?: Record<string, string>;
 }
@@ -103,6 +117,7 @@ export interface UnitCallPlan<T = unknown> {
 type PlanEnds = Pick<CallPlan, "dialect" | "responseHeaders">;
 
 const UNREACHABLE = "The model service could not be reached. Please retry.";
+const UNREADABLE = "The model service returned an unreadable answer. Please retry.";
 
 export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>): Promise<Response> {
   if ("kind" in plan) return runUnits(c, plan);
@@ -163,39 +178,47 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.parallel ?? plan.bodies.length, plan.bodies.length)) }, lane));
-  const first = outcomes[0];
-  const done = outcomes.filter((o) => o !== undefined);
+  const first = outcomes.find((o) => o !== undefined);
   const meta: CallMeta = { route: plan.route, model: plan.model, stream: false, target: first?.target?.name ?? null, bedrockModel: first?.target?.modelId ?? plan.model.invokeId };
   // Every answer is read before deciding: what Bedrock made is delivered and billed even when another call failed.
   const units: T[] = [];
   let refusal: GatewayError | undefined;
   let unreadable: GatewayError | undefined;
-  for (const o of done) {
-    if (!o.ok) continue;
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i];
+    if (!o?.ok) continue;
     try {
-      const answer = plan.read((await o.res.json()) as Record<string, unknown>);
+      const answer = plan.read(await readAnswer(o.res), { call: i, headers: o.res.headers });
       units.push(...answer.units);
       refusal ??= answer.refusal;
     } catch (e) {
-      unreadable ??= e instanceof GatewayError ? e : new GatewayError(502, "The model service returned an unreadable answer.", "server_error");
+      unreadable ??= e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE, "server_error");
     }
   }
-  const cost = plan.price(units.length);
-  const failure = done.find((o): o is Extract<InvokeOutcome, { ok: false }> => !o.ok);
-  // Nothing made: the upstream error is the answer. Some made: they are the answer (fewer than asked, as when a
-  // content filter blocks some), and the failure is logged.
-  if (failure && units.length === 0) return failed(c, plan, meta, failure, { cost, units: 0 });
+  const failure = outcomes.find((o): o is Extract<InvokeOutcome, { ok: false }> => o !== undefined && !o.ok);
+  // Nothing made, or a plan that cannot answer in part: the upstream error is the answer, billed for what was made.
+  if (failure && (units.length === 0 || !plan.partial)) return failed(c, plan, meta, failure, plan.bill(units));
   if (failure) logEvent("warn", { msg: "some calls of a multi-call request failed; answering what was made", requestId: c.get("requestId"), made: units.length, asked: plan.bodies.length, error: failure.error.name });
-  const problem = units.length === 0 ? (refusal ?? unreadable) : undefined;
-  if (problem) {
-    recordSpend(c, meta, problem.status, NO_USAGE, { cost, units: 0 });
-    return finish(c, plan, meta, problem.status, errorJson(c, plan, problem.status, problem.message, problem.type, problem.code), JSON_TYPE, cost);
+  let problem = units.length === 0 || (!plan.partial && unreadable) ? (refusal ?? unreadable) : undefined;
+  let body: string | undefined;
+  if (!problem) {
+    try {
+      body = JSON.stringify(plan.respond(units));
+    } catch (e) {
+      problem = e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE, "server_error");
+    }
   }
-  recordSpend(c, meta, 200, NO_USAGE, { cost, units: units.length });
-  return finish(c, plan, meta, 200, JSON.stringify(plan.respond(units)), JSON_TYPE, cost);
+  const bill = plan.bill(units);
+  if (problem || body === undefined) {
+    const p = problem ?? new GatewayError(502, UNREADABLE, "server_error");
+    const cost = recordSpend(c, meta, p.status, bill.usage, bill.billed && { ...bill.billed, units: 0 });
+    return finish(c, plan, meta, p.status, errorJson(c, plan, p.status, p.message, p.type, p.code), JSON_TYPE, cost);
+  }
+  const cost = recordSpend(c, meta, 200, bill.usage, bill.billed);
+  return finish(c, plan, meta, 200, body, JSON_TYPE, cost);
 }
 
-const NO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+export const NO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
 
 function callBedrock(c: AppContext, plan: CallPlan, body: Record<string, unknown>): Promise<InvokeOutcome> {
   const s = c.get("services");
@@ -212,18 +235,18 @@ function callBedrock(c: AppContext, plan: CallPlan, body: Record<string, unknown
 }
 
 /** An upstream refusal (or no upstream at all): the error in the caller's dialect, with its spend row. */
-function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<InvokeOutcome, { ok: false }>, billed?: Billed): Response {
+function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<InvokeOutcome, { ok: false }>, bill?: UnitBill): Response {
   const mapped = plan.dialect.map(outcome.error);
   if (outcome.unreachable) logEvent("error", { msg: "bedrock unreachable", requestId: c.get("requestId"), target: meta.target });
   else if (mapped.status === 401) logEvent("error", { msg: "Bedrock rejected the gateway's AWS credentials", requestId: c.get("requestId"), bedrockError: outcome.error.name });
   const status = outcome.unreachable ? 502 : mapped.status;
-  recordSpend(c, meta, status, NO_USAGE, billed);
+  const cost = recordSpend(c, meta, status, bill?.usage ?? NO_USAGE, bill?.billed && { ...bill.billed, units: 0 });
   // AWS appends the canonical request to signature errors; it describes our signing, not the caller's request.
   // Otherwise Bedrock's wording is kept: Claude Code's recovery logic matches on it.
   const message = outcome.unreachable ? UNREACHABLE : (mapped.message.split("\n\n")[0] ?? mapped.message);
   const type = outcome.unreachable ? "api_error" : mapped.type;
   const code = outcome.unreachable ? undefined : mapped.code;
-  return finish(c, plan, meta, status, errorJson(c, plan, status, message, type, code), JSON_TYPE, billed?.cost);
+  return finish(c, plan, meta, status, errorJson(c, plan, status, message, type, code), JSON_TYPE, bill ? cost : undefined);
 }
 
 /** A successful answer's JSON object, or null when it cannot be read (cut short, not JSON, not an object). */
@@ -244,7 +267,7 @@ async function readAnswer(res: Response): Promise<Record<string, unknown> | null
 function unreadable(c: AppContext, plan: CallPlan, meta: CallMeta, headers: Headers): Response {
   logEvent("error", { msg: "unreadable answer from the model service", requestId: c.get("requestId"), target: meta.target });
   const cost = recordSpend(c, meta, 502, usageFromHeaders(headers) ?? NO_USAGE);
-  return finish(c, plan, meta, 502, errorJson(c, plan, 502, "The model service returned an unreadable answer. Please retry."), JSON_TYPE, cost);
+  return finish(c, plan, meta, 502, errorJson(c, plan, 502, UNREADABLE), JSON_TYPE, cost);
 }
 
 /**

@@ -271,6 +271,13 @@ function cohereVectors(json: unknown): number[][] {
   return list.map((v, i) => checkVector(v, `Cohere embedding ${i}`));
 }
 
+/** The input tokens call `index` of the plan is billed for, from its answer (see tokensFor). */
+export function callInputTokens(plan: EmbeddingsPlan, index: number, response: BedrockEmbeddingResponse): number {
+  const call = plan.calls[index];
+  if (!call) throw new RangeError(`the plan has no call ${index}`);
+  return tokensFor(plan.family, call, response);
+}
+
 function tokensFor(family: EmbeddingFamily, call: EmbeddingCall, response: BedrockEmbeddingResponse): number {
   const counted = family === "titan-v2" && isObject(response.json) ? response.json.inputTextTokenCount : undefined;
   if (typeof counted === "number" && Number.isFinite(counted) && counted >= 0) return counted;

@@ -4,11 +4,11 @@ import { filterMessage, readImageAnswer, toOpenAIImages } from "../../protocols/
 import { ContentFilterError, ImageResponseError } from "../../protocols/images/errors.ts";
 import { dearestImage, LARGE_BODY_IMAGE_BYTES, textBytes, type ImageCallPlan } from "../../protocols/images/plan.ts";
 import { OPENAI_IMAGES_DIALECT } from "../dialects.ts";
-import { runCall, type UnitCallPlan } from "../pipeline.ts";
+import { NO_USAGE, runCall, type UnitCallPlan } from "../pipeline.ts";
 
 /**
  * Runs a translator's image plan through the one call pipeline: n × the unit price reserved, one InvokeModel call
- * per body, one spend row with the image count, `x-litellm-response-cost` set.
+ * per body, one spend row with the image count priced per image, `x-litellm-response-cost` set.
  */
 export function runImages(c: AppContext, route: string, model: ResolvedModel, plan: ImageCallPlan, extra?: (images: string[], cost: number) => Record<string, unknown>): Promise<Response> {
   const spec = model.row.image!;
@@ -31,7 +31,9 @@ export function runImages(c: AppContext, route: string, model: ResolvedModel, pl
           : undefined;
       return { units: answer.images, ...(refusal ? { refusal } : {}) };
     },
-    price: priceOf,
+    // Fewer images than asked are still an answer (a content filter blocks some).
+    partial: true,
+    bill: (images) => ({ usage: NO_USAGE, billed: { cost: priceOf(images.length), units: images.length } }),
     respond: (images) => ({ ...toOpenAIImages(images, Math.floor(Date.now() / 1000)), ...extra?.(images, priceOf(images.length)) }),
   };
   return runCall(c, unitPlan);
