@@ -88,6 +88,26 @@ describe("isolate-held leases", () => {
     expect(standing.ok && standing.spent).toBeCloseTo(0.06, 10);
   });
 
+  it("settles a reservation its lease holds at once (settleLocally), and says no for one it does not hold", async () => {
+    const w = world(20);
+    const a = w.isolate();
+    const loaded = w.clock();
+    const held = req(loaded);
+    expect((await a.admit(held)).ok).toBe(true);
+    const handed: Promise<unknown>[] = [];
+    const settlement = (id: string) => ({ keyId: "k", reservationId: id, limits: LIMITS, actual: { tokens: 10, cost: 0.01 }, row: row(id) });
+    expect(a.settleLocally(settlement(held.reservationId), (p) => void handed.push(p))).toBe(true);
+    expect(handed).toHaveLength(1); // the flush it scheduled, nothing per request
+    // Unknown to this isolate's leases (admitted elsewhere, or by the object itself): the caller must go to settle().
+    expect(a.settleLocally(settlement("never-admitted-here"), (p) => void handed.push(p))).toBe(false);
+    expect(handed).toHaveLength(1);
+    await handed[0];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(w.written.map((r) => r.requestId)).toEqual([held.reservationId]);
+    const standing = await w.store.admit({ ...req(loaded), estimate: { tokens: 0, cost: 0 } });
+    expect(standing.ok && standing.spent).toBeCloseTo(0.01, 10);
+  });
+
   it("grows the lease of a busy key, so 64 requests in flight are not back at the object every few requests", async () => {
     const w = world();
     const a = w.isolate();

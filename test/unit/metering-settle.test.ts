@@ -7,13 +7,13 @@ import { settle, type Ticket } from "../../worker/routes/metering.ts";
 
 const row = { requestId: "req_1", keyId: "k", cost: 0.01 } as unknown as SpendRow;
 
-function context(meterSettle: () => Promise<unknown>, ticket: Ticket | undefined) {
+function context(meterSettle: () => Promise<unknown>, ticket: Ticket | undefined, settleLocally?: () => boolean) {
   const recorded: SpendRow[] = [];
   const deferred: Promise<unknown>[] = [];
   const vars: Record<string, unknown> = {
     ticket,
     key: { id: "k" },
-    services: { meter: { settle: meterSettle }, spend: { record: (r: SpendRow) => recorded.push(r) } },
+    services: { meter: { settle: meterSettle, settleLocally }, spend: { record: (r: SpendRow) => recorded.push(r) } },
   };
   const c = { get: (k: string) => vars[k], executionCtx: { waitUntil: (p: Promise<unknown>) => deferred.push(p) } } as unknown as AppContext;
   return { c, recorded, deferred };
@@ -38,6 +38,31 @@ describe("settle", () => {
     const { c, recorded, deferred } = context(() => Promise.reject(new Error("meter down")), ticket());
     settle(c, { tokens: 1, cost: 0.01 }, row);
     await Promise.all(deferred);
+    expect(recorded).toEqual([row]);
+  });
+
+  it("a settlement the meter makes in the isolate costs the request no waitUntil of its own", async () => {
+    let remote = 0;
+    let local = 0;
+    const { c, recorded, deferred } = context(async () => void remote++, ticket(), () => (local++, true));
+    settle(c, { tokens: 1, cost: 0.01 }, row);
+    expect(local).toBe(1);
+    expect(remote).toBe(0);
+    expect(deferred).toHaveLength(0);
+    expect(recorded).toEqual([]);
+    // Not held here: the meter's settle(), kept open by waitUntil.
+    const other = context(async () => void remote++, ticket(), () => false);
+    settle(other.c, { tokens: 1, cost: 0.01 }, row);
+    await Promise.all(other.deferred);
+    expect(other.deferred).toHaveLength(1);
+    expect(remote).toBe(1);
+  });
+
+  it("falls back to the batching recorder when settling in the isolate throws", () => {
+    const { c, recorded } = context(async () => {}, ticket(), () => {
+      throw new Error("lease state broken");
+    });
+    settle(c, { tokens: 1, cost: 0.01 }, row);
     expect(recorded).toEqual([row]);
   });
 

@@ -36,6 +36,16 @@ export class InProcessMeter implements Meter {
   }
 
   async settle(req: SettleRequest, defer: (p: Promise<unknown>) => void) {
+    return this.settleNow(req, defer);
+  }
+
+  /** Always: the state is in this process, and the row goes to the batching recorder. */
+  settleLocally(req: SettleRequest, defer: (p: Promise<unknown>) => void): boolean {
+    this.settleNow(req, defer);
+    return true;
+  }
+
+  private settleNow(req: SettleRequest, defer: (p: Promise<unknown>) => void) {
     const standing = this.state(req.keyId, 0).settle(this.now(), req.reservationId, req.actual, req.limits);
     if (req.row) this.spend.record(req.row, defer);
     return standing;

@@ -64,11 +64,23 @@ export class LeasedMeter implements Meter {
   async settle(req: SettleRequest, defer: Defer): Promise<Standing | null> {
     const lease = this.leaseHolding(req.keyId, req.reservationId);
     if (!lease) return this.store.settle(req, defer);
+    this.settleOn(lease, req, defer);
+    return lease.standing();
+  }
+
+  /** A reservation held by one of this isolate's leases settles there, and its row waits for the next flush. */
+  settleLocally(req: SettleRequest, defer: Defer): boolean {
+    const lease = this.leaseHolding(req.keyId, req.reservationId);
+    if (!lease) return false;
+    this.settleOn(lease, req, defer);
+    return true;
+  }
+
+  private settleOn(lease: Lease, req: SettleRequest, defer: Defer): void {
     lease.settle(req.reservationId, { actual: req.actual, row: req.row });
     // Only the request that schedules a flush keeps its invocation open for it: the flush's timer and I/O belong to
     // that invocation, and one waitUntil per flush (not per request) is all the runtime needs.
     if (this.flushing === null) defer(this.scheduleFlush());
-    return lease.standing();
   }
 
   async keyChanged(keyId: string): Promise<void> {

@@ -57,6 +57,12 @@ export interface Meter {
   settleLease?(req: LeaseSettleRequest): Promise<Standing>;
   settle(req: SettleRequest, defer: (p: Promise<unknown>) => void): Promise<Standing | null>;
   /**
+   * Settles at once when this isolate holds the reservation itself (under a lease, or a meter in the same process)
+   * and says so: then nothing is left to wait for but what it handed to `defer`, and the request needs no
+   * `waitUntil` of its own for the settlement. False: the settlement must go through `settle`.
+   */
+  settleLocally?(req: SettleRequest, defer: (p: Promise<unknown>) => void): boolean;
+  /**
    * Keeps spend rows durably until Postgres takes them (the Durable Object's storage and flush alarm): where the
    * lease meter sends rows whose direct write to Postgres failed.
    */

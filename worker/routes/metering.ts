@@ -94,7 +94,15 @@ export function settle(c: AppContext, actual: { tokens: number; cost: number }, 
   if (row && ticket.prefixes !== undefined && row.status < 400) {
     s.usage.learn(key.id, { outputTokens: row.outputTokens, cacheTouched: row.cacheReadInputTokens + row.cacheCreationInputTokens > 0, prefixes: ticket.prefixes });
   }
-  defer(c, s.meter.settle({ keyId: key.id, reservationId: ticket.reservationId, limits: ticket.limits, actual, row }, (p) => defer(c, p)).catch(fallback));
+  const req = { keyId: key.id, reservationId: ticket.reservationId, limits: ticket.limits, actual, row };
+  const deferred = (p: Promise<unknown>) => defer(c, p);
+  // Settled in the isolate (a lease): nothing to keep the invocation open for beyond the flush the meter deferred.
+  try {
+    if (s.meter.settleLocally?.(req, deferred)) return;
+  } catch (e) {
+    return fallback(e);
+  }
+  defer(c, s.meter.settle(req, deferred).catch(fallback));
 }
 
 /** Releases the reservation of a request that ended without reaching a settling point (an error before Bedrock). */
