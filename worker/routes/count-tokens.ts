@@ -39,8 +39,9 @@ export async function countTokens(c: AppContext): Promise<Response> {
     throw new GatewayError(502, "The model service could not be reached. Please retry.", "api_error");
   }
   if (!upstream.ok) return anthropicUpstreamError(c, await readBedrockHttpError(upstream));
-  // An answer that cannot be read is the upstream's failure (502), like one without a count.
-  const { inputTokens } = (await upstream.json().catch(() => ({}))) as { inputTokens?: number };
+  // An answer that cannot be read (cut short, not JSON, `null`) is the upstream's failure (502), like one without a count.
+  const answer = (await upstream.json().catch(() => null)) as { inputTokens?: unknown } | null;
+  const inputTokens = answer?.inputTokens;
   if (typeof inputTokens !== "number") throw new GatewayError(502, "The model service returned no token count.", "api_error");
   return c.json({ input_tokens: inputTokens });
 }

@@ -1,3 +1,4 @@
+import { bedrockTokenCount } from "../bedrock/usage-headers.ts";
 import type { AppContext } from "../context.ts";
 import { worstCase } from "../meter/estimate.ts";
 import { assembleEmbeddings, callInputTokens, planEmbeddings, type BedrockEmbeddingResponse } from "../protocols/embeddings/openai.ts";
@@ -43,7 +44,7 @@ export async function embeddings(c: AppContext): Promise<Response> {
     dialect: OPENAI_DIALECT,
     // An unreadable body (null) is kept: assembleEmbeddings refuses it as the upstream's failure (502), and the call
     // is still billed by its token-count header.
-    read: (json, answer) => ({ units: [{ call: answer.call, response: { json, inputTokenHeader: tokenHeader(answer.headers) } }] }),
+    read: (json, answer) => ({ units: [{ call: answer.call, response: { json, inputTokenHeader: bedrockTokenCount(answer.headers, "input") } }] }),
     partial: false,
     bill: (answers) => ({
       usage: { input_tokens: answers.reduce((n, a) => n + callInputTokens(plan, a.call, a.response), 0), output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
@@ -56,10 +57,4 @@ export async function embeddings(c: AppContext): Promise<Response> {
       ).body,
   };
   return runCall(c, unitPlan);
-}
-
-/** X-Amzn-Bedrock-Input-Token-Count, or null when absent or not a count. */
-function tokenHeader(headers: Headers): number | null {
-  const header = Number(headers.get("x-amzn-bedrock-input-token-count") ?? NaN);
-  return Number.isFinite(header) && header >= 0 ? header : null;
 }

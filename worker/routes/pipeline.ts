@@ -192,30 +192,36 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
       units.push(...answer.units);
       refusal ??= answer.refusal;
     } catch (e) {
-      unreadable ??= e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE, "server_error");
+      unreadable ??= asUpstreamError(e);
     }
   }
   const failure = outcomes.find((o): o is Extract<InvokeOutcome, { ok: false }> => o !== undefined && !o.ok);
   // Nothing made, or a plan that cannot answer in part: the upstream error is the answer, billed for what was made.
   if (failure && (units.length === 0 || !plan.partial)) return failed(c, plan, meta, failure, plan.bill(units));
   if (failure) logEvent("warn", { msg: "some calls of a multi-call request failed; answering what was made", requestId: c.get("requestId"), made: units.length, asked: plan.bodies.length, error: failure.error.name });
-  let problem = units.length === 0 || (!plan.partial && unreadable) ? (refusal ?? unreadable) : undefined;
-  let body: string | undefined;
-  if (!problem) {
+  let answer: { body: string } | { problem: GatewayError };
+  const problem = units.length === 0 || (!plan.partial && unreadable) ? (refusal ?? unreadable) : undefined;
+  if (problem) answer = { problem };
+  else {
     try {
-      body = JSON.stringify(plan.respond(units));
+      answer = { body: JSON.stringify(plan.respond(units)) };
     } catch (e) {
-      problem = e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE, "server_error");
+      answer = { problem: asUpstreamError(e) };
     }
   }
   const bill = plan.bill(units);
-  if (problem || body === undefined) {
-    const p = problem ?? new GatewayError(502, UNREADABLE, "server_error");
+  if ("problem" in answer) {
+    const p = answer.problem;
     const cost = recordSpend(c, meta, p.status, bill.usage, bill.billed && { ...bill.billed, units: 0 });
     return finish(c, plan, meta, p.status, errorJson(c, plan, p.status, p.message, p.type, p.code), JSON_TYPE, cost);
   }
   const cost = recordSpend(c, meta, 200, bill.usage, bill.billed);
-  return finish(c, plan, meta, 200, body, JSON_TYPE, cost);
+  return finish(c, plan, meta, 200, answer.body, JSON_TYPE, cost);
+}
+
+/** A route's refusal of what came back as it is; anything else thrown reading it, an unreadable answer (502). */
+function asUpstreamError(e: unknown): GatewayError {
+  return e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE, "server_error");
 }
 
 export const NO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
