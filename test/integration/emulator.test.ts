@@ -263,6 +263,16 @@ describe("aws4fetch and raw HTTP", () => {
     expect(((await whole.json()) as any).content[0].text).toBe(DEFAULT_TEXT);
   });
 
+  it("a replaced-body scenario answers 200 with exactly that JSON and the real answer's headers, once", async () => {
+    emu.script({ replaceBody: null });
+    const odd = await post(invokeUrl(encodeURIComponent(MODEL)), claudeBody());
+    expect(odd.status).toBe(200);
+    expect(odd.headers.get("x-amzn-bedrock-input-token-count")).toMatch(/^\d+$/);
+    expect(await odd.text()).toBe("null");
+    const whole = await post(invokeUrl(encodeURIComponent(MODEL)), claudeBody());
+    expect(((await whole.json()) as any).content[0].text).toBe(DEFAULT_TEXT);
+  });
+
   it("accepts %3A, raw ':' and an ARN with %2F in the path, and keeps the raw path", async () => {
     for (const label of [encodeURIComponent(MODEL), MODEL, encodeURIComponent(ARN)]) {
       const res = await post(invokeUrl(label), claudeBody());

@@ -233,6 +233,16 @@ describe("an answer Bedrock sends with 200 that cannot be read", () => {
     expect((await post("/v1/messages", HELLO, { "x-api-key": k })).status).toBe(200);
   });
 
+  it("an answer that is the JSON null is a 502 too, billed by the headers", async () => {
+    const k = await stack.createKey({ alias: "null-answer" });
+    stack.emulator.script({ replaceBody: null });
+    const res = await post("/v1/messages", HELLO, { "x-api-key": k });
+    await expectAnthropicError(res, 502, "api_error", /unreadable answer/);
+    const [row] = await stack.waitForSpendRows("null-answer", 1);
+    expect(row!.status).toBe(502);
+    expect(row!.inputTokens).toBeGreaterThan(0);
+  });
+
   it("through Converse (an OpenAI chat request) is a 502 in OpenAI's shape with a spend row", async () => {
     const k = await stack.createKey({ alias: "cut-converse" });
     stack.emulator.script({ truncatedBody: true });
@@ -330,6 +340,17 @@ describe("count_tokens", () => {
 
   it("an answer CountTokens cuts short is a 502 api_error, not a 500", async () => {
     stack.emulator.script({ truncatedBody: true });
+    const res = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] });
+    await expectAnthropicError(res, 502, "api_error", /no token count/);
+    expect(stack.emulator.requests.at(-1)!.operation).toBe("CountTokens");
+  });
+
+  it.each([
+    ["the JSON null", null],
+    ["an object without a count", {}],
+    ["a count that is not a number", { inputTokens: "12" }],
+  ])("an answer that is %s is a 502 api_error, not a 500", async (_what, body) => {
+    stack.emulator.script({ replaceBody: body });
     const res = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] });
     await expectAnthropicError(res, 502, "api_error", /no token count/);
     expect(stack.emulator.requests.at(-1)!.operation).toBe("CountTokens");

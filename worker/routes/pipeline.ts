@@ -141,8 +141,13 @@ export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>)
     if (!plan.stream) {
       const json = await readAnswer(outcome.res);
       if (!json) return unreadable(c, plan, meta, outcome.res.headers);
-      const cost = recordSpend(c, meta, 200, plan.usageOf(json));
-      return finish(c, plan, meta, 200, JSON.stringify(plan.respond(json)), JSON_TYPE, cost);
+      const read = translated(plan, json);
+      if ("problem" in read) {
+        if (!(read.problem instanceof GatewayError)) logEvent("error", { msg: "answer from the model service could not be translated", requestId: c.get("requestId"), target: meta.target, error: read.problem });
+        return refusedAnswer(c, plan, meta, asUpstreamError(read.problem), read.usage ?? usageFromHeaders(outcome.res.headers) ?? NO_USAGE);
+      }
+      const cost = recordSpend(c, meta, 200, read.usage);
+      return finish(c, plan, meta, 200, read.body, JSON_TYPE, cost);
     }
     if (!outcome.body) {
       return failed(c, plan, meta, { ok: false, error: { name: "InternalServerException", message: "Empty stream from the model service.", status: 500 }, target: outcome.target });
@@ -210,18 +215,36 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
     }
   }
   const bill = plan.bill(units);
-  if ("problem" in answer) {
-    const p = answer.problem;
-    const cost = recordSpend(c, meta, p.status, bill.usage, bill.billed && { ...bill.billed, units: 0 });
-    return finish(c, plan, meta, p.status, errorJson(c, plan, p.status, p.message, p.type, p.code), JSON_TYPE, cost);
-  }
+  if ("problem" in answer) return refusedAnswer(c, plan, meta, answer.problem, bill.usage, bill.billed && { ...bill.billed, units: 0 });
   const cost = recordSpend(c, meta, 200, bill.usage, bill.billed);
   return finish(c, plan, meta, 200, answer.body, JSON_TYPE, cost);
 }
 
+/**
+ * A JSON answer through the route's translators: its usage and the client's body, or why it cannot be answered. A
+ * translator that throws on an answer it did not expect (a well-formed body of an odd shape) makes it unreadable, a
+ * 502, still billed: by the usage the answer states when that much could be read.
+ */
+function translated(plan: CallPlan, json: Record<string, unknown>): { usage: TokenUsage; body: string } | { problem: unknown; usage: TokenUsage | null } {
+  let usage: TokenUsage | null = null;
+  try {
+    usage = plan.usageOf(json);
+    return { usage, body: JSON.stringify(plan.respond(json)) };
+  } catch (problem) {
+    return { problem, usage };
+  }
+}
+
+/** An answer that came back and is not delivered (unreadable, or refused by the route): its error, billed. */
+function refusedAnswer(c: AppContext, plan: PlanEnds, meta: CallMeta, p: GatewayError, usage: TokenUsage, billed?: Billed): Response {
+  const cost = recordSpend(c, meta, p.status, usage, billed);
+  return finish(c, plan, meta, p.status, errorJson(c, plan, p.status, p.message, p.type, p.code), JSON_TYPE, cost);
+}
+
 /** A route's refusal of what came back as it is; anything else thrown reading it, an unreadable answer (502). */
 function asUpstreamError(e: unknown): GatewayError {
-  return e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE, "server_error");
+  // No type of its own: the dialect names a 502 (Anthropic's api_error, OpenAI's server_error).
+  return e instanceof GatewayError ? e : new GatewayError(502, UNREADABLE);
 }
 
 export const NO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
@@ -272,8 +295,7 @@ async function readAnswer(res: Response): Promise<Record<string, unknown> | null
  */
 function unreadable(c: AppContext, plan: CallPlan, meta: CallMeta, headers: Headers): Response {
   logEvent("error", { msg: "unreadable answer from the model service", requestId: c.get("requestId"), target: meta.target });
-  const cost = recordSpend(c, meta, 502, usageFromHeaders(headers) ?? NO_USAGE);
-  return finish(c, plan, meta, 502, errorJson(c, plan, 502, UNREADABLE), JSON_TYPE, cost);
+  return refusedAnswer(c, plan, meta, asUpstreamError(null), usageFromHeaders(headers) ?? NO_USAGE);
 }
 
 /**

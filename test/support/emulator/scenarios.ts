@@ -37,7 +37,7 @@ function fits(s: Scenario, operation: Operation, modelId: string, kind: AnswerKi
   if (s.match?.modelId !== undefined && s.match.modelId !== modelId) return false;
   const streamOnly = s.streamException !== undefined || s.streamErrorFrame !== undefined || s.corruptCrcAfterEvents !== undefined;
   if (streamOnly && !STREAMING_OPERATIONS.has(operation)) return false;
-  if (s.truncatedBody && STREAMING_OPERATIONS.has(operation)) return false;
+  if ((s.truncatedBody || "replaceBody" in s) && STREAMING_OPERATIONS.has(operation)) return false;
   const shapesAnswer =
     s.text !== undefined || s.toolUse !== undefined || s.thinking !== undefined || s.redactedThinking !== undefined || s.usage !== undefined;
   if ((shapesAnswer || streamOnly) && (operation === "CountTokens" || kind === "embedding")) return false;

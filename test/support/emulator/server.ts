@@ -82,9 +82,10 @@ function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}, truncated = false): void {
-  const whole = JSON.stringify(value);
-  const body = truncated ? whole.slice(0, Math.floor(whole.length / 2)) : whole;
+/** A JSON answer; a scenario may cut it short (`truncatedBody`) or put another value in its place (`replaceBody`). */
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}, scenario?: Pick<Scenario, "truncatedBody" | "replaceBody">): void {
+  const whole = JSON.stringify(scenario && "replaceBody" in scenario ? scenario.replaceBody : value);
+  const body = scenario?.truncatedBody ? whole.slice(0, Math.floor(whole.length / 2)) : whole;
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
@@ -307,7 +308,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     const scenario = state.scenarios.take(operation, modelId);
     await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
     if (scenario?.http) return writeScripted(res, scenario, requestId);
-    return sendJson(res, 200, result, { "x-amzn-RequestId": requestId }, scenario?.truncatedBody);
+    return sendJson(res, 200, result, { "x-amzn-RequestId": requestId }, scenario);
   }
 
   if (isEmbeddingFamily(model.family)) return answerEmbeddingCall(route, model, model.family, body, res, config, state, requestId, timing);
@@ -355,7 +356,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
         "X-Amzn-Bedrock-Output-Token-Count": String(usage.outputTokens),
         "X-Amzn-Bedrock-Cache-Read-Input-Token-Count": String(usage.cacheReadTokens),
         "X-Amzn-Bedrock-Cache-Write-Input-Token-Count": String(usage.cacheWriteTokens),
-      }, scenario?.truncatedBody);
+      }, scenario);
     }
     frames = claudeStreamFrames(claude, timing);
   } else if (converseBody) {
@@ -364,7 +365,7 @@ async function answer(route: Route, model: ModelInfo, body: unknown, res: Server
     const usage = usageFor(state.cache.account(modelKey, converseSegments(converseBody)), plan.outputTokens, scenario);
     const converse = newConverseAnswer(plan, usage);
     if (!streaming) {
-      return sendJson(res, 200, converseResponse(converse, Date.now() - timing.startedAt), { "x-amzn-RequestId": requestId }, scenario?.truncatedBody);
+      return sendJson(res, 200, converseResponse(converse, Date.now() - timing.startedAt), { "x-amzn-RequestId": requestId }, scenario);
     }
     frames = converseStreamFrames(converse, timing);
   } else {
@@ -408,7 +409,7 @@ async function answerEmbeddingCall(
     "x-amzn-RequestId": requestId,
     "X-Amzn-Bedrock-Invocation-Latency": String(Date.now() - timing.startedAt),
     "X-Amzn-Bedrock-Input-Token-Count": String(result.inputTokens),
-  }, scenario?.truncatedBody);
+  }, scenario);
 }
 
 /** The image models (images.ts): InvokeModel only, JSON answers; scripted `http` failures and stalls apply. */
@@ -424,7 +425,7 @@ async function answerImageCall(
   await sleep(config.latencyMs + (scenario?.stallMs ?? 0));
   if (res.destroyed) return;
   if (scenario?.http) return writeScripted(res, scenario, requestId);
-  sendJson(res, answer.status, answer.body, { "x-amzn-RequestId": requestId }, scenario?.truncatedBody);
+  sendJson(res, answer.status, answer.body, { "x-amzn-RequestId": requestId }, scenario);
 }
 
 function usageFor(input: Omit<UsageNumbers, "outputTokens">, outputTokens: number, scenario: Scenario | undefined): UsageNumbers {

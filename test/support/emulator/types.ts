@@ -147,6 +147,11 @@ export interface Scenario {
    * embeddings, images and CountTokens included): an answer that cannot be read, as a cut connection could leave it.
    */
   truncatedBody?: boolean;
+  /**
+   * Answer HTTP 200 with this JSON value in place of the real answer (every non-streaming operation, with the real
+   * answer's headers): well-formed JSON of a shape the caller does not expect, e.g. `null` or `{}`.
+   */
+  replaceBody?: unknown;
   /** Delay between stream frames. */
   delayMs?: number;
   /** Delay before the first response byte (on top of the `latencyMs` option). */
