@@ -96,6 +96,15 @@ export interface LargeBodyResult {
   throughput: Record<LargeBodyPath, ThroughputResult>;
 }
 
+/** The kinds of the Access phase: the dev-mode gateway, and a gateway behind Access with one token or a new one each time. */
+export type AccessKind = "dev" | "remembered" | "fresh";
+
+/** The same request through a gateway that verifies Access JWTs, against the dev-mode gateway (bench/access.ts). */
+export interface AccessResult {
+  concurrency: number;
+  throughput: Record<AccessKind, ThroughputResult>;
+}
+
 export interface BenchResults {
   header: string[];
   latency: Record<PathName, Summary>;
@@ -114,6 +123,7 @@ export interface BenchResults {
   /** The same request through the workerd gateway with keys of different kinds (bench/key-kinds.ts). */
   keyKinds?: KeyKindResult[];
   largeBody?: LargeBodyResult;
+  access?: AccessResult;
   /**
    * The workerd bare relay against a second, identical relay process, sliced like the throughput phase: what the
    * CPU and throughput ratios read when the code on both sides is the same (how far one process differs from another).
@@ -278,6 +288,9 @@ export function renderReport(r: BenchResults): string {
     "  A neighbour's burst on this shared machine slows single slices by tens of percent; the median of paired slices",
     "  moves only when most pairs were hit, the pooled ratio moves with every hit.",
   );
+  const access = r.access
+    ? [`Access JWT CPU: ${(["fresh", "remembered"] as const).map((k) => `${fmtSignedMs(accessVsDev(r.access!, k).addedMs)} ms ${k === "fresh" ? "a new token" : "a remembered one"}`).join(", ")}`]
+    : [];
   const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
   if (floor) {
     out.push(
@@ -343,7 +356,34 @@ export function renderReport(r: BenchResults): string {
     );
   }
 
-  out.push("12. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
+  if (r.access) {
+    const a = r.access;
+    const labels: Record<AccessKind, string> = {
+      dev: "dev mode, no Access (as above)",
+      remembered: "Access, one token (remembered)",
+      fresh: "Access, a new token per request",
+    };
+    out.push(`12. Cloudflare Access in the path: the same request through a gateway that verifies Access JWTs, ${a.concurrency} concurrent clients`);
+    out.push(
+      formatTable(
+        ["gateway", "requests", "req/s", "p50 ms", "workerd CPU ms/req", "CPU vs dev mode", "added CPU ms", "pairs: range / pooled"],
+        (["dev", "remembered", "fresh"] as const).map((k) => {
+          const t = a.throughput[k];
+          const v = k === "dev" ? null : accessVsDev(a, k);
+          return [
+            labels[k], String(t.completed), t.rps.toFixed(0), fmtMs(t.latency.p50), t.cpuMsPerRequest.runtime === null ? "-" : t.cpuMsPerRequest.runtime.toFixed(3),
+            v ? fmtRatio(v.ratio) : "", v ? fmtSignedMs(v.addedMs) : "", v ? spread(v.cpu) : "",
+          ];
+        }),
+      ),
+      "  In production every request but /health carries an Access JWT, verified in the Worker (RS256 against the team's",
+      "  JWKS); the other phases run in local dev mode without one. A token seen before is remembered until its expiry",
+      "  (at most a minute); a new one costs a signature check. The two gateways are separate workerd processes.",
+      "",
+    );
+  }
+
+  out.push("13. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
   out.push(
     formatTable(["bundle", "raw", "gzip", "target (gzip)", "verdict"], [
       ["worker/index.ts", fmtKiB(r.bundle.rawBytes), fmtKiB(r.bundle.gzipBytes), `<= ${TARGETS.bundleGzipKiB} KiB`, verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)],
@@ -387,11 +427,14 @@ export function summaryLine(r: BenchResults): string {
         return `${g} ${fmtRatio(v.ratio)} (${(r.largeBody!.throughput[g].cpuMsPerRequest.runtime ?? NaN).toFixed(2)} ms)`;
       }).join(", ")}`]
     : [];
+  const access = r.access
+    ? [`Access JWT CPU: ${(["fresh", "remembered"] as const).map((k) => `${fmtSignedMs(accessVsDev(r.access!, k).addedMs)} ms ${k === "fresh" ? "a new token" : "a remembered one"}`).join(", ")}`]
+    : [];
   const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
   const twin = floor ? [`workerd relay vs an identical relay: CPU ${fmtRatio(floor.cpuRatio)} (pooled ${fmtRatio(floor.cpu.pooled)})`] : [];
   const e = r.estimate;
   const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
-  return `SUMMARY: ${[...parts, ...relay, ...twin, ...large, est, ...mem, bundle].join("; ")}`;
+  return `SUMMARY: ${[...parts, ...relay, ...twin, ...large, ...access, est, ...mem, bundle].join("; ")}`;
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>
@@ -402,6 +445,12 @@ function largeVsRelay(lb: LargeBodyResult, p: LargeBodyPath) {
   if (p !== "workerd" && p !== "deno") return null;
   const f = pairedFigures(lb.throughput[p], lb.throughput[RELAY_OF[p] as LargeBodyPath]);
   return { ratio: f.cpuRatio, cpu: f.cpu };
+}
+
+/** An Access kind's CPU per request against the dev-mode gateway's: the paired ratio, and the ms it adds at that ratio. */
+function accessVsDev(a: AccessResult, k: Exclude<AccessKind, "dev">) {
+  const f = pairedFigures(a.throughput[k], a.throughput.dev);
+  return { ratio: f.cpuRatio, cpu: f.cpu, addedMs: (f.cpuRatio - 1) * (a.throughput.dev.cpuMsPerRequest.runtime ?? NaN) };
 }
 
 /** The twin relay against the relay, read as the gateway is read against it (paired slices, and pooled). */

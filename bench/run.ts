@@ -28,6 +28,7 @@ import { startDenoRelay, startWorkerdRelay } from "./relays.ts";
 import { measureEstimateError } from "./estimate-error.ts";
 import { measureKeyKinds } from "./key-kinds.ts";
 import { measureLargeBody } from "./large-body.ts";
+import { measureAccess } from "./access.ts";
 import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
@@ -256,6 +257,18 @@ async function main(): Promise<void> {
   });
   stack.emulator.reset();
 
+  progress(`Cloudflare Access: ${THROUGHPUT_N} requests per kind at ${CONCURRENCY} concurrent, dev mode against a gateway verifying Access JWTs`);
+  const access = await measureAccess({
+    stack,
+    apiKey,
+    devPid: workerdPid,
+    pidOfNew: () => pidOf("workerd"),
+    n: THROUGHPUT_N,
+    concurrency: CONCURRENCY,
+    measure: measureThroughput,
+  });
+  stack.emulator.reset();
+
   const results: BenchResults = {
     header: [
       `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
@@ -280,6 +293,7 @@ async function main(): Promise<void> {
     estimate,
     keyKinds,
     largeBody,
+    access,
     relayTwin,
     bundle,
   };

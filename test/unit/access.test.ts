@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { base64url } from "jose";
 import { AccessConfigError, AccessDenied, AccessVerifier, parseAccessConfig } from "../../worker/edge/access.ts";
 import type { AccessConfig, AccessDenialReason } from "../../worker/edge/access.ts";
@@ -299,5 +299,77 @@ describe("AccessVerifier: JWKS caching and rotation", () => {
     );
     await expect(v.verify(req(await issuer.mint({ commonName: CLIENT })), { admin: false })).resolves.toMatchObject({ clientId: CLIENT });
     expect(seen).toEqual([`${issuer.teamDomain}/cdn-cgi/access/certs`]);
+  });
+});
+
+describe("AccessVerifier: tokens verified lately", () => {
+  /** Counts the signature checks jose makes (Web Crypto's verify) while `f` runs. */
+  async function signatureChecks(f: () => Promise<unknown>): Promise<number> {
+    const subtle = globalThis.crypto.subtle;
+    const original = subtle.verify;
+    let calls = 0;
+    subtle.verify = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto["verify"]>) {
+      calls++;
+      return original.apply(this, args);
+    } as SubtleCrypto["verify"];
+    try {
+      await f();
+    } finally {
+      subtle.verify = original;
+    }
+    return calls;
+  }
+
+  it("checks a token's signature once: the same token again is taken from memory, another one is checked", async () => {
+    const v = new AccessVerifier(config());
+    const token = await issuer.mint({ commonName: CLIENT });
+    expect(await signatureChecks(() => v.verify(req(token), { admin: false }))).toBe(1);
+    expect(await signatureChecks(async () => {
+      for (let i = 0; i < 5; i++) expect(await v.verify(req(token), { admin: false })).toEqual({ clientId: CLIENT, email: null });
+    })).toBe(0);
+    const other = await issuer.mint({ commonName: CLIENT, claims: { n: 2 } });
+    expect(await signatureChecks(() => v.verify(req(other), { admin: false }))).toBe(1);
+  });
+
+  it("still applies the allowlists to a remembered token: a gateway client's token opens no admin path", async () => {
+    const v = new AccessVerifier(config());
+    const token = await issuer.mint({ commonName: CLIENT });
+    await v.verify(req(token), { admin: false });
+    expect((await denial(v, token, true)).reason).toBe("client_not_allowed");
+    const user = await issuer.mint({ email: "alice@example.com" });
+    await v.verify(req(user), { admin: false });
+    expect((await denial(v, user, true)).reason).toBe("email_not_allowed");
+  });
+
+  it("never remembers a refused token: a forged one is refused every time", async () => {
+    const v = new AccessVerifier(config());
+    const forged = await issuer.mint({ commonName: CLIENT, alg: "HS256" });
+    for (let i = 0; i < 3; i++) expect((await denial(v, forged)).reason).toBe("algorithm");
+    const good = await issuer.mint({ commonName: CLIENT });
+    const tampered = `${good.slice(0, good.lastIndexOf(".") + 1)}${base64url.encode("not the signature")}`;
+    expect(await signatureChecks(async () => {
+      for (let i = 0; i < 3; i++) expect((await denial(v, tampered)).reason).toBe("signature");
+    })).toBe(3);
+  });
+
+  it("does not keep a token past its expiry: once the clock passes exp and the skew, it is refused", async () => {
+    const v = new AccessVerifier(config({ skewSeconds: 1 }));
+    const token = await issuer.mint({ commonName: CLIENT, exp: now() + 2 });
+    await v.verify(req(token), { admin: false });
+    // Only the clock moves (Date, which both the memory and jose read); timers and I/O stay real.
+    vi.useFakeTimers({ now: Date.now() + 4_000, toFake: ["Date"] });
+    try {
+      expect((await denial(v, token)).reason).toBe("expired");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("is bounded: past its size the oldest token is forgotten (and checked again when it comes back)", async () => {
+    const v = new AccessVerifier(config(), { maxVerifiedTokens: 2 });
+    const tokens = await Promise.all([1, 2, 3].map((n) => issuer.mint({ commonName: CLIENT, claims: { n } })));
+    for (const t of tokens) await v.verify(req(t), { admin: false });
+    expect(await signatureChecks(() => v.verify(req(tokens[2]!), { admin: false }))).toBe(0);
+    expect(await signatureChecks(() => v.verify(req(tokens[0]!), { admin: false }))).toBe(1);
   });
 });

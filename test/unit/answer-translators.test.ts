@@ -54,7 +54,7 @@ describe("answer translators, on any JSON object Bedrock could send", () => {
       fc.property(claudeAnswer, (answer) => {
         expectBillable(usageFromMessage(answer) as unknown as Record<string, unknown>);
         expect(JSON.parse(JSON.stringify(rewriteInvokeResponse(structuredClone(answer), "claude-sonnet-4-6")))).toMatchObject({ model: "claude-sonnet-4-6" });
-        const chat = anthropicToOpenAI(answer, { id: "chatcmpl-1", created: 1, requestedModel: "claude-sonnet-4-6", jsonMode: false });
+        const chat = anthropicToOpenAI(answer, { id: "chatcmpl-1", created: 1, requestedModel: "claude-sonnet-4-6", jsonMode: null });
         expect(chat).toMatchObject({ object: "chat.completion", model: "claude-sonnet-4-6", choices: [expect.any(Object)] });
       }),
       { numRuns: 500 },
