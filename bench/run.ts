@@ -257,11 +257,10 @@ async function main(): Promise<void> {
   });
   stack.emulator.reset();
 
-  progress(`Cloudflare Access: ${THROUGHPUT_N} requests per kind at ${CONCURRENCY} concurrent, dev mode against a gateway verifying Access JWTs`);
+  progress(`Cloudflare Access: ${THROUGHPUT_N} requests per kind at ${CONCURRENCY} concurrent, two new gateways, dev mode and verifying Access JWTs`);
   const access = await measureAccess({
     stack,
     apiKey,
-    devPid: workerdPid,
     pidOfNew: () => pidOf("workerd"),
     n: THROUGHPUT_N,
     concurrency: CONCURRENCY,
