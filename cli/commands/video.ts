@@ -6,6 +6,7 @@ import { dirname, extname, resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { VideoClient, type VideoAnswer, type VideoJob } from "../video-client.ts";
+import { own } from "../../worker/util/own.ts";
 
 const POLL_MS = 3000;
 const MAX_WAIT_S = 3 * 3600;
@@ -117,7 +118,7 @@ per second) is held against the key's budget while it renders and charged when i
     const prompt = ctx.args.positionals[0];
     const shots = typeof ctx.args.flags.shots === "string" ? shotsFrom(resolve(ctx.io.cwd, ctx.args.flags.shots)) : undefined;
     if (!prompt && !shots) throw new UsageError("give a PROMPT (or --shots FILE)", "video create");
-    const model = typeof ctx.args.flags.model === "string" ? MODELS[ctx.args.flags.model] : undefined;
+    const model = typeof ctx.args.flags.model === "string" ? own(MODELS, ctx.args.flags.model) : undefined;
     if (ctx.args.flags.model !== undefined && !model) throw new UsageError(`--model must be one of ${Object.keys(MODELS).join(", ")}`, "video create");
     const out = typeof ctx.args.flags.out === "string" ? ctx.args.flags.out : undefined;
     if (out && ctx.args.flags.wait !== true) throw new UsageError("--out needs --wait", "video create");

@@ -375,6 +375,15 @@ describe("errors", () => {
     expect(list.err).toMatch(/cannot reach the gateway/);
   });
 
+  it("video create refuses a --model that is not one of its names (toString, constructor too) before any request", async () => {
+    for (const model of ["sora", "toString", "constructor", "__proto__"]) {
+      const r = await cli(["video", "create", "a cat", "--model", model, "--key", "sk-bw-unused"]);
+      expect(r.code, `${model}: ${r.err}`).toBe(2);
+      expect(r.err).toMatch(/--model must be one of nova-reel, luma-ray2, ray2/);
+      expect(r.requests).toEqual([]);
+    }
+  });
+
   it("missing configuration is a usage error naming the variable", async () => {
     const r = await cli(["key", "list"], { BREAKWATER_MASTER_KEY: undefined });
     expect(r.code).toBe(2);

@@ -257,6 +257,22 @@ describe("fuzzing: never a 5xx, never a hang", () => {
     );
   });
 
+  it("names of Object.prototype's members as beta flags, in the header and in the body, are dropped like unknown flags", async () => {
+    // Once a 500: the fuzzing below found `anthropic-beta: toString` (test/unit/prototype-names.test.ts has the rest).
+    stack.emulator.reset();
+    const beta = "toString, constructor, __proto__, hasOwnProperty";
+    const res = await call({ "cf-access-jwt-assertion": token, "anthropic-beta": beta });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const body = JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 16, anthropic_beta: ["valueOf", "constructor"], messages: [{ role: "user", content: "Hello" }] });
+    const inBody = await fetch(`${stack.gateway.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key, "cf-access-jwt-assertion": token, "cf-connecting-ip": "192.0.2.52" },
+      body,
+    });
+    expect(inBody.status, await inBody.clone().text()).toBe(200);
+    for (const r of stack.emulator.requests.filter((x) => x.operation === "InvokeModel")) expect(r.body).not.toHaveProperty("anthropic_beta");
+  });
+
   it("random header values", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), fc.constantFrom("x-api-key", "authorization", "anthropic-beta", "content-type", "anthropic-version", "cf-access-jwt-assertion"), async (value, name) => {

@@ -3,6 +3,7 @@
 // matches on error wording, so rewording an upstream message breaks it.
 
 import type { EventStreamFrame } from "./eventstream.ts";
+import { own } from "../util/own.ts";
 
 export interface BedrockError {
   /** Error code, e.g. "ThrottlingException" (HTTP) or "throttlingException" (in-stream union member). */
@@ -88,7 +89,7 @@ export function bedrockErrorFromFrame(frame: EventStreamFrame): BedrockError {
     }
     // Like the AWS SDK: a payload without a message string surfaces raw.
     const message = payload && typeof payload.message === "string" ? payload.message : raw;
-    const error: BedrockError = { name, message, status: STREAM_EXCEPTION_STATUS[name] ?? 500 };
+    const error: BedrockError = { name, message, status: own(STREAM_EXCEPTION_STATUS, name) ?? 500 };
     if (payload && typeof payload.originalStatusCode === "number") {
       error.originalStatusCode = payload.originalStatusCode;
     }
@@ -194,7 +195,7 @@ function mappingFromStatus(status: number): { status: number; type: string } {
 
 /** Bedrock error → Anthropic status + error.type; the message is copied verbatim. */
 export function toAnthropicError(e: BedrockError): AnthropicErrorShape {
-  let mapping = STREAM_MAPPING[e.name] ?? HTTP_MAPPING[e.name];
+  let mapping = own(STREAM_MAPPING, e.name) ?? own(HTTP_MAPPING, e.name);
   if (!mapping && CREDENTIAL_ERRORS.has(e.name)) mapping = { status: 401, type: "authentication_error" };
   if (!mapping) mapping = mappingFromStatus(e.status);
   if (mapping.type === "invalid_request_error" && /^[vV]alidationException$/.test(e.name) && isInputTooLong(e.message)) {

@@ -56,7 +56,8 @@ export class RejectionMemory {
 
 /**
  * Removes the rejected items from an InvokeModel body. Returns the new body and whether anything was removed (so a
- * retry is only made when it can change the outcome). Never mutates the input.
+ * retry is only made when it can change the outcome). Never mutates the input. Own properties only: the names come
+ * from Bedrock's error text, and `toString` is "in" every object.
  */
 export function withoutRejected(body: Record<string, unknown>, rejections: readonly Rejection[]): { body: Record<string, unknown>; changed: boolean } {
   let changed = false;
@@ -73,13 +74,13 @@ export function withoutRejected(body: Record<string, unknown>, rejections: reado
     } else if (r.kind === "field") {
       const [top, sub] = r.path.split(".") as [string, string | undefined];
       if (sub === undefined) {
-        if (top in out) {
+        if (Object.hasOwn(out, top)) {
           delete out[top];
           changed = true;
         }
       } else {
         const parent = out[top];
-        if (parent && typeof parent === "object" && !Array.isArray(parent) && sub in parent) {
+        if (parent && typeof parent === "object" && !Array.isArray(parent) && Object.hasOwn(parent, sub)) {
           const copy = { ...(parent as Record<string, unknown>) };
           delete copy[sub];
           if (Object.keys(copy).length) out[top] = copy;
@@ -92,8 +93,8 @@ export function withoutRejected(body: Record<string, unknown>, rejections: reado
       const tools = (out.tools as unknown[]).map((t) => {
         if (!t || typeof t !== "object") return t;
         const tool = t as Record<string, unknown>;
-        const nested = tool.custom && typeof tool.custom === "object" && r.key in tool.custom;
-        if (!(r.key in tool) && !nested) return t;
+        const nested = tool.custom && typeof tool.custom === "object" && Object.hasOwn(tool.custom, r.key);
+        if (!Object.hasOwn(tool, r.key) && !nested) return t;
         touched = true;
         const copy = { ...tool };
         delete copy[r.key];

@@ -1,4 +1,5 @@
 import { MODELS, type ModelRow, type Price } from "./catalog-data.ts";
+import { own } from "../util/own.ts";
 
 /** A client-facing model name resolved to what the gateway will call. */
 export interface ResolvedModel {
@@ -158,7 +159,7 @@ export class Catalog {
   allowedNames(keyModels: readonly string[]): Set<string> | null {
     if (keyModels.length === 0) return null;
     const out = new Set<string>();
-    for (const m of keyModels) for (const n of this.groupMap[m] ?? [m]) out.add(n);
+    for (const m of keyModels) for (const n of own(this.groupMap, m) ?? [m]) out.add(n);
     return out;
   }
 

@@ -26,6 +26,7 @@ import { encodeBase64Utf8 } from "../../util/base64.ts";
 import { converseBody, IMAGE_FORMATS } from "./body.ts";
 import type { ConverseCapabilities } from "./from-openai.ts";
 import { TranslationError } from "./errors.ts";
+import { own } from "../../util/own.ts";
 
 export interface AnthropicConverseCapabilities extends ConverseCapabilities {
   /** Prompt caching: `cache_control` becomes a `cachePoint`. */
@@ -185,7 +186,7 @@ class Translator {
     const source = block.source;
     if (!isRecord(source)) throw new TranslationError(`${at}.source`, `${at}.source must be an object.`);
     if (source.type === "base64") {
-      const format = IMAGE_FORMATS[String(source.media_type).toLowerCase()];
+      const format = own(IMAGE_FORMATS, String(source.media_type).toLowerCase());
       if (!format) throw new TranslationError(`${at}.source.media_type`, `${at}.source.media_type must be image/png, image/jpeg, image/gif or image/webp.`);
       if (typeof source.data !== "string" || source.data === "") throw new TranslationError(`${at}.source.data`, `${at}.source.data must be base64 image data.`);
       return { image: { format, source: { bytes: source.data } } };
@@ -203,7 +204,7 @@ class Translator {
     if (!isRecord(source)) throw new TranslationError(`${at}.source`, `${at}.source must be an object.`);
     const name = documentName(block.title, ++this.documents);
     if (source.type === "base64" && typeof source.data === "string") {
-      const format = DOCUMENT_FORMATS[String(source.media_type).toLowerCase()];
+      const format = own(DOCUMENT_FORMATS, String(source.media_type).toLowerCase());
       if (!format) throw new TranslationError(`${at}.source.media_type`, `${at}.source.media_type ${JSON.stringify(source.media_type)} is not supported (PDF or plain text).`);
       return { document: { format, name, source: { bytes: source.data } } };
     }

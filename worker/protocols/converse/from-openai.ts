@@ -26,6 +26,7 @@
 
 import { converseBody, IMAGE_FORMATS } from "./body.ts";
 import { TranslationError } from "./errors.ts";
+import { own } from "../../util/own.ts";
 
 export { TranslationError };
 
@@ -207,7 +208,7 @@ class RequestTranslator {
       const match = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/s.exec(url);
       if (!match) throw new TranslationError(`${pat}.image_url.url`, `${pat}.image_url.url must be a base64 data URL (data:image/png;base64,…).`);
       const mediaType = match[1]!.toLowerCase();
-      const format = IMAGE_FORMATS[mediaType];
+      const format = own(IMAGE_FORMATS, mediaType);
       if (!format) {
         throw new TranslationError(`${pat}.image_url.url`, `${pat}: image type ${mediaType} is not supported; use png, jpeg, gif or webp.`);
       }
@@ -528,7 +529,7 @@ export function inlineConverseImages(
         // Name the host only: a whole URL may carry credentials in its query string.
         if (!image) throw new TranslationError("messages", `An image from ${hostOf(url)} (Converse message ${i}) was not downloaded.`);
         const mediaType = image.mediaType.split(";")[0]!.trim().toLowerCase();
-        const format = IMAGE_FORMATS[mediaType];
+        const format = own(IMAGE_FORMATS, mediaType);
         if (!format) {
           throw new TranslationError("messages", `An image from ${hostOf(url)} has type ${mediaType || "unknown"}; use png, jpeg, gif or webp.`);
         }

@@ -4,6 +4,7 @@
 
 import { isCredentialError, toAnthropicError, type BedrockError } from "../../bedrock/errors.ts";
 import { GatewayError } from "../../edge/errors.ts";
+import { own } from "../../util/own.ts";
 
 export interface OpenAIErrorShape {
   status: number;
@@ -64,7 +65,7 @@ function mappingFromStatus(status: number): Mapping {
  * `context_length_exceeded` (still a 400: that is what OpenAI answers and what clients key on).
  */
 export function toOpenAIError(e: BedrockError): OpenAIErrorShape {
-  let mapping = MAPPING[e.name];
+  let mapping = own(MAPPING, e.name);
   if (!mapping && isCredentialError(e)) mapping = { status: 401, type: "authentication_error" };
   if (!mapping) mapping = mappingFromStatus(e.status);
   let code = mapping.code ?? mapping.type;

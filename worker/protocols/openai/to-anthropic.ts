@@ -18,6 +18,7 @@
 import { TranslationError } from "./errors.ts";
 import type { ChatMessage, OpenAIChatRequest } from "./types.ts";
 import { checkUnsupported, isPdfFileData } from "./unsupported.ts";
+import { own } from "../../util/own.ts";
 
 export interface ToAnthropicOptions {
   /** The model name the client asked for (kept as `model`; the route picks the Bedrock ID). */
@@ -485,10 +486,10 @@ function stopSequences(stop: unknown): string[] | undefined {
 function applyReasoningEffort(req: OpenAIChatRequest, body: Json, opts: ToAnthropicOptions, maxTokens: number, ctx: Context): void {
   const effort = req.reasoning_effort;
   if (!present(effort)) return;
-  if (typeof effort !== "string" || !(effort in REASONING_BUDGETS)) {
+  if (typeof effort !== "string" || !Object.hasOwn(REASONING_BUDGETS, effort)) {
     throw new TranslationError("reasoning_effort", `reasoning_effort: must be one of ${Object.keys(REASONING_BUDGETS).join(", ")}.`);
   }
-  const budget = REASONING_BUDGETS[effort];
+  const budget = own(REASONING_BUDGETS, effort);
   if (budget === null || budget === undefined) return;
   if (!opts.supportsThinking) {
     throw new TranslationError("reasoning_effort", `reasoning_effort: model ${opts.model} does not support extended thinking.`);

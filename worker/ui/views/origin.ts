@@ -2,6 +2,7 @@ import { html } from "hono/html";
 import { when } from "../format.ts";
 import { confirmDialog, emptyState, type Html } from "../layout.ts";
 import { PANEL_ENDPOINTS, type PanelData } from "../panels.ts";
+import { own } from "../../util/own.ts";
 
 // The origin (EC2 behind the Tunnel: LiteLLM, the video sidecar) and the video jobs, shown from their admin
 // endpoints. Field names are read defensively: whatever the endpoint returns is shown, known fields first.
@@ -38,7 +39,7 @@ function originPanel(p: PanelData): Html {
     ? html`<p class="actions"><button type="button" data-action="start" data-endpoint="/ui/api/origin/start">Start</button>
 <button type="button" data-action="stop" data-endpoint="/ui/api/origin/stop">Stop</button></p>${confirmDialog()}`
     : "";
-  return html`<p>State: <span class="badge ${ORIGIN_STATES[state] ?? ""}" id="origin-state">${state}</span></p>
+  return html`<p>State: <span class="badge ${own(ORIGIN_STATES, state) ?? ""}" id="origin-state">${state}</span></p>
 ${actions}
 <dl class="facts">${rest.map(([k, v]) => html`<div><dt>${k.replaceAll("_", " ")}</dt><dd>${text(v)}</dd></div>`)}</dl>`;
 }
