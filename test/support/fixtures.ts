@@ -91,6 +91,24 @@ export function parseSSE(text: string): { event: string; data: any }[] {
   return events;
 }
 
+/** OpenAI SSE text → its data payloads, asserting the framing is exactly `data: <payload>` + blank line. */
+export function openAIDataLines(text: string): string[] {
+  if (text === "") return [];
+  if (!text.endsWith("\n\n")) throw new Error(`SSE does not end with a blank line: ${JSON.stringify(text.slice(-40))}`);
+  return text
+    .slice(0, -2)
+    .split("\n\n")
+    .map((block) => {
+      if (!block.startsWith("data: ") || block.includes("\n")) throw new Error(`malformed SSE block: ${JSON.stringify(block)}`);
+      return block.slice(6);
+    });
+}
+
+/** OpenAI SSE text → its chunks, parsed; the closing `[DONE]` stays a string. */
+export function parseOpenAISSE(text: string): any[] {
+  return openAIDataLines(text).map((data) => (data === "[DONE]" ? data : JSON.parse(data)));
+}
+
 /** A byte source that hands out `pieces` one read at a time and records whether it was cancelled. */
 export function byteSource(pieces: Uint8Array[]) {
   const state = { cancelled: false, index: 0 };

@@ -18,7 +18,7 @@ import {
 import { inlineImages, openAIToAnthropic, REASONING_BUDGETS, type ToAnthropicOptions } from "../../worker/protocols/openai/to-anthropic.ts";
 import type { OpenAIChatRequest } from "../../worker/protocols/openai/types.ts";
 import { checkUnsupported } from "../../worker/protocols/openai/unsupported.ts";
-import { bedrockFixtureBytes, bedrockFixtureJson, randomSplit, seededRandom, splitAt, byteSource } from "../support/fixtures.ts";
+import { bedrockFixtureBytes, bedrockFixtureJson, byteSource, openAIDataLines, randomSplit, seededRandom, splitAt } from "../support/fixtures.ts";
 
 const CLAUDE = "invoke-with-response-stream.claude.bin";
 const THROTTLING = "invoke-with-response-stream.throttling-exception.bin";
@@ -734,21 +734,9 @@ async function transcode(pieces: Uint8Array[], o: StreamOpts = {}) {
   return { text, ends, sourceCancelled: src.state.cancelled };
 }
 
-/** Parses OpenAI SSE strictly: every event is exactly `data: <payload>` + blank line. */
-function parseDataEvents(text: string): string[] {
-  if (text === "") return [];
-  if (!text.endsWith("\n\n")) throw new Error(`SSE does not end with a blank line: ${JSON.stringify(text.slice(-40))}`);
-  return text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((block) => {
-      if (!block.startsWith("data: ") || block.includes("\n")) throw new Error(`malformed SSE block: ${JSON.stringify(block)}`);
-      return block.slice(6);
-    });
-}
 
 function chunksOf(text: string): any[] {
-  return parseDataEvents(text).filter((d) => d !== "[DONE]").map((d) => JSON.parse(d));
+  return openAIDataLines(text).filter((d) => d !== "[DONE]").map((d) => JSON.parse(d));
 }
 
 /** Frame bytes of one Anthropic event, as Bedrock sends it. */
@@ -772,7 +760,7 @@ const START = { type: "message_start", message: { id: "msg_bdrk_x", model: "clau
 describe("bedrockInvokeToOpenAIChunks on the Claude fixture", () => {
   it("emits role, reasoning, thinking block, text, tool call, finish — then [DONE]", async () => {
     const { text, ends } = await transcode([bedrockFixtureBytes(CLAUDE)]);
-    const events = parseDataEvents(text);
+    const events = openAIDataLines(text);
     expect(events.at(-1)).toBe("[DONE]");
     const chunks = chunksOf(text);
     for (const c of chunks) {
@@ -811,7 +799,7 @@ describe("bedrockInvokeToOpenAIChunks on the Claude fixture", () => {
 
   it("include_usage: every chunk has usage null, then one choices:[] chunk with the usage, then [DONE]", async () => {
     const { text } = await transcode([bedrockFixtureBytes(CLAUDE)], { includeUsage: true });
-    const events = parseDataEvents(text);
+    const events = openAIDataLines(text);
     expect(events.at(-1)).toBe("[DONE]");
     const chunks = chunksOf(text);
     const last = chunks.at(-1);
@@ -947,7 +935,7 @@ describe("bedrockInvokeToOpenAIChunks: synthetic streams", () => {
 describe("bedrockInvokeToOpenAIChunks errors", () => {
   it("throttling fixture: role + text, then an error chunk with the verbatim message, no [DONE], onEnd with the error", async () => {
     const { text, ends } = await transcode([bedrockFixtureBytes(THROTTLING)], { includeUsage: true });
-    const events = parseDataEvents(text);
+    const events = openAIDataLines(text);
     expect(events).not.toContain("[DONE]");
     const parsed = events.map((d) => JSON.parse(d));
     expect(parsed.slice(0, 2).map((c) => c.choices[0].delta)).toEqual([{ role: "assistant", content: "" }, { content: "Hel" }]);
@@ -969,7 +957,7 @@ describe("bedrockInvokeToOpenAIChunks errors", () => {
     const trailing = chunkFrame({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "MORE" } });
     const { text, ends, sourceCancelled } = await transcode([bedrockFixtureBytes(THROTTLING), trailing, trailing]);
     expect(text).not.toContain("MORE");
-    expect(JSON.parse(parseDataEvents(text).at(-1)!)).toHaveProperty("error");
+    expect(JSON.parse(openAIDataLines(text).at(-1)!)).toHaveProperty("error");
     expect(ends).toHaveLength(1);
     expect(sourceCancelled).toBe(true);
   });
@@ -984,7 +972,7 @@ describe("bedrockInvokeToOpenAIChunks errors", () => {
       body: new Uint8Array(0),
     });
     const raw = await transcode([chunkFrame(START), errorFrame]);
-    expect(JSON.parse(parseDataEvents(raw.text).at(-1)!)).toEqual({
+    expect(JSON.parse(openAIDataLines(raw.text).at(-1)!)).toEqual({
       error: { message: "The request processing has failed.", type: "server_error", param: null, code: "server_error" },
     });
     expect(raw.ends[0]!.error!.name).toBe("InternalFailure");
@@ -992,7 +980,7 @@ describe("bedrockInvokeToOpenAIChunks errors", () => {
     const corrupt = bedrockFixtureBytes(CLAUDE);
     corrupt[corrupt.length - 10]! ^= 0xff; // the last frame (message_stop)
     const crc = await transcode([corrupt]);
-    const crcEvents = parseDataEvents(crc.text);
+    const crcEvents = openAIDataLines(crc.text);
     expect(crcEvents).not.toContain("[DONE]");
     expect(JSON.parse(crcEvents.at(-1)!).error.message).toMatch(/CRC/);
     expect(crc.ends).toEqual([expect.objectContaining({ completed: false, finishReason: "tool_calls" })]);
@@ -1000,7 +988,7 @@ describe("bedrockInvokeToOpenAIChunks errors", () => {
 
     const bytes = bedrockFixtureBytes(CLAUDE);
     const truncated = await transcode([bytes.subarray(0, bytes.length - 7)]);
-    expect(JSON.parse(parseDataEvents(truncated.text).at(-1)!).error).toEqual({
+    expect(JSON.parse(openAIDataLines(truncated.text).at(-1)!).error).toEqual({
       message: expect.stringMatching(/truncated/),
       type: "server_error",
       param: null,
@@ -1009,7 +997,7 @@ describe("bedrockInvokeToOpenAIChunks errors", () => {
     expect(truncated.ends).toHaveLength(1);
 
     const early = await transcode([chunkFrame(START)]);
-    expect(parseDataEvents(early.text).map((d) => Object.keys(JSON.parse(d))[0])).toEqual(["id", "error"]);
+    expect(openAIDataLines(early.text).map((d) => Object.keys(JSON.parse(d))[0])).toEqual(["id", "error"]);
     expect(early.ends[0]).toMatchObject({ completed: false, error: { name: "StreamDecodeError" } });
   });
 
@@ -1019,7 +1007,7 @@ describe("bedrockInvokeToOpenAIChunks errors", () => {
       body: fromUtf8('{"bytes":"!!!not base64"}'),
     });
     const { text, ends } = await transcode([bad]);
-    expect(parseDataEvents(text).map((d) => JSON.parse(d))).toEqual([
+    expect(openAIDataLines(text).map((d) => JSON.parse(d))).toEqual([
       { error: { message: expect.stringMatching(/could not be decoded/), type: "server_error", param: null, code: "server_error" } },
     ]);
     expect(ends).toHaveLength(1);
@@ -1091,7 +1079,7 @@ describe("bedrockInvokeToOpenAIChunks cancellation", () => {
           },
         }),
       );
-      expect(parseDataEvents(await new Response(out).text()).at(-1)).toBe("[DONE]");
+      expect(openAIDataLines(await new Response(out).text()).at(-1)).toBe("[DONE]");
     } finally {
       console.error = original;
     }

@@ -21,7 +21,7 @@ import {
 } from "../../worker/protocols/converse/to-openai.ts";
 import { validateConverseBody } from "../support/emulator/converse.ts";
 import { converseFrame, corruptMessageCrc, errorFrame, exceptionFrame } from "../support/emulator/frames.ts";
-import { bedrockFixtureBytes, bedrockFixtureJson, randomSplit, seededRandom, splitAt, byteSource } from "../support/fixtures.ts";
+import { bedrockFixtureBytes, bedrockFixtureJson, byteSource, parseOpenAISSE, randomSplit, seededRandom, splitAt } from "../support/fixtures.ts";
 
 const ALL: ConverseCapabilities = {
   toolChoiceRequired: true,
@@ -466,20 +466,6 @@ async function transcode(pieces: Uint8Array[], includeUsage = true, settle = tru
   return { text, ends, sourceCancelled: src.state.cancelled };
 }
 
-/** Parses OpenAI SSE (`data:` lines only); "[DONE]" stays a string. Asserts the framing. */
-function parseData(text: string): any[] {
-  if (text === "") return [];
-  expect(text.endsWith("\n\n")).toBe(true);
-  return text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((block) => {
-      expect(block.startsWith("data: ")).toBe(true);
-      expect(block.includes("\n")).toBe(false);
-      const data = block.slice(6);
-      return data === "[DONE]" ? data : JSON.parse(data);
-    });
-}
 
 const c = (delta: unknown, finish: string | null = null, withUsage = true) => ({
   id: ID,
@@ -505,7 +491,7 @@ const FIXTURE_CHUNKS = [
 describe("bedrockConverseToOpenAIChunks", () => {
   it("transcodes the captured ConverseStream: role, text, tool call fragments, finish, usage, [DONE]", async () => {
     const { text, ends, sourceCancelled } = await transcode([bedrockFixtureBytes(TOOLUSE_BIN)]);
-    expect(parseData(text)).toEqual(FIXTURE_CHUNKS);
+    expect(parseOpenAISSE(text)).toEqual(FIXTURE_CHUNKS);
     expect(ends).toEqual([
       { usage: { input_tokens: 412, output_tokens: 61, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, cache_creation_1h_input_tokens: 0 }, finishReason: "tool_calls", error: null, completed: true },
     ]);
@@ -514,29 +500,29 @@ describe("bedrockConverseToOpenAIChunks", () => {
     // The argument fragments concatenate to the input the fixture's events describe.
     const events = bedrockFixtureJson<any[]>("converse-stream.tooluse.events.json");
     const expectedInput = events.filter((e) => e.contentBlockDelta?.delta?.toolUse).map((e) => e.contentBlockDelta.delta.toolUse.input).join("");
-    const args = parseData(text).flatMap((ch: any) => ch.choices?.[0]?.delta?.tool_calls ?? []).map((t: any) => t.function.arguments).join("");
+    const args = parseOpenAISSE(text).flatMap((ch: any) => ch.choices?.[0]?.delta?.tool_calls ?? []).map((t: any) => t.function.arguments).join("");
     expect(args).toBe(expectedInput);
     expect(JSON.parse(args)).toEqual(CONVERSE_RESPONSE.output.message.content[1]!.toolUse!.input);
   });
 
   it("without include_usage: no usage fields and no usage chunk", async () => {
     const { text } = await transcode([bedrockFixtureBytes(TOOLUSE_BIN)], false);
-    const chunks = parseData(text);
+    const chunks = parseOpenAISSE(text);
     expect(chunks).toEqual([...FIXTURE_CHUNKS.slice(0, 7).map((ch: any) => { const { usage: _u, ...rest } = ch; return rest; }), "[DONE]"]);
   });
 
   it("gives identical output however the bytes are split (every cut point, single bytes, random pieces)", async () => {
     const bytes = bedrockFixtureBytes(TOOLUSE_BIN);
-    const whole = parseData((await transcode([bytes])).text);
+    const whole = parseOpenAISSE((await transcode([bytes])).text);
     const singles = await transcode(Array.from(bytes, (b) => new Uint8Array([b])));
-    expect(parseData(singles.text)).toEqual(whole);
+    expect(parseOpenAISSE(singles.text)).toEqual(whole);
     for (let cut = 1; cut < bytes.length; cut++) {
       const { text, ends } = await transcode(splitAt(bytes, [cut]), true, false);
-      expect(parseData(text), `cut at ${cut}`).toEqual(whole);
+      expect(parseOpenAISSE(text), `cut at ${cut}`).toEqual(whole);
       expect(ends).toHaveLength(1);
     }
     for (let seed = 1; seed <= 20; seed++) {
-      expect(parseData((await transcode(randomSplit(bytes, seededRandom(seed), 50))).text), `seed ${seed}`).toEqual(whole);
+      expect(parseOpenAISSE((await transcode(randomSplit(bytes, seededRandom(seed), 50))).text), `seed ${seed}`).toEqual(whole);
     }
   }, 60_000); // every cut point of a long stream: slow on a busy machine, and not a speed test
 
@@ -553,7 +539,7 @@ describe("bedrockConverseToOpenAIChunks", () => {
       converseFrame("messageStop", { stopReason: "tool_use" }),
       converseFrame("metadata", { usage: { inputTokens: 5, outputTokens: 6, totalTokens: 11 }, metrics: { latencyMs: 1 } }),
     ];
-    const chunks = parseData((await transcode(frames, false)).text);
+    const chunks = parseOpenAISSE((await transcode(frames, false)).text);
     expect(chunks.map((ch: any) => (ch === "[DONE]" ? ch : ch.choices[0].delta))).toEqual([
       { role: "assistant", content: "" },
       { reasoning_content: "hmm" },
@@ -573,14 +559,14 @@ describe("bedrockConverseToOpenAIChunks", () => {
       converseFrame("metadata", { usage: { inputTokens: 5, outputTokens: 6, totalTokens: 11 } }),
       converseFrame("messageStop", { stopReason: "max_tokens" }),
     ];
-    const chunks = parseData((await transcode(frames)).text);
+    const chunks = parseOpenAISSE((await transcode(frames)).text);
     expect(chunks.slice(-3)).toEqual([c({}, "length"), expect.objectContaining({ choices: [], usage: expect.objectContaining({ total_tokens: 11 }) }), "[DONE]"]);
   });
 
   it("finishes a stream cut after messageStop (no metadata): [DONE], completed, usage unknown", async () => {
     const frames = [converseFrame("messageStart", { role: "assistant" }), converseFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "hi" } }), converseFrame("messageStop", { stopReason: "end_turn" })];
     const { text, ends } = await transcode(frames, false);
-    expect(parseData(text).slice(-2)).toEqual([c({}, "stop", false), "[DONE]"]);
+    expect(parseOpenAISSE(text).slice(-2)).toEqual([c({}, "stop", false), "[DONE]"]);
     expect(ends).toHaveLength(1);
     expect(ends[0]).toMatchObject({ completed: true, finishReason: "stop", error: null, usage: { input_tokens: 0 } });
   });
@@ -590,7 +576,7 @@ describe("bedrockConverseToOpenAIChunks", () => {
     const firstFrameLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
     const pieces = [bytes.subarray(0, firstFrameLength), exceptionFrame("throttlingException", { message: "Too many tokens, please wait before trying again." }), bytes.subarray(firstFrameLength)];
     const { text, ends, sourceCancelled } = await transcode(pieces);
-    expect(parseData(text)).toEqual([
+    expect(parseOpenAISSE(text)).toEqual([
       c({ role: "assistant", content: "" }),
       { error: { message: "Too many tokens, please wait before trying again.", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } },
     ]);
@@ -602,21 +588,21 @@ describe("bedrockConverseToOpenAIChunks", () => {
 
   it("reports error frames, corrupt bytes and truncated streams as error chunks", async () => {
     const start = converseFrame("messageStart", { role: "assistant" });
-    const err = parseData((await transcode([start, errorFrame("InternalFailure", "boom")])).text);
+    const err = parseOpenAISSE((await transcode([start, errorFrame("InternalFailure", "boom")])).text);
     expect(err.at(-1)).toEqual({ error: { message: "boom", type: "server_error", param: null, code: "server_error" } });
 
     const corrupt = await transcode([start, corruptMessageCrc(converseFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "x" } }))]);
-    expect(parseData(corrupt.text).at(-1).error.message).toContain("CRC");
+    expect(parseOpenAISSE(corrupt.text).at(-1).error.message).toContain("CRC");
     expect(corrupt.ends[0]!.error!.name).toBe("StreamDecodeError");
 
     const truncated = await transcode([start, converseFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "x" } })]);
-    const chunks = parseData(truncated.text);
+    const chunks = parseOpenAISSE(truncated.text);
     expect(chunks).not.toContain("[DONE]");
     expect(chunks.at(-1).error.message).toContain("before messageStop");
     expect(truncated.ends).toEqual([expect.objectContaining({ completed: false, finishReason: null })]);
 
     const cutMidFrame = await transcode([start, bedrockFixtureBytes(TOOLUSE_BIN).subarray(0, 30)]);
-    expect(parseData(cutMidFrame.text).at(-1).error.message).toContain("truncated");
+    expect(parseOpenAISSE(cutMidFrame.text).at(-1).error.message).toContain("truncated");
   });
 
   it("calls onEnd once, incomplete, when the client cancels", async () => {
@@ -669,7 +655,7 @@ describe("bedrockConverseToOpenAIChunks", () => {
       const out = source([bedrockFixtureBytes(TOOLUSE_BIN)]).stream.pipeThrough(
         bedrockConverseToOpenAIChunks({ ...opts, includeUsage: true, onEnd: () => { throw new Error("metering down"); } }),
       );
-      expect(parseData(await new Response(out).text())).toEqual(FIXTURE_CHUNKS);
+      expect(parseOpenAISSE(await new Response(out).text())).toEqual(FIXTURE_CHUNKS);
     } finally {
       console.error = original;
     }

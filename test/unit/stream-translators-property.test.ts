@@ -12,7 +12,7 @@ import { bedrockConverseToAnthropicSSE } from "../../worker/protocols/converse/t
 import { bedrockConverseToOpenAIChunks } from "../../worker/protocols/converse/to-openai.ts";
 import { bedrockInvokeToOpenAIChunks } from "../../worker/protocols/openai/from-anthropic.ts";
 import { chunkFrame, converseFrame } from "../support/emulator/frames.ts";
-import { byteSource, parseSSE } from "../support/fixtures.ts";
+import { byteSource, parseOpenAISSE, parseSSE } from "../support/fixtures.ts";
 
 const anyValue = fc.jsonValue({ maxDepth: 2 });
 /** A record with some of `fields` and maybe other keys, every value possibly of the wrong type. */
@@ -66,66 +66,30 @@ function expectEndedOnce(ends: End[]) {
   }
 }
 
-/** OpenAI's stream: `data: <json>` blocks and a final `data: [DONE]`. */
-function parseOpenAI(text: string): unknown[] {
-  if (text === "") return [];
-  expect(text.endsWith("\n\n")).toBe(true);
-  return text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((block) => {
-      expect(block.startsWith("data: ")).toBe(true);
-      const data = block.slice(6);
-      return data === "[DONE]" ? data : JSON.parse(data);
-    });
-}
 
 const ids = { requestedModel: "claude-sonnet-4-6", id: "msg_bdrk_1" };
 const openAI = { requestedModel: "claude-sonnet-4-6", id: "chatcmpl-1", created: 1, includeUsage: true };
-const RUNS = { numRuns: 300 };
+const claudeFrames = fc.array(claudeEvent, { maxLength: 12 }).map((events) => events.map(chunkFrame));
+const converseFrames = fc.array(converseEvent, { maxLength: 12 }).map((events) => events.map(([type, member]) => converseFrame(type, member)));
+/** The client's side of each dialect: the SSE parsed with its framing asserted. */
+const anthropicSSE = (text: string) => parseSSE(text).forEach((e) => expect(typeof e.event).toBe("string"));
+
+const TRANSLATORS: [string, fc.Arbitrary<Uint8Array[]>, (onEnd: (end: End) => void) => TranscoderStream, (text: string) => unknown][] = [
+  ["Claude's InvokeModel stream → Anthropic SSE", claudeFrames, (onEnd) => bedrockToAnthropicSSE({ requestedModel: "claude-sonnet-4-6", onEnd }), anthropicSSE],
+  ["Claude's InvokeModel stream → OpenAI chunks", claudeFrames, (onEnd) => bedrockInvokeToOpenAIChunks({ ...openAI, jsonMode: null, onEnd }), parseOpenAISSE],
+  ["a ConverseStream → Anthropic SSE", converseFrames, (onEnd) => bedrockConverseToAnthropicSSE({ ...ids, onEnd }), anthropicSSE],
+  ["a ConverseStream → OpenAI chunks", converseFrames, (onEnd) => bedrockConverseToOpenAIChunks({ ...openAI, onEnd }), parseOpenAISSE],
+];
 
 describe("stream translators, on any sequence of events Bedrock could send", () => {
-  it("Claude's InvokeModel stream → Anthropic SSE", async () => {
+  it.each(TRANSLATORS)("%s", async (_name, frames, make, read) => {
     await fc.assert(
-      fc.asyncProperty(fc.array(claudeEvent, { maxLength: 12 }), async (events) => {
-        const { text, ends } = await run((onEnd) => bedrockToAnthropicSSE({ requestedModel: "claude-sonnet-4-6", onEnd }), events.map(chunkFrame));
+      fc.asyncProperty(frames, async (f) => {
+        const { text, ends } = await run(make, f);
         expectEndedOnce(ends);
-        for (const e of parseSSE(text)) expect(typeof e.event).toBe("string");
+        read(text);
       }),
-      RUNS,
-    );
-  });
-
-  it("Claude's InvokeModel stream → OpenAI chunks", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(claudeEvent, { maxLength: 12 }), async (events) => {
-        const { text, ends } = await run((onEnd) => bedrockInvokeToOpenAIChunks({ ...openAI, jsonMode: null, onEnd }), events.map(chunkFrame));
-        expectEndedOnce(ends);
-        parseOpenAI(text);
-      }),
-      RUNS,
-    );
-  });
-
-  it("a ConverseStream → Anthropic SSE", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(converseEvent, { maxLength: 12 }), async (events) => {
-        const { text, ends } = await run((onEnd) => bedrockConverseToAnthropicSSE({ ...ids, onEnd }), events.map(([type, member]) => converseFrame(type, member)));
-        expectEndedOnce(ends);
-        for (const e of parseSSE(text)) expect(typeof e.event).toBe("string");
-      }),
-      RUNS,
-    );
-  });
-
-  it("a ConverseStream → OpenAI chunks", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(converseEvent, { maxLength: 12 }), async (events) => {
-        const { text, ends } = await run((onEnd) => bedrockConverseToOpenAIChunks({ ...openAI, onEnd }), events.map(([type, member]) => converseFrame(type, member)));
-        expectEndedOnce(ends);
-        parseOpenAI(text);
-      }),
-      RUNS,
+      { numRuns: 300 },
     );
   });
 });
