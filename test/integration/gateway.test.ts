@@ -349,6 +349,7 @@ describe("count_tokens", () => {
     ["the JSON null", null],
     ["an object without a count", {}],
     ["a count that is not a number", { inputTokens: "12" }],
+    ["a count that is not a count", { inputTokens: -3 }],
   ])("an answer that is %s is a 502 api_error, not a 500", async (_what, body) => {
     stack.emulator.script({ replaceBody: body });
     const res = await post("/v1/messages/count_tokens", { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello there" }] });

@@ -1,3 +1,4 @@
+import { readAnswer } from "../bedrock/answer.ts";
 import { readBedrockHttpError } from "../bedrock/errors.ts";
 import { withoutRejected } from "../bedrock/rejections.ts";
 import type { AppContext } from "../context.ts";
@@ -40,9 +41,8 @@ export async function countTokens(c: AppContext): Promise<Response> {
   }
   if (!upstream.ok) return anthropicUpstreamError(c, await readBedrockHttpError(upstream));
   // An answer that cannot be read (cut short, not JSON, `null`) is the upstream's failure (502), like one without a count.
-  const answer = (await upstream.json().catch(() => null)) as { inputTokens?: unknown } | null;
-  const inputTokens = answer?.inputTokens;
-  if (typeof inputTokens !== "number") throw new GatewayError(502, "The model service returned no token count.", "api_error");
+  const inputTokens = countIn(await readAnswer(upstream));
+  if (inputTokens === null) throw new GatewayError(502, "The model service returned no token count.", "api_error");
   return c.json({ input_tokens: inputTokens });
 }
 
@@ -64,8 +64,8 @@ async function countConverseTokens(c: AppContext, raw: Record<string, unknown>, 
     try {
       const upstream = await s.router.defaultClient().call(model.baseId, "count-tokens", JSON.stringify({ input: { converse: input } }));
       if (upstream.ok) {
-        const { inputTokens } = (await upstream.json()) as { inputTokens?: number };
-        if (typeof inputTokens === "number") return c.json({ input_tokens: inputTokens }, 200, { [COUNT_SOURCE]: "bedrock" });
+        const inputTokens = countIn(await readAnswer(upstream));
+        if (inputTokens !== null) return c.json({ input_tokens: inputTokens }, 200, { [COUNT_SOURCE]: "bedrock" });
       } else {
         await upstream.body?.cancel();
       }
@@ -74,6 +74,12 @@ async function countConverseTokens(c: AppContext, raw: Record<string, unknown>, 
     }
   }
   return c.json({ input_tokens: estimateTokens(input) }, 200, { [COUNT_SOURCE]: "estimate" });
+}
+
+/** CountTokens' `inputTokens`, when the answer holds a whole, non-negative count. */
+function countIn(answer: Record<string, unknown> | null): number | null {
+  const n = answer?.inputTokens;
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 /** About four characters a token for text; images and documents at a flat 1,600 (Claude's ceiling for an image). */

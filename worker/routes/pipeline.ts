@@ -6,6 +6,7 @@
 // several bodies, a reader that counts units, and a unit price in place of token usage.
 import type { BedrockError } from "../bedrock/errors.ts";
 import type { TranscoderStream } from "../bedrock/frame-transcoder.ts";
+import { readAnswer } from "../bedrock/answer.ts";
 import { invokeWithFailover, type InvokeOutcome } from "../bedrock/invoke.ts";
 import { usageFromHeaders } from "../bedrock/usage-headers.ts";
 import { holdOpen, requestSignal, type AppContext } from "../context.ts";
@@ -140,12 +141,8 @@ export async function runCall(c: AppContext, plan: CallPlan | UnitCallPlan<any>)
 
     if (!plan.stream) {
       const json = await readAnswer(outcome.res);
-      if (!json) return unreadable(c, plan, meta, outcome.res.headers);
-      const read = translated(plan, json);
-      if ("problem" in read) {
-        if (!(read.problem instanceof GatewayError)) logEvent("error", { msg: "answer from the model service could not be translated", requestId: c.get("requestId"), target: meta.target, error: read.problem });
-        return refusedAnswer(c, plan, meta, asUpstreamError(read.problem), read.usage ?? usageFromHeaders(outcome.res.headers) ?? NO_USAGE);
-      }
+      const read = json ? translated(plan, json) : { problem: null, usage: null };
+      if ("problem" in read) return undelivered(c, plan, meta, read, outcome.res.headers);
       const cost = recordSpend(c, meta, 200, read.usage);
       return finish(c, plan, meta, 200, read.body, JSON_TYPE, cost);
     }
@@ -221,9 +218,8 @@ async function runUnits<T>(c: AppContext, plan: UnitCallPlan<T>): Promise<Respon
 }
 
 /**
- * A JSON answer through the route's translators: its usage and the client's body, or why it cannot be answered. A
- * translator that throws on an answer it did not expect (a well-formed body of an odd shape) makes it unreadable, a
- * 502, still billed: by the usage the answer states when that much could be read.
+ * A JSON answer through the route's translators: its usage and the client's body, or what they threw (with the
+ * usage, when that much could be read).
  */
 function translated(plan: CallPlan, json: Record<string, unknown>): { usage: TokenUsage; body: string } | { problem: unknown; usage: TokenUsage | null } {
   let usage: TokenUsage | null = null;
@@ -233,6 +229,20 @@ function translated(plan: CallPlan, json: Record<string, unknown>): { usage: Tok
   } catch (problem) {
     return { problem, usage };
   }
+}
+
+/**
+ * Bedrock said 200 and the answer cannot be delivered: unreadable (`problem` null: cut short, not JSON, not an
+ * object) or thrown out by the route's translators. A 502 the client may retry, never the gateway's 500, unless the
+ * route refused it with an error of its own. The call still happened and is billed: by the usage the answer states,
+ * else by the token counts InvokeModel puts in its headers (Converse has none: its row shows the call at no cost).
+ */
+function undelivered(c: AppContext, plan: CallPlan, meta: CallMeta, read: { problem: unknown; usage: TokenUsage | null }, headers: Headers): Response {
+  if (!(read.problem instanceof GatewayError)) {
+    const msg = read.problem === null ? "unreadable answer from the model service" : "answer from the model service could not be translated";
+    logEvent("error", { msg, requestId: c.get("requestId"), target: meta.target, ...(read.problem === null ? {} : { error: read.problem }) });
+  }
+  return refusedAnswer(c, plan, meta, asUpstreamError(read.problem), read.usage ?? usageFromHeaders(headers) ?? NO_USAGE);
 }
 
 /** An answer that came back and is not delivered (unreadable, or refused by the route): its error, billed. */
@@ -278,25 +288,6 @@ function failed(c: AppContext, plan: PlanEnds, meta: CallMeta, outcome: Extract<
   return finish(c, plan, meta, status, errorJson(c, plan, status, message, type, code), JSON_TYPE, bill ? cost : undefined);
 }
 
-/** A successful answer's JSON object, or null when it cannot be read (cut short, not JSON, not an object). */
-async function readAnswer(res: Response): Promise<Record<string, unknown> | null> {
-  try {
-    const json: unknown = await res.json();
-    return typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Bedrock said 200 and its answer cannot be read: a 502 the client may retry, not the gateway's 500. The call still
- * happened and is billed by the token counts InvokeModel puts in its headers (Converse has none: its row shows the
- * call at no cost).
- */
-function unreadable(c: AppContext, plan: CallPlan, meta: CallMeta, headers: Headers): Response {
-  logEvent("error", { msg: "unreadable answer from the model service", requestId: c.get("requestId"), target: meta.target });
-  return refusedAnswer(c, plan, meta, asUpstreamError(null), usageFromHeaders(headers) ?? NO_USAGE);
-}
 
 /**
  * Pipes Bedrock's stream through the route's translator and keep-alive. The translator's end is the one place a

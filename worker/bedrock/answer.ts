@@ -1,0 +1,12 @@
+/**
+ * A successful Bedrock answer's JSON object, or null when it cannot be read: cut short, not JSON, or JSON that is not
+ * an object (`null`, a number). What to do then is the caller's (a 502, a fallback); it never throws.
+ */
+export async function readAnswer(res: Response): Promise<Record<string, unknown> | null> {
+  try {
+    const json: unknown = await res.json();
+    return typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
