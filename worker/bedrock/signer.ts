@@ -2,11 +2,13 @@
 // credentials. aws4fetch's AwsV4Signer re-derives everything per call (parses the URL, builds a Headers object,
 // formats the date with a regex, re-encodes the path, imports the HMAC key); the gateway's own profile put that at
 // about a tenth of its CPU per request. This signer asks aws4fetch once per URL for the canonical path and query,
-// keeps the day's signing key imported, and per call only hashes the body, builds the canonical request and signs
+// keeps the day's signing key prepared, and per call only hashes the body, builds the canonical request and signs
 // it: the same bytes aws4fetch would produce (test/unit/bedrock-signer.test.ts compares them for random requests),
-// checked again by the emulator's own SigV4 verification in every integration test.
+// checked again by the emulator's own SigV4 verification in every integration test. The short hashes are computed
+// synchronously (util/sha256.ts says why); a long body is hashed natively.
 import { AwsV4Signer } from "aws4fetch";
 import { toHex } from "../util/hex.ts";
+import { HmacSha256Key, hmacSha256, sha256Of, sha256Sync } from "../util/sha256.ts";
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -34,7 +36,7 @@ const MAX_URLS = 256;
 export class RequestSigner {
   private readonly urls = new Map<string, UrlParts>();
   private stamp = { second: -1, datetime: "", scope: "" };
-  private dayKey: { day: string; key: Promise<CryptoKey> } | null = null;
+  private dayKey: { day: string; key: HmacSha256Key } | null = null;
 
   constructor(private readonly creds: SigningCredentials) {}
 
@@ -57,10 +59,10 @@ export class RequestSigner {
     let canonicalHeaders = "";
     for (const n of names) canonicalHeaders += `${n}:${n === "host" ? host : out[n]!.replace(/\s+/g, " ")}\n`;
     const signedHeaders = names.join(";");
-    const [bodyHash, key] = await Promise.all([sha256(body), this.signingKey(datetime.slice(0, 8))]);
+    const bodyHash = await sha256Of(body);
     const canonical = `POST\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${toHex(bodyHash)}`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${datetime}\n${scope}\n${toHex(await sha256(UTF8.encode(canonical)))}`;
-    const signature = toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, UTF8.encode(stringToSign))));
+    const stringToSign = `AWS4-HMAC-SHA256\n${datetime}\n${scope}\n${toHex(sha256Sync(UTF8.encode(canonical)))}`;
+    const signature = toHex(this.signingKey(datetime.slice(0, 8)).sign(UTF8.encode(stringToSign)));
     out.authorization = `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return out;
   }
@@ -87,36 +89,17 @@ export class RequestSigner {
   }
 
   /**
-   * The day's derived signing key, imported once. Only the latest day is kept: around midnight two days may
+   * The day's derived signing key, prepared once. Only the latest day is kept: around midnight two days may
    * alternate for a moment, which costs a derivation, never a wrong signature.
    */
-  private signingKey(day: string): Promise<CryptoKey> {
-    if (this.dayKey?.day !== day) {
-      const key = deriveSigningKey(this.creds, day);
-      // A failed derivation (it should not fail) is not remembered.
-      key.catch(() => {
-        if (this.dayKey?.key === key) this.dayKey = null;
-      });
-      this.dayKey = { day, key };
-    }
+  private signingKey(day: string): HmacSha256Key {
+    if (this.dayKey?.day !== day) this.dayKey = { day, key: new HmacSha256Key(deriveSigningKey(this.creds, day)) };
     return this.dayKey.key;
   }
 }
 
-async function deriveSigningKey(c: SigningCredentials, day: string): Promise<CryptoKey> {
-  let k: ArrayBuffer | Bytes = UTF8.encode(`AWS4${c.secretAccessKey}`);
-  for (const part of [day, c.region, c.service, "aws4_request"]) k = await hmac(k, part);
-  return importHmacKey(k);
-}
-
-function importHmacKey(raw: ArrayBuffer | Bytes): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-}
-
-async function hmac(key: ArrayBuffer | Bytes, text: string): Promise<ArrayBuffer> {
-  return crypto.subtle.sign("HMAC", await importHmacKey(key), UTF8.encode(text));
-}
-
-async function sha256(bytes: Bytes): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+function deriveSigningKey(c: SigningCredentials, day: string): Uint8Array {
+  let k: Uint8Array = UTF8.encode(`AWS4${c.secretAccessKey}`);
+  for (const part of [day, c.region, c.service, "aws4_request"]) k = hmacSha256(k, UTF8.encode(part));
+  return k;
 }

@@ -1,13 +1,14 @@
-// Virtual keys: how they are made and how they are stored (only their SHA-256). Web Crypto only, so this runs in
-// Workers, Deno and Node alike.
+// Virtual keys: how they are made and how they are stored (only their SHA-256). Web-standard APIs and plain
+// JavaScript only, so this runs in Workers, Deno and Node alike.
 
 import { toHex } from "../util/hex.ts";
+import { sha256Of } from "../util/sha256.ts";
 
 const encoder = new TextEncoder();
 
 /** Lower-case hex SHA-256 of the UTF-8 text. Keys are stored and looked up by this, never in clear. */
 export async function sha256Hex(text: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+  return toHex(await sha256Of(encoder.encode(text)));
 }
 
 export const API_KEY_PREFIX = "sk-bw-";
