@@ -14,6 +14,7 @@ import { UsageMemory } from "./meter/usage-memory.ts";
 import { Catalog } from "./models/catalog.ts";
 import { logEvent } from "./util/log.ts";
 import { buildOriginServices, type OriginServices } from "./origin/services.ts";
+import { NATIVE_HASHING, type Hashing } from "./util/sha256.ts";
 import type { OriginState } from "./origin/state.ts";
 
 /** Everything a request needs that lives longer than a request: built once per isolate from the environment. */
@@ -40,6 +41,8 @@ export interface Services {
   keyEvents: KeyEvents;
   /** The EC2 origin behind the Tunnel (LiteLLM, the video sidecar); null without ORIGIN_URL. */
   origin: OriginServices | null;
+  /** How the hot path hashes (the key, SigV4): the runtime entry's choice. */
+  hashing: Hashing;
 }
 
 export interface KeyEvents {
@@ -52,6 +55,8 @@ export interface Platform {
   meter?: (env: Record<string, unknown>, spend: SpendRecorder, config: Config) => Meter;
   /** The origin's shared state (the Durable Object on Workers); elsewhere the isolate holds it. */
   originState?: (env: Record<string, unknown>) => OriginState | null;
+  /** How the hot path hashes: crypto.subtle unless the entry knows a cheaper way on its runtime (util/sha256.ts). */
+  hashing?: Hashing;
 }
 
 export function buildServices(env: Record<string, unknown>, platform: Platform = {}): Services {
@@ -62,6 +67,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
     logEvent("error", { msg: "spend write failed; rows kept for the next batch", rows, error: err }),
   );
   const meter = platform.meter?.(env, spend, config) ?? new InProcessMeter(spend, (keyId, next) => resetKeyPeriod(db, keyId, new Date(next)));
+  const hashing = platform.hashing ?? NATIVE_HASHING;
   const accessConfig = parseAccessConfig(env as Record<string, string | undefined>);
   return {
     config,
@@ -76,6 +82,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
       credentials: config.aws,
       accounts: config.accounts,
       targets: config.targets,
+      hashing,
     }),
     rejections: new RejectionMemory(),
     spend,
@@ -89,6 +96,7 @@ export function buildServices(env: Record<string, unknown>, platform: Platform =
       },
     },
     origin: buildOriginServices(env, platform.originState),
+    hashing,
   };
 }
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BedrockClient } from "../../worker/bedrock/client.ts";
 import { RequestSigner, type SigningCredentials } from "../../worker/bedrock/signer.ts";
-import { SYNC_SHA256_MAX_BYTES } from "../../worker/util/sha256.ts";
+import { JS_SHORT_HASHING, NATIVE_HASHING, SYNC_SHA256_MAX_BYTES } from "../../worker/util/sha256.ts";
 
 const CREDS: SigningCredentials = {
   accessKeyId: "AKIDEXAMPLE",
@@ -62,9 +62,11 @@ describe("the hot path's SigV4 signer", () => {
         fc.option(fc.stringMatching(/^[A-Za-z0-9+/=]{20,60}$/), { nil: undefined }),
         fc.constantFrom("us-east-1", "eu-west-1", "ap-northeast-1"),
         fc.array(instants, { minLength: 1, maxLength: 3 }),
-        async (modelId, op, extra, text, sessionToken, region, times) => {
+        // Each runtime entry's way of hashing (worker/util/sha256.ts).
+        fc.constantFrom(NATIVE_HASHING, JS_SHORT_HASHING),
+        async (modelId, op, extra, text, sessionToken, region, times, hashing) => {
           const creds = { ...CREDS, region, ...(sessionToken ? { sessionToken } : {}) };
-          const signer = new RequestSigner(creds);
+          const signer = new RequestSigner(creds, hashing);
           const url = `${ENDPOINT}/model/${encodeURIComponent(modelId)}/${op}`;
           const headers = { ...extra, "content-type": "application/json", accept: "application/json" };
           const body = UTF8.encode(text);
@@ -77,13 +79,15 @@ describe("the hot path's SigV4 signer", () => {
   });
 
   it("keeps signing right when days alternate around midnight, and with a URL that has a query and odd characters", async () => {
-    const signer = new RequestSigner(CREDS);
     const url = `${ENDPOINT}/model/${encodeURIComponent("a (b)!*'")}/invoke?z=1&a=2`;
     const headers = { "content-type": "application/json", accept: "application/json" };
     const body = UTF8.encode('{"max_tokens":64}');
     const midnight = Date.UTC(2026, 11, 6);
-    for (const now of [midnight - 1, midnight, midnight - 500, midnight + 1000, midnight + 86_400_000, midnight - 1]) {
-      expect(await signer.sign(url, headers, body, now)).toEqual(await reference(CREDS, url, headers, body, now));
+    for (const hashing of [NATIVE_HASHING, JS_SHORT_HASHING]) {
+      const signer = new RequestSigner(CREDS, hashing);
+      for (const now of [midnight - 1, midnight, midnight - 500, midnight + 1000, midnight + 86_400_000, midnight - 1]) {
+        expect(await signer.sign(url, headers, body, now)).toEqual(await reference(CREDS, url, headers, body, now));
+      }
     }
   });
 

@@ -1,3 +1,4 @@
+import type { Hashing } from "../util/sha256.ts";
 import { RequestSigner } from "./signer.ts";
 
 const UTF8 = new TextEncoder();
@@ -20,9 +21,12 @@ export interface BedrockClientOptions {
 export class BedrockClient {
   private readonly signer: RequestSigner;
 
-  constructor(private readonly opts: BedrockClientOptions) {
+  constructor(
+    private readonly opts: BedrockClientOptions,
+    hashing?: Hashing,
+  ) {
     // The signing name is "bedrock"; a signer guessing from the host would say "bedrock-runtime" and be refused.
-    this.signer = new RequestSigner({ ...opts, service: "bedrock" });
+    this.signer = new RequestSigner({ ...opts, service: "bedrock" }, hashing);
   }
 
   /** The URL is built once and the same string is signed and sent, so the canonical path always matches the wire. */

@@ -4,11 +4,11 @@
 // about a tenth of its CPU per request. This signer asks aws4fetch once per URL for the canonical path and query,
 // keeps the day's signing key prepared, and per call only hashes the body, builds the canonical request and signs
 // it: the same bytes aws4fetch would produce (test/unit/bedrock-signer.test.ts compares them for random requests),
-// checked again by the emulator's own SigV4 verification in every integration test. The short hashes are computed
-// synchronously (util/sha256.ts says why); a long body is hashed natively.
+// checked again by the emulator's own SigV4 verification in every integration test. How it hashes is the runtime
+// entry's choice (util/sha256.ts).
 import { AwsV4Signer } from "aws4fetch";
 import { toHex } from "../util/hex.ts";
-import { HmacSha256Key, hmacSha256, sha256Of, sha256Sync } from "../util/sha256.ts";
+import { hmacSha256, NATIVE_HASHING, type Hashing } from "../util/sha256.ts";
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -36,9 +36,12 @@ const MAX_URLS = 256;
 export class RequestSigner {
   private readonly urls = new Map<string, UrlParts>();
   private stamp = { second: -1, datetime: "", scope: "" };
-  private dayKey: { day: string; key: HmacSha256Key } | null = null;
+  private dayKey: { day: string; sign: (message: Bytes) => Promise<Uint8Array> } | null = null;
 
-  constructor(private readonly creds: SigningCredentials) {}
+  constructor(
+    private readonly creds: SigningCredentials,
+    private readonly hashing: Hashing = NATIVE_HASHING,
+  ) {}
 
   /**
    * The headers to send with a POST of `body` to `url`: the given ones (names lower-cased) plus x-amz-date,
@@ -59,10 +62,10 @@ export class RequestSigner {
     let canonicalHeaders = "";
     for (const n of names) canonicalHeaders += `${n}:${n === "host" ? host : out[n]!.replace(/\s+/g, " ")}\n`;
     const signedHeaders = names.join(";");
-    const bodyHash = await sha256Of(body);
+    const bodyHash = await this.hashing.sha256(body);
     const canonical = `POST\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${toHex(bodyHash)}`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${datetime}\n${scope}\n${toHex(sha256Sync(UTF8.encode(canonical)))}`;
-    const signature = toHex(this.signingKey(datetime.slice(0, 8)).sign(UTF8.encode(stringToSign)));
+    const stringToSign = `AWS4-HMAC-SHA256\n${datetime}\n${scope}\n${toHex(await this.hashing.sha256(UTF8.encode(canonical)))}`;
+    const signature = toHex(await this.signingKey(datetime.slice(0, 8))(UTF8.encode(stringToSign)));
     out.authorization = `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return out;
   }
@@ -92,12 +95,13 @@ export class RequestSigner {
    * The day's derived signing key, prepared once. Only the latest day is kept: around midnight two days may
    * alternate for a moment, which costs a derivation, never a wrong signature.
    */
-  private signingKey(day: string): HmacSha256Key {
-    if (this.dayKey?.day !== day) this.dayKey = { day, key: new HmacSha256Key(deriveSigningKey(this.creds, day)) };
-    return this.dayKey.key;
+  private signingKey(day: string): (message: Bytes) => Promise<Uint8Array> {
+    if (this.dayKey?.day !== day) this.dayKey = { day, sign: this.hashing.hmacKey(deriveSigningKey(this.creds, day)) };
+    return this.dayKey.sign;
   }
 }
 
+/** The day's signing key (four HMACs, once a day: in JavaScript, whatever hashes the requests). */
 function deriveSigningKey(c: SigningCredentials, day: string): Uint8Array {
   let k: Uint8Array = UTF8.encode(`AWS4${c.secretAccessKey}`);
   for (const part of [day, c.region, c.service, "aws4_request"]) k = hmacSha256(k, UTF8.encode(part));

@@ -1,4 +1,5 @@
 import type { ResolvedModel } from "../models/catalog.ts";
+import type { Hashing } from "../util/sha256.ts";
 import { BedrockClient } from "./client.ts";
 
 /** One place a model can be served from: a region (or endpoint), an id to call there, and the account to sign as. */
@@ -35,6 +36,8 @@ export interface TargetRouterOptions {
   accounts: Record<string, Credentials>;
   /** Model name (or "*") → ordered targets. */
   targets: Record<string, TargetSpec[]>;
+  /** How the clients hash what they sign (the runtime entry's choice; crypto.subtle by default). */
+  hashing?: Hashing;
 }
 
 const GEO_PREFIX = /^(us|eu|apac|au|ca|jp|global|us-gov)\./;
@@ -42,7 +45,7 @@ const GEO_PREFIX = /^(us|eu|apac|au|ca|jp|global|us-gov)\./;
 /**
  * Turns a resolved model into the ordered list of places to try. With no BEDROCK_TARGETS configured that is one
  * target: the configured region and endpoint. Clients are built once per (endpoint, region, account) and reused, so
- * aws4fetch's derived signing keys are cached across requests.
+ * each client's day's signing key is derived once.
  */
 export class TargetRouter {
   private readonly clients = new Map<string, BedrockClient>();
@@ -97,7 +100,7 @@ export class TargetRouter {
     let c = this.clients.get(key);
     if (!c) {
       const creds = account ? this.opts.accounts[account]! : this.opts.credentials;
-      c = new BedrockClient({ ...creds, region, endpoint });
+      c = new BedrockClient({ ...creds, region, endpoint }, this.opts.hashing);
       this.clients.set(key, c);
     }
     return c;

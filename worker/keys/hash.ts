@@ -2,13 +2,13 @@
 // JavaScript only, so this runs in Workers, Deno and Node alike.
 
 import { toHex } from "../util/hex.ts";
-import { sha256Of } from "../util/sha256.ts";
+import { NATIVE_HASHING, type Hashing } from "../util/sha256.ts";
 
 const encoder = new TextEncoder();
 
 /** Lower-case hex SHA-256 of the UTF-8 text. Keys are stored and looked up by this, never in clear. */
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(await sha256Of(encoder.encode(text)));
+export async function sha256Hex(text: string, hashing: Hashing = NATIVE_HASHING): Promise<string> {
+  return toHex(await hashing.sha256(encoder.encode(text)));
 }
 
 export const API_KEY_PREFIX = "sk-bw-";

@@ -7,8 +7,9 @@ import { checkKeyUsable, missingKeyError, presentedKey } from "./policy.ts";
 export const requireKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const presented = presentedKey(c.req.raw.headers);
   if (!presented) throw missingKeyError();
-  const hash = await sha256Hex(presented);
-  const { record, loadedAt } = await c.get("services").keys.lookupWithTime(hash);
+  const services = c.get("services");
+  const hash = await sha256Hex(presented, services.hashing);
+  const { record, loadedAt } = await services.keys.lookupWithTime(hash);
   const key = checkKeyUsable(record, new Date());
   c.set("key", key);
   c.set("keyHash", hash);
