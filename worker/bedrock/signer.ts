@@ -8,7 +8,7 @@
 // entry's choice (util/sha256.ts).
 import { AwsV4Signer } from "aws4fetch";
 import { toHex } from "../util/hex.ts";
-import { hmacSha256, NATIVE_HASHING, type Hashing } from "../util/sha256.ts";
+import { NATIVE_HASHING, type Hashing } from "../util/sha256.ts";
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -96,14 +96,22 @@ export class RequestSigner {
    * alternate for a moment, which costs a derivation, never a wrong signature.
    */
   private signingKey(day: string): (message: Bytes) => Promise<Uint8Array> {
-    if (this.dayKey?.day !== day) this.dayKey = { day, sign: this.hashing.hmacKey(deriveSigningKey(this.creds, day)) };
+    if (this.dayKey?.day !== day) {
+      const prepared = deriveSigningKey(this.hashing, this.creds, day).then((raw) => this.hashing.hmacKey(raw));
+      const entry = { day, sign: async (message: Bytes) => (await prepared)(message) };
+      // A failed derivation (it should not fail) is not remembered.
+      prepared.catch(() => {
+        if (this.dayKey === entry) this.dayKey = null;
+      });
+      this.dayKey = entry;
+    }
     return this.dayKey.sign;
   }
 }
 
-/** The day's signing key (four HMACs, once a day: in JavaScript, whatever hashes the requests). */
-function deriveSigningKey(c: SigningCredentials, day: string): Uint8Array {
+/** The day's signing key: four HMACs, once a day. */
+async function deriveSigningKey(hashing: Hashing, c: SigningCredentials, day: string): Promise<Uint8Array> {
   let k: Uint8Array = UTF8.encode(`AWS4${c.secretAccessKey}`);
-  for (const part of [day, c.region, c.service, "aws4_request"]) k = hmacSha256(k, UTF8.encode(part));
+  for (const part of [day, c.region, c.service, "aws4_request"]) k = await hashing.hmacKey(k)(UTF8.encode(part));
   return k;
 }

@@ -56,8 +56,3 @@ export const JS_SHORT_HASHING: Hashing = {
     return async (message) => base.clone().update(message).digest();
   },
 };
-
-/** HMAC-SHA-256 in JavaScript, synchronously: for deriving keys (SigV4's daily signing key), not per request. */
-export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  return hmac(sha256, key, message);
-}
