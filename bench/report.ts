@@ -288,12 +288,6 @@ export function renderReport(r: BenchResults): string {
     "  A neighbour's burst on this shared machine slows single slices by tens of percent; the median of paired slices",
     "  moves only when most pairs were hit, the pooled ratio moves with every hit.",
   );
-  const access = r.access
-    ? [
-        `Access JWT CPU: a new token ${fmtSignedMs(accessAgainst(r.access, "fresh", "remembered").addedMs)} ms over a remembered one, ` +
-          `a remembered one ${fmtRatio(accessAgainst(r.access, "remembered", "dev").ratio)} dev mode`,
-      ]
-    : [];
   const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
   if (floor) {
     out.push(

@@ -56,3 +56,40 @@ describe.each([
     );
   });
 });
+
+describe("which hashes reach crypto.subtle", () => {
+  /** crypto.subtle calls (digest, importKey, sign) made while `f` runs. */
+  async function subtleCalls(f: () => Promise<unknown>): Promise<number> {
+    const subtle = globalThis.crypto.subtle as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const originals = Object.fromEntries(["digest", "importKey", "sign"].map((m) => [m, subtle[m]!]));
+    let calls = 0;
+    for (const [m, original] of Object.entries(originals)) {
+      subtle[m] = function (this: unknown, ...args: unknown[]) {
+        calls++;
+        return original.apply(this, args);
+      };
+    }
+    try {
+      await f();
+    } finally {
+      for (const [m, original] of Object.entries(originals)) subtle[m] = original;
+    }
+    return calls;
+  }
+  const short = new Uint8Array(SYNC_SHA256_MAX_BYTES);
+  const long = new Uint8Array(SYNC_SHA256_MAX_BYTES + 1);
+
+  it("the Deno entry's way hashes short inputs and HMACs in JavaScript, and only a long input natively", async () => {
+    expect(await subtleCalls(() => JS_SHORT_HASHING.sha256(short))).toBe(0);
+    expect(await subtleCalls(() => JS_SHORT_HASHING.hmacKey(utf8("key"))(short))).toBe(0);
+    expect(await subtleCalls(() => JS_SHORT_HASHING.sha256(long))).toBe(1);
+  });
+
+  it("the Workers entry's way uses crypto.subtle for every hash, and imports a prepared HMAC key once", async () => {
+    expect(await subtleCalls(() => NATIVE_HASHING.sha256(short))).toBe(1);
+    const sign = NATIVE_HASHING.hmacKey(utf8("key"));
+    expect(await subtleCalls(async () => {
+      for (let i = 0; i < 3; i++) await sign(short);
+    })).toBe(4);
+  });
+});

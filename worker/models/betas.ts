@@ -1,10 +1,11 @@
+import { own } from "../util/own.ts";
 import type { ModelRow } from "./catalog-data.ts";
 
 // Beta flags Bedrock accepts in `anthropic_beta`, kept as data. Anything else a client sends (Claude Code sends
 // `claude-code-20250219`, `oauth-*`, `prompt-caching-*`, …) is dropped, because Bedrock answers an unknown flag with
-// a 400 and the user's request would fail. Maps, not objects: a flag is the client's text, and a flag named
-// `toString` or `constructor` must find nothing rather than Object.prototype's members.
-const ACCEPTED: ReadonlyMap<string, (m: ModelRow) => boolean> = new Map(Object.entries({
+// a 400 and the user's request would fail. A flag is the client's text: the tables are read through `own`, so one
+// named `toString` or `constructor` finds nothing rather than Object.prototype's members.
+const ACCEPTED: Readonly<Record<string, (m: ModelRow) => boolean>> = {
   "computer-use-2024-10-22": () => true,
   "computer-use-2025-01-24": () => true,
   "computer-use-2025-11-24": () => true,
@@ -19,19 +20,19 @@ const ACCEPTED: ReadonlyMap<string, (m: ModelRow) => boolean> = new Map(Object.e
   "tool-search-tool-2025-10-19": (m) => !m.name.includes("haiku"),
   "tool-examples-2025-10-29": (m) => !m.name.includes("haiku"),
   "compact-2026-01-12": () => true,
-} satisfies Record<string, (m: ModelRow) => boolean>));
+};
 
 // Names the Anthropic API uses for a bundle that Bedrock splits into separate flags.
-const TRANSLATED: ReadonlyMap<string, readonly string[]> = new Map([
-  ["advanced-tool-use-2025-11-20", ["tool-search-tool-2025-10-19", "tool-examples-2025-10-29"]],
-]);
+const TRANSLATED: Readonly<Record<string, readonly string[]>> = {
+  "advanced-tool-use-2025-11-20": ["tool-search-tool-2025-10-19", "tool-examples-2025-10-29"],
+};
 
 /** The subset of the client's flags (plus flags implied by the model name) that Bedrock accepts for this model. */
 export function bedrockBetas(requested: readonly string[], model: ModelRow): string[] {
   const out: string[] = [];
   for (const flag of requested) {
-    for (const f of TRANSLATED.get(flag) ?? [flag]) {
-      const ok = ACCEPTED.get(f);
+    for (const f of own(TRANSLATED, flag) ?? [flag]) {
+      const ok = own(ACCEPTED, f);
       if (ok && ok(model) && !out.includes(f)) out.push(f);
     }
   }

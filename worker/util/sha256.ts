@@ -1,11 +1,11 @@
 // SHA-256 and HMAC-SHA-256 for the hot path, as the runtime entry chooses (services.ts `Platform.hashing`). Every
-// request hashes a few short inputs (the API key, SigV4's canonical request and string to sign) and the body it sends
-// to Bedrock. What a crypto.subtle call costs depends on the runtime: workerd computes it on the spot, while Deno
-// (like Node) hands each call to a worker thread, ~35 µs of CPU per call, several times what hashing a few hundred
-// bytes in JavaScript costs. So the Workers entry keeps crypto.subtle for everything (JavaScript hashing measured ~4 %
-// more CPU per request there), and the Deno entry hashes short inputs in JavaScript with @noble/hashes (audited),
-// ~25 % less CPU per request; long inputs (a Claude Code body of half a megabyte) stay native in both, where the
-// per-byte speed matters more than the call.
+// request hashes a few short inputs (the API key, SigV4's canonical request, the string it signs with HMAC) and the
+// body it sends to Bedrock. What a crypto.subtle call costs depends on the runtime: workerd computes it on the spot,
+// while Deno (like Node) hands each call to a worker thread, ~35 µs of CPU per call, several times what hashing a few
+// hundred bytes in JavaScript costs. So the Workers entry keeps crypto.subtle for everything (JavaScript hashing
+// measured ~4 % more CPU per request there), and the Deno entry hashes short inputs in JavaScript with @noble/hashes
+// (audited), ~25 % less CPU per request; long inputs (a Claude Code body of half a megabyte) stay native in both,
+// where the per-byte speed matters more than the call.
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
 

@@ -486,11 +486,12 @@ function stopSequences(stop: unknown): string[] | undefined {
 function applyReasoningEffort(req: OpenAIChatRequest, body: Json, opts: ToAnthropicOptions, maxTokens: number, ctx: Context): void {
   const effort = req.reasoning_effort;
   if (!present(effort)) return;
-  if (typeof effort !== "string" || !Object.hasOwn(REASONING_BUDGETS, effort)) {
+  // undefined: not an effort the table knows; null: an effort that asks for no thinking.
+  const budget = typeof effort === "string" ? own(REASONING_BUDGETS, effort) : undefined;
+  if (budget === undefined) {
     throw new TranslationError("reasoning_effort", `reasoning_effort: must be one of ${Object.keys(REASONING_BUDGETS).join(", ")}.`);
   }
-  const budget = own(REASONING_BUDGETS, effort);
-  if (budget === null || budget === undefined) return;
+  if (budget === null) return;
   if (!opts.supportsThinking) {
     throw new TranslationError("reasoning_effort", `reasoning_effort: model ${opts.model} does not support extended thinking.`);
   }
