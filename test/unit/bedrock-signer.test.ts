@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BedrockClient } from "../../worker/bedrock/client.ts";
 import { RequestSigner, type SigningCredentials } from "../../worker/bedrock/signer.ts";
-import { JS_SHORT_HASHING, NATIVE_HASHING, SYNC_SHA256_MAX_BYTES } from "../../worker/util/sha256.ts";
+import { JS_SHORT_HASHING, NATIVE_HASHING, SYNC_SHA256_MAX_BYTES, type Hashing } from "../../worker/util/sha256.ts";
 
 const CREDS: SigningCredentials = {
   accessKeyId: "AKIDEXAMPLE",
@@ -89,6 +89,33 @@ describe("the hot path's SigV4 signer", () => {
         expect(await signer.sign(url, headers, body, now)).toEqual(await reference(CREDS, url, headers, body, now));
       }
     }
+  });
+
+  it("does not remember a failed derivation of the day's key: that call fails, the next derives it again and signs right", async () => {
+    // A hashing whose HMAC fails once, as a platform error would: the failure lands in the daily derivation.
+    let failures = 1;
+    const flaky: Hashing = {
+      sha256: (bytes) => NATIVE_HASHING.sha256(bytes),
+      hmacKey: (key) => {
+        const sign = NATIVE_HASHING.hmacKey(key);
+        return async (message) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error("HMAC failed");
+          }
+          return sign(message);
+        };
+      },
+    };
+    const signer = new RequestSigner(CREDS, flaky);
+    const url = `${ENDPOINT}/model/us.anthropic.claude-sonnet-4-6/invoke`;
+    const headers = { "content-type": "application/json" };
+    const body = UTF8.encode('{"max_tokens":64}');
+    const now = Date.UTC(2026, 11, 7, 3, 0, 0);
+    await expect(signer.sign(url, headers, body, now)).rejects.toThrow("HMAC failed");
+    const expected = await reference(CREDS, url, headers, body, now);
+    expect(await signer.sign(url, headers, body, now)).toEqual(expected);
+    expect(await signer.sign(url, headers, body, now + 1000)).toEqual(await reference(CREDS, url, headers, body, now + 1000));
   });
 
   it("is what the Bedrock client sends: the signed headers, the URL it signed and the bytes it hashed", async () => {

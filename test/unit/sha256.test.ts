@@ -85,6 +85,27 @@ describe("which hashes reach crypto.subtle", () => {
     expect(await subtleCalls(() => JS_SHORT_HASHING.sha256(long))).toBe(1);
   });
 
+  it("a prepared HMAC key whose import failed is imported again for the next message (the failure is not remembered)", async () => {
+    const subtle = globalThis.crypto.subtle as unknown as { importKey: (...a: unknown[]) => Promise<unknown> };
+    const original = subtle.importKey;
+    let fail = true;
+    subtle.importKey = function (this: unknown, ...args: unknown[]) {
+      if (fail) {
+        fail = false;
+        return Promise.reject(new Error("import failed"));
+      }
+      return original.apply(this, args);
+    };
+    try {
+      const sign = NATIVE_HASHING.hmacKey(utf8("key"));
+      await expect(sign(short)).rejects.toThrow("import failed");
+      expect(await sign(short)).toEqual(await webHmac(utf8("key"), short));
+      expect(await subtleCalls(() => sign(short))).toBe(1);
+    } finally {
+      subtle.importKey = original;
+    }
+  });
+
   it("the Workers entry's way uses crypto.subtle for every hash, and imports a prepared HMAC key once", async () => {
     expect(await subtleCalls(() => NATIVE_HASHING.sha256(short))).toBe(1);
     const sign = NATIVE_HASHING.hmacKey(utf8("key"));
