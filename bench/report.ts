@@ -105,6 +105,17 @@ export interface AccessResult {
   throughput: Record<AccessKind, ThroughputResult>;
 }
 
+/**
+ * The bench's request in loops inside one workerd isolate, Bedrock answered there (bench/isolate.ts): workerd's CPU
+ * per request of each loop (µs), through the Worker and through the bare relay's forwarding, loops alternating.
+ */
+export interface IsolateResult {
+  n: number;
+  rounds: number;
+  gatewayUs: number[];
+  relayUs: number[];
+}
+
 export interface BenchResults {
   header: string[];
   latency: Record<PathName, Summary>;
@@ -129,6 +140,7 @@ export interface BenchResults {
    * CPU and throughput ratios read when the code on both sides is the same (how far one process differs from another).
    */
   relayTwin?: { relay: ThroughputResult; twin: ThroughputResult };
+  isolate?: IsolateResult;
   bundle: { rawBytes: number; gzipBytes: number; areas?: { name: string; bytes: number }[] };
 }
 
@@ -380,7 +392,28 @@ export function renderReport(r: BenchResults): string {
     );
   }
 
-  out.push("13. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
+  if (r.isolate) {
+    const f = isolateFigures(r.isolate, r.throughput["workerd-relay"].cpuMsPerRequest.runtime);
+    out.push(`13. The gateway's own code inside workerd: loops of ${r.isolate.n} requests in one invocation, Bedrock answered in the isolate (no HTTP)`);
+    out.push(
+      formatTable(["loop", "workerd CPU us/request", "median loop", "loops"], [
+        ["the Worker (gateway)", f.gateway.toFixed(1), f.gatewayMedian.toFixed(1), String(r.isolate.rounds)],
+        ["the bare relay's forwarding", f.relay.toFixed(1), f.relayMedian.toFixed(1), String(r.isolate.rounds)],
+      ]),
+      `  the gateway's code: +${f.added.toFixed(1)} us per request over the relay's (loop by loop, middle half ${f.addedP25.toFixed(1)} to ${f.addedP75.toFixed(1)} us)`,
+      ...(f.implied === null
+        ? []
+        : [
+            `  implied CPU ratio: section 2's workerd relay used ${(f.relayMs ?? NaN).toFixed(3)} ms per request; with the gateway's code added, ${fmtRatio(f.implied)}.`,
+          ]),
+      "  Section 8's CPU ratio also carries workerd's HTTP exchanges and Miniflare's entry worker (alike for both) and the",
+      "  machine's noise (section 8's twin relays). Here only the code differs: the loops run the bench's request through",
+      "  the Worker, and the same request through a forwarder doing the bare relay's work, loops of each alternating.",
+      "",
+    );
+  }
+
+  out.push("14. Worker bundle (esbuild as the test harness bundles it, minified, gzip -9)");
   out.push(
     formatTable(["bundle", "raw", "gzip", "target (gzip)", "verdict"], [
       ["worker/index.ts", fmtKiB(r.bundle.rawBytes), fmtKiB(r.bundle.gzipBytes), `<= ${TARGETS.bundleGzipKiB} KiB`, verdict(r.bundle.gzipBytes / 1024, TARGETS.bundleGzipKiB)],
@@ -432,9 +465,13 @@ export function summaryLine(r: BenchResults): string {
     : [];
   const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
   const twin = floor ? [`workerd relay vs an identical relay: CPU ${fmtRatio(floor.cpuRatio)} (pooled ${fmtRatio(floor.cpu.pooled)})`] : [];
+  const iso = r.isolate ? isolateFigures(r.isolate, r.throughput["workerd-relay"].cpuMsPerRequest.runtime) : null;
+  const isolate = iso
+    ? [`workerd gateway code in-isolate +${iso.added.toFixed(1)} us/request over the relay's${iso.implied === null ? "" : ` (implied CPU ratio ${fmtRatio(iso.implied)})`}`]
+    : [];
   const e = r.estimate;
   const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
-  return `SUMMARY: ${[...parts, ...relay, ...twin, ...large, ...access, est, ...mem, bundle].join("; ")}`;
+  return `SUMMARY: ${[...parts, ...relay, ...twin, ...isolate, ...large, ...access, est, ...mem, bundle].join("; ")}`;
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>
@@ -451,6 +488,22 @@ function largeVsRelay(lb: LargeBodyResult, p: LargeBodyPath) {
 function accessAgainst(a: AccessResult, k: AccessKind, base: AccessKind) {
   const f = pairedFigures(a.throughput[k], a.throughput[base]);
   return { base, ratio: f.cpuRatio, cpu: f.cpu, addedMs: (f.cpuRatio - 1) * (a.throughput[base].cpuMsPerRequest.runtime ?? NaN) };
+}
+
+/**
+ * The in-isolate loops: mean CPU per request of each (every loop has the same length), the gateway's code as the
+ * difference, its spread over loops taken side by side, and what section 2's relay CPU becomes with that code added.
+ */
+export function isolateFigures(i: IsolateResult, relayMs: number | null) {
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const at = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+  const gateway = mean(i.gatewayUs);
+  const relay = mean(i.relayUs);
+  const added = gateway - relay;
+  const diffs = i.gatewayUs.map((g, k) => g - (i.relayUs[k] ?? NaN)).filter(Number.isFinite);
+  const implied = relayMs !== null && relayMs > 0 ? (relayMs * 1000 + added) / (relayMs * 1000) : null;
+  return { gateway, relay, added, gatewayMedian: at(i.gatewayUs, 0.5), relayMedian: at(i.relayUs, 0.5), addedP25: at(diffs, 0.25), addedP75: at(diffs, 0.75), relayMs, implied };
 }
 
 /** The twin relay against the relay, read as the gateway is read against it (paired slices, and pooled). */

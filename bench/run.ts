@@ -11,6 +11,7 @@
 //   BENCH_SOAK_N          requests per gateway and relay before their resident memory is compared (50000)
 //   BENCH_ESTIMATE_TURNS  turns per Claude-Code-shaped session in the estimate-error phase (8)
 //   BENCH_LARGE_N         Claude-Code-sized requests (~480 KB) per gateway and relay in the large-request phase (800)
+//   BENCH_ISOLATE_ROUNDS  loops of each kind in the in-isolate phase (60, of 250 requests each)
 //
 // Progress goes to stderr, the report to stdout.
 import { createServer, type Server } from "node:http";
@@ -29,6 +30,7 @@ import { measureEstimateError } from "./estimate-error.ts";
 import { measureKeyKinds } from "./key-kinds.ts";
 import { measureLargeBody } from "./large-body.ts";
 import { measureAccess } from "./access.ts";
+import { measureIsolate } from "./isolate.ts";
 import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
@@ -55,6 +57,9 @@ const ESTIMATE_TURNS = intEnv("BENCH_ESTIMATE_TURNS", QUICK ? 4 : 8);
 /** Claude-Code-sized requests per gateway and relay in the large-request phase, and how many at once. */
 const LARGE_N = intEnv("BENCH_LARGE_N", QUICK ? 160 : 800);
 const LARGE_CONCURRENCY = 16;
+/** Requests per loop and loops of each kind (gateway, relay) in the in-isolate phase. */
+const ISOLATE_N = 250;
+const ISOLATE_ROUNDS = intEnv("BENCH_ISOLATE_ROUNDS", QUICK ? 10 : 60);
 
 // The production default flush delay (batches spend rows), and a key cache that cannot expire mid-run: DESIGN §8
 // budgets the gateway "with a cached key", so no sample should include the periodic key refresh.
@@ -268,6 +273,19 @@ async function main(): Promise<void> {
   });
   stack.emulator.reset();
 
+  progress(`in-isolate: ${ISOLATE_ROUNDS} loops of ${ISOLATE_N} requests each through a new workerd gateway and through the bare relay's forwarding, Bedrock answered in the isolate`);
+  const isolate = await measureIsolate({
+    stack,
+    gatewayRequest: withLength({ path: "/v1/messages", headers: gatewayHeaders(apiKey), body: JSON.stringify(MESSAGES_BODY) }),
+    relayRequest: withLength({ path: upstream.invoke.path, headers: await sign(upstream.invoke, false), body: upstream.invoke.body }),
+    answer: await bedrockAnswer(stack.emulator.url, upstream.invoke, sign),
+    pidOfNew: () => pidOf("workerd"),
+    n: ISOLATE_N,
+    rounds: ISOLATE_ROUNDS,
+  });
+  if (!isolate) progress("in-isolate: skipped (the new workerd process could not be identified)");
+  stack.emulator.reset();
+
   const results: BenchResults = {
     header: [
       `Breakwater benchmark${QUICK ? " (BENCH_QUICK)" : ""}: ${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, ` +
@@ -294,6 +312,7 @@ async function main(): Promise<void> {
     largeBody,
     access,
     relayTwin,
+    ...(isolate ? { isolate } : {}),
     bundle,
   };
   process.stdout.write(`${renderReport(results)}\n`);
@@ -323,6 +342,24 @@ async function captureUpstreamCalls(stack: Stack, gateway: BenchPath): Promise<{
     return { path: rec.rawPath, body: JSON.stringify(rec.body) };
   };
   return { invoke: find("InvokeModel"), stream: find("InvokeModelWithResponseStream") };
+}
+
+/** A request as a client sends it: with its content-length (the gateway reads a declared body in one native call). */
+function withLength(r: { path: string; headers: Record<string, string>; body: string }) {
+  return { ...r, headers: { ...r.headers, "content-length": String(Buffer.byteLength(r.body)) } };
+}
+
+/** The emulator's answer to the InvokeModel call the gateway makes, for the in-isolate phase to answer with. */
+async function bedrockAnswer(emulatorUrl: string, call: UpstreamCall, sign: Signer): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const res = await fetch(emulatorUrl + call.path, { method: "POST", headers: await sign(call, false), body: call.body });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`the emulator answered the bench's InvokeModel call with ${res.status}: ${body.slice(0, 300)}`);
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => {
+    // Hop-by-hop and length headers belong to the HTTP exchange, not to the answer.
+    if (!["connection", "keep-alive", "transfer-encoding", "content-length", "date"].includes(k)) headers[k] = v;
+  });
+  return { status: res.status, headers, body };
 }
 
 /** Proves every path answers what it should before timing it: a fast wrong answer is not a result. */

@@ -31,22 +31,29 @@ export const WORKER_BUILD_OPTIONS = {
   logLevel: "error",
 } satisfies BuildOptions;
 
-let bundlePromise: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
-/** Bundles worker/index.ts once per test process, the way wrangler does (esbuild, ESM, workerd conditions). */
-export function bundleWorker(): Promise<string> {
-  bundlePromise ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), "breakwater-worker-"));
-    const outfile = join(dir, "index.js");
-    await build({ ...WORKER_BUILD_OPTIONS, outfile });
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    return outfile;
-  })();
-  return bundlePromise;
+/**
+ * Bundles an entry (worker/index.ts unless told otherwise) once per test process, the way wrangler does (esbuild,
+ * ESM, workerd conditions). The benchmark bundles an entry of its own around the Worker (bench/isolate-entry.ts).
+ */
+export function bundleWorker(entry: string = WORKER_BUILD_OPTIONS.entryPoints[0]!): Promise<string> {
+  let bundle = bundles.get(entry);
+  if (!bundle) {
+    bundle = (async () => {
+      const dir = mkdtempSync(join(tmpdir(), "breakwater-worker-"));
+      const outfile = join(dir, "index.js");
+      await build({ ...WORKER_BUILD_OPTIONS, entryPoints: [entry], outfile });
+      process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+      return outfile;
+    })();
+    bundles.set(entry, bundle);
+  }
+  return bundle;
 }
 
-export async function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const scriptPath = await bundleWorker();
+export async function startGateway(env: Record<string, string>, opts: { entry?: string } = {}): Promise<Gateway> {
+  const scriptPath = await bundleWorker(opts.entry);
   const logs: string[] = [];
   const mf = new Miniflare({
     modules: true,

@@ -221,6 +221,23 @@ describe("report verdicts", () => {
     expect(renderReport(base)).not.toContain("Noise floor");
   });
 
+  it("the in-isolate loops give the gateway's code as gateway minus relay, and the relay's CPU ratio with that code added", () => {
+    const base = results(1.4);
+    // Gateway loops average 200 us, relay loops 50 us: the code adds 150 us. Section 2's relay used 0.25 ms per
+    // request, so with the code added: (250 + 150) / 250 = 1.6x.
+    const r: BenchResults = { ...base, isolate: { n: 250, rounds: 4, gatewayUs: [190, 210, 180, 220], relayUs: [40, 60, 45, 55] } };
+    expect(summaryLine(r)).toContain("workerd gateway code in-isolate +150.0 us/request over the relay's (implied CPU ratio 1.60x)");
+    const text = renderReport(r);
+    expect(text).toMatch(/the Worker \(gateway\)\s+200\.0\s+210\.0\s+4/);
+    expect(text).toMatch(/the bare relay's forwarding\s+50\.0\s+55\.0\s+4/);
+    // Loop by loop: 150, 150, 135, 165 → the middle half from 150 to 165.
+    expect(text).toContain("the gateway's code: +150.0 us per request over the relay's (loop by loop, middle half 150.0 to 165.0 us)");
+    expect(text).toContain("section 2's workerd relay used 0.250 ms per request; with the gateway's code added, 1.60x.");
+    // Without the phase nothing is claimed.
+    expect(summaryLine(base)).not.toContain("in-isolate");
+    expect(renderReport(base)).not.toContain("inside workerd");
+  });
+
   it("the summary counts met targets per gateway", () => {
     // workerd: p50 +0.4 met, p99 +1 met, TTFB +1.5 over, throughput 0.5x over → 2/4.
     expect(summaryLine(results(1.4))).toContain("workerd added p50 +0.400 / p99 +1.000 / TTFB +1.500 ms, 0.50x direct throughput (2/4 targets met)");
@@ -260,7 +277,7 @@ describe("report verdicts", () => {
 
   it("the full report renders every section with the figures it was given", () => {
     const text = renderReport(results(1.4));
-    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Kinds of key", "11. A Claude-Code-sized request", "13. Worker bundle", "SUMMARY:"]) {
+    for (const heading of ["1. Latency", "2. Throughput", "3. Streaming", "4. Runtime overhead", "5. Gateway added", "6. Where", "7. Memory", "8. The gateway against", "9. The meter's estimate", "10. Kinds of key", "11. A Claude-Code-sized request", "14. Worker bundle", "SUMMARY:"]) {
       expect(text).toContain(heading);
     }
     // Each kind of key against the key without limits: +1.5 ms at p50, half the throughput.

@@ -1,0 +1,66 @@
+// The benchmark's own Workers entry, never deployed (wrangler.toml's main is worker/index.ts): the Worker unchanged,
+// plus POST /__bench/loop, which sends N requests through it back to back inside one invocation, with Bedrock's
+// answer made in the isolate. workerd's CPU over such a loop is the gateway's own cost per request without the HTTP
+// exchanges in and out, Miniflare's entry worker or the clients. `mode: "relay"` runs the same loop through a
+// forwarder that does what the bench's bare relay does (bench/relays.ts: read the body, fetch, answer the upstream's
+// body with its headers), so gateway minus relay is the gateway's code alone (bench/isolate.ts).
+import worker from "../worker/index.ts";
+
+export { KeyMeterObject, OriginStateObject } from "../worker/index.ts";
+
+/** What the loop sends and what Bedrock answers, as the bench captured them from the emulator. */
+export interface LoopSpec {
+  mode: "gateway" | "relay";
+  n: number;
+  /** Calls to this origin are answered in the isolate with `answer`; every other fetch goes out as usual. */
+  bedrockUrl: string;
+  request: { path: string; headers: Record<string, string>; body: string };
+  answer: { status: number; headers: Record<string, string>; body: string };
+}
+
+const nativeFetch = globalThis.fetch;
+let bedrock: Pick<LoopSpec, "bedrockUrl" | "answer"> | null = null;
+globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (bedrock && url.startsWith(bedrock.bedrockUrl)) {
+    const { status, headers, body } = bedrock.answer;
+    return Promise.resolve(new Response(body, { status, headers }));
+  }
+  return nativeFetch(input, init);
+}) as typeof fetch;
+
+const HOP = ["host", "connection", "keep-alive", "transfer-encoding", "content-length"];
+
+function withoutHop(h: Headers): Headers {
+  const out = new Headers(h);
+  for (const name of HOP) out.delete(name);
+  return out;
+}
+
+/** The bare relay's work (bench/relays.ts HANDLER), with its upstream answered in the isolate. */
+async function relay(request: Request, upstream: string): Promise<Response> {
+  const url = new URL(request.url);
+  const res = await fetch(upstream + url.pathname, { method: request.method, headers: withoutHop(request.headers), body: await request.arrayBuffer() });
+  return new Response(res.body, { status: res.status, headers: withoutHop(res.headers) });
+}
+
+async function loop(spec: LoopSpec, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
+  bedrock = spec;
+  const { path, headers, body } = spec.request;
+  for (let i = 0; i < spec.n; i++) {
+    const request = new Request(`http://127.0.0.1${path}`, { method: "POST", headers, body });
+    const res = spec.mode === "relay" ? await relay(request, spec.bedrockUrl) : await worker.fetch(request, env, ctx);
+    const text = await res.text();
+    // A loop of error answers would measure the wrong thing.
+    if (res.status !== 200) return Response.json({ error: `request ${i} answered ${res.status}: ${text.slice(0, 300)}` }, { status: 500 });
+  }
+  return Response.json({ ok: true });
+}
+
+export default {
+  async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
+    if (new URL(request.url).pathname === "/__bench/loop" && request.method === "POST") return loop((await request.json()) as LoopSpec, env, ctx);
+    return worker.fetch(request, env, ctx);
+  },
+  scheduled: worker.scheduled,
+} satisfies ExportedHandler<Record<string, unknown>>;
