@@ -183,7 +183,8 @@ export function renderReport(r: BenchResults): string {
       ],
     ),
     "  node = this process (clients, emulator, PGlite database); runtime = the workerd or deno process. CPU from /proc",
-    "  (10 ms ticks) over the whole run. 2 cores: a runtime whose JS runs on one thread saturates at 1000 / runtime CPU ms req/s.",
+    "  (this process: its own counters; a runtime: its threads' scheduler counters) over the whole run. 2 cores: a runtime",
+    "  whose JS runs on one thread saturates at 1000 / runtime CPU ms req/s.",
     "",
   );
 

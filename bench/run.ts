@@ -6,7 +6,7 @@
 //
 //   BENCH_QUICK=1         a small smoke-test run (50 latency samples, 500 throughput requests, shorter long stream)
 //   BENCH_N=500           latency samples per path and figure
-//   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (6000, in 8 slices)
+//   BENCH_THROUGHPUT_N    requests per path in the 64-client phase (12000, in 16 slices)
 //   BENCH_LONG_WORDS      words in the long stream of the memory phase (200000; it also streams half and twice that)
 //   BENCH_SOAK_N          requests per gateway and relay before their resident memory is compared (50000)
 //   BENCH_ESTIMATE_TURNS  turns per Claude-Code-shaped session in the estimate-error phase (8)
@@ -20,7 +20,7 @@ import { cpus, loadavg } from "node:os";
 import { measureBundle } from "./bundle.ts";
 import { KeepAliveClient, expectOk, type Timed } from "./http.ts";
 import { concurrent, interleaved, type Operation } from "./load.ts";
-import { cpuTimeMs, findDescendants, procAvailable, readRss, sampleMaxRss } from "./proc.ts";
+import { cpuTimeMs, cpuTimeUs, findDescendants, procAvailable, readRss, sampleMaxRss } from "./proc.ts";
 import {
   directPath, emulatorSigner, gatewayHeaders, gatewayPath, longStream, longUpstreamCall, MESSAGES_BODY, relayPath,
   type BenchPath, type PathName, type Signer, type UpstreamCall,
@@ -45,10 +45,10 @@ import { startStack, type Stack } from "../test/support/stack.ts";
 const QUICK = process.env.BENCH_QUICK === "1";
 const N = intEnv("BENCH_N", QUICK ? 50 : 500);
 const WARMUP = QUICK ? 20 : 100;
-const THROUGHPUT_N = intEnv("BENCH_THROUGHPUT_N", QUICK ? 500 : 6000);
+const THROUGHPUT_N = intEnv("BENCH_THROUGHPUT_N", QUICK ? 500 : 12_000);
 const CONCURRENCY = 64;
 /** Slices per path in the throughput phase, in alternating order (an even number: each path as often early as late). */
-const THROUGHPUT_SLICES = 8;
+const THROUGHPUT_SLICES = 16;
 const ROUNDS = 5;
 const SHORT_WORDS = 1000;
 const LONG_WORDS = intEnv("BENCH_LONG_WORDS", QUICK ? 50_000 : 200_000);
@@ -387,7 +387,8 @@ interface ThroughputSpec<K extends string> {
  * Each path runs THROUGHPUT_SLICES slices in the order A B C C B A A B C C B A, so a drift in machine speed (this
  * machine's speed moves by tens of percent within minutes) does not favour one path: with two halves, one noisy
  * minute could move the CPU ratio between a gateway and its relay by a third from one run to the next. CPU time
- * of this process (clients, emulator, database) and of the gateway process is charged to the path that ran. Each
+ * of this process (clients, emulator, database) and of the gateway process (its threads' scheduler counters) is
+ * charged to the path that ran. Each
  * slice's figures are kept too: a gateway's slice and its relay's always run back to back (B C, then C B), and the
  * report compares them pair by pair (bench/stats.ts pairedRatio).
  */
@@ -402,12 +403,12 @@ async function measureThroughput<K extends string>(
     const a = acc.get(spec.key);
     if (!a) continue;
     const node0 = cpuTimeMs(process.pid);
-    const rt0 = spec.pid === null ? 0 : cpuTimeMs(spec.pid);
+    const rt0 = spec.pid === null ? 0 : cpuTimeUs(spec.pid) / 1000;
     const run = await concurrent(slice, opts.concurrency, spec.op).catch((e: unknown) => {
       throw new Error(`throughput of ${spec.key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     a.nodeCpu += cpuTimeMs(process.pid) - node0;
-    const runtimeCpu = spec.pid === null ? null : cpuTimeMs(spec.pid) - rt0;
+    const runtimeCpu = spec.pid === null ? null : cpuTimeUs(spec.pid) / 1000 - rt0;
     if (runtimeCpu !== null) a.runtimeCpu += runtimeCpu;
     a.slices.push({ rps: throughput(run.completed, run.elapsedMs), runtimeCpuMs: runtimeCpu === null ? null : runtimeCpu / run.completed });
     a.completed += run.completed;
