@@ -1,10 +1,11 @@
 // The benchmark's own Workers entry, never deployed (wrangler.toml's main is worker/index.ts): the Worker unchanged,
 // plus POST /__bench/loop, which sends N requests through it back to back inside one invocation, with Bedrock's
 // answer made in the isolate. workerd's CPU over such a loop is the gateway's own cost per request without the HTTP
-// exchanges in and out, Miniflare's entry worker or the clients. `mode: "relay"` runs the same loop through a
-// forwarder that does what the bench's bare relay does (bench/relays.ts: read the body, fetch, answer the upstream's
-// body with its headers), so gateway minus relay is the gateway's code alone (bench/isolate.ts).
+// exchanges in and out, Miniflare's entry worker or the clients. `mode: "relay"` runs the same loop through
+// the bench's bare relay's own handler (bench/relay-handler.ts), its upstream answered in the isolate too, so gateway
+// minus relay is the gateway's code alone (bench/isolate.ts).
 import worker from "../worker/index.ts";
+import { relay } from "./relay-handler.ts";
 
 export { KeyMeterObject, OriginStateObject } from "../worker/index.ts";
 
@@ -28,21 +29,6 @@ globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
   }
   return nativeFetch(input, init);
 }) as typeof fetch;
-
-const HOP = ["host", "connection", "keep-alive", "transfer-encoding", "content-length"];
-
-function withoutHop(h: Headers): Headers {
-  const out = new Headers(h);
-  for (const name of HOP) out.delete(name);
-  return out;
-}
-
-/** The bare relay's work (bench/relays.ts HANDLER), with its upstream answered in the isolate. */
-async function relay(request: Request, upstream: string): Promise<Response> {
-  const url = new URL(request.url);
-  const res = await fetch(upstream + url.pathname, { method: request.method, headers: withoutHop(request.headers), body: await request.arrayBuffer() });
-  return new Response(res.body, { status: res.status, headers: withoutHop(res.headers) });
-}
 
 async function loop(spec: LoopSpec, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
   bedrock = spec;

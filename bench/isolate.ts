@@ -1,9 +1,10 @@
 // The gateway's own CPU per request inside workerd, without HTTP: a new workerd gateway built from
-// bench/isolate-entry.ts runs loops of the bench's request through the Worker, and the same loops through a forwarder
-// that does what the bare relay does, with Bedrock's answer (captured from the emulator) made in the isolate. The
+// bench/isolate-entry.ts runs loops of the bench's request through the Worker, and the same loops through the bare
+// relay's handler, with Bedrock's answer (captured from the emulator) made in the isolate. The
 // throughput phase's CPU per request also carries workerd's HTTP exchanges and Miniflare's entry worker, the same for
 // the gateway and its relay, and a busy machine's noise; here only the code differs between the two loops, and loops
 // of each alternate (A B B A …) so that the machine's drift falls on both alike.
+import { join } from "node:path";
 import { cpuTimeUs } from "./proc.ts";
 import type { LoopSpec } from "./isolate-entry.ts";
 import type { IsolateResult } from "./report.ts";
@@ -23,7 +24,7 @@ export async function measureIsolate(o: {
   n: number;
   rounds: number;
 }): Promise<IsolateResult | null> {
-  const gateway = await startGateway(o.stack.gatewayEnv, { entry: `${REPO_ROOT}bench/isolate-entry.ts` });
+  const gateway = await startGateway(o.stack.gatewayEnv, { entry: join(REPO_ROOT, "bench/isolate-entry.ts") });
   try {
     const pid = o.pidOfNew();
     if (pid === null) return null;

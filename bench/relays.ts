@@ -4,34 +4,22 @@
 // gateway's own code. With `?js=1` the relay moves the response body through an identity TransformStream, which
 // shows what relaying a long stream through JavaScript costs the runtime in memory, whatever the code does.
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { DENO_RUN_FLAGS, denoBinary } from "../test/support/deno-harness.ts";
-import { COMPATIBILITY_DATE } from "../test/support/worker-harness.ts";
+import { bundleWorker, COMPATIBILITY_DATE, REPO_ROOT } from "../test/support/worker-harness.ts";
 
 export interface Relay {
   url: string;
   stop(): Promise<void>;
 }
 
-// One handler for both runtimes. Host is dropped so fetch sets the emulator's (what was signed), and hop-by-hop
-// headers are dropped both ways, as a proxy must.
-const HANDLER = `const HOP = ["host", "connection", "keep-alive", "transfer-encoding", "content-length"];
-function strip(h) {
-  const out = new Headers(h);
-  for (const name of HOP) out.delete(name);
-  return out;
-}
-async function relay(request, upstream) {
-  const url = new URL(request.url);
-  const res = await fetch(upstream + url.pathname, { method: request.method, headers: strip(request.headers), body: await request.arrayBuffer() });
-  const body = url.searchParams.has("js") && res.body ? res.body.pipeThrough(new TransformStream()) : res.body;
-  return new Response(body, { status: res.status, headers: strip(res.headers) });
-}`;
-
 export async function startWorkerdRelay(upstream: string): Promise<Relay> {
+  const scriptPath = await bundleWorker(join(REPO_ROOT, "bench/relay-worker.ts"));
   const mf = new Miniflare({
     modules: true,
-    script: `${HANDLER}\nexport default { fetch: (request, env) => relay(request, env.UPSTREAM) };`,
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
     bindings: { UPSTREAM: upstream },
     host: "127.0.0.1",
@@ -44,11 +32,8 @@ export async function startWorkerdRelay(upstream: string): Promise<Relay> {
 }
 
 export async function startDenoRelay(upstream: string, timeoutMs = 60_000): Promise<Relay> {
-  const script = `${HANDLER}
-const upstream = Deno.env.get("UPSTREAM");
-Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log("relay listening on " + port) }, (req) => relay(req, upstream));`;
   // The same runtime flags as the gateway's Deno entry, so memory and CPU compare like with like.
-  const child = spawn(denoBinary(), ["eval", "--quiet", ...DENO_RUN_FLAGS, script], {
+  const child = spawn(denoBinary(), ["run", "--quiet", ...DENO_RUN_FLAGS, "--allow-net", "--allow-env=UPSTREAM", "--no-prompt", join(REPO_ROOT, "bench/relay-deno.ts")], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DENO_NO_UPDATE_CHECK: "1", UPSTREAM: upstream },
     stdio: ["ignore", "pipe", "pipe"],
   });

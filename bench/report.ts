@@ -409,7 +409,7 @@ export function renderReport(r: BenchResults): string {
           ]),
       "  Section 8's CPU ratio also carries workerd's HTTP exchanges and Miniflare's entry worker (alike for both) and the",
       "  machine's noise (section 8's twin relays). Here only the code differs: the loops run the bench's request through",
-      "  the Worker, and the same request through a forwarder doing the bare relay's work, loops of each alternating.",
+      "  the Worker, and the same request through the bare relay's own handler, loops of each alternating.",
       "",
     );
   }

@@ -1,6 +1,6 @@
 // The benchmark's in-isolate entry (bench/isolate-entry.ts, used by `npm run bench` section 13) still bundles and
 // runs: its gateway loop goes through the real Worker (a spend row per request, Bedrock answered inside the isolate,
-// not by the emulator), its relay loop through the forwarder, and a loop whose requests fail says so rather than
+// not by the emulator), its relay loop through the bare relay's handler, and a loop whose requests fail says so rather than
 // timing error answers.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe("the bench's in-isolate loops", () => {
-  it("runs the gateway loop through the Worker and the relay loop through the forwarder, Bedrock answered in the isolate", async () => {
+  it("runs the gateway loop through the Worker and the relay loop through the bare relay's handler, Bedrock answered in the isolate", async () => {
     const key = await stack.createKey({ alias: "isolate-loop" });
     const body = JSON.stringify(MESSAGES_BODY);
     // One real call first, to learn the Bedrock call the gateway makes and the emulator's answer to it.

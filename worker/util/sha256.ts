@@ -5,7 +5,8 @@
 // hundred bytes in JavaScript costs. So the Workers entry keeps crypto.subtle for everything (JavaScript hashing
 // measured ~4 % more CPU per request there), and the Deno entry hashes short inputs in JavaScript with @noble/hashes
 // (audited), ~25 % less CPU per request; long inputs (a Claude Code body of half a megabyte) stay native in both,
-// where the per-byte speed matters more than the call.
+// where the per-byte speed matters more than the call. HMACs are only ever of short texts (SigV4's string to sign and
+// its daily key), so the Deno entry computes every HMAC in JavaScript.
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
 
