@@ -1,8 +1,8 @@
 // What the kind of key costs on the hot path: the same request through the workerd gateway with a key without
 // limits, a Rockport-style key (a daily budget, requests and tokens per minute, far from all of them: served from an
-// isolate lease) and a key with max_parallel_requests (never leased: one Durable Object round trip to admit and one
-// to settle, per request). Measured like the paths of the other phases (interleaved latency rounds, and the
-// throughput phase's own slicing), so a slow minute hits every kind alike.
+// isolate lease) and a key with max_parallel_requests (far from it: served from a lease of places in flight).
+// Measured like the paths of the other phases (interleaved latency rounds, and the throughput phase's own slicing),
+// so a slow minute hits every kind alike.
 import type { apiKeys } from "../worker/db/schema.ts";
 import type { Stack } from "../test/support/stack.ts";
 import { concurrent, interleaved, type Operation } from "./load.ts";
@@ -22,7 +22,7 @@ export type MeasureThroughput = (specs: { key: string; op: Operation<unknown>; p
 const KINDS: { label: string; set: Partial<typeof apiKeys.$inferInsert> }[] = [
   { label: "no limits", set: {} },
   { label: "budget + rpm + tpm (leased)", set: { maxBudget: "1000000", budgetDuration: "1d", rpmLimit: 1_000_000, tpmLimit: 1_000_000_000 } },
-  { label: "max_parallel_requests (object per request)", set: { maxParallelRequests: 1000 } },
+  { label: "max_parallel_requests (leased)", set: { maxParallelRequests: 1000 } },
 ];
 
 export async function measureKeyKinds(

@@ -338,8 +338,8 @@ export function renderReport(r: BenchResults): string {
           fmtRatio(k.throughput.rps / base.throughput.rps), k.throughput.cpuMsPerRequest.runtime === null ? "-" : k.throughput.cpuMsPerRequest.runtime.toFixed(3),
         ]),
       ),
-      "  A key far from its budget, rpm and tpm limits is admitted and settled from the isolate's lease; a key with",
-      "  max_parallel_requests is never leased and asks its Durable Object to admit and to settle every request.",
+      "  A key far from its budget, rpm, tpm and parallel limits is admitted and settled from the isolate's lease",
+      "  (a parallel limit's lease holds places from the lower half of the limit).",
       "",
     );
   }

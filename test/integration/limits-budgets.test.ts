@@ -140,6 +140,26 @@ describe("rate limits across isolates (one meter object per key)", () => {
     expect(count.status).toBe(200);
   });
 
+  it("max_parallel_requests with a lease: a burst of the limit's size runs, the next is refused, and the places come back", async () => {
+    // Six places: the first request takes a lease of three of them in the isolate, the rest are admitted by the
+    // key's object one by one. No place is lost or held on either side.
+    const key = await keyWith("parallel-lease", { maxParallelRequests: 6 });
+    stack.emulator.script({ stallMs: 1200, times: 6 });
+    const burst = Array.from({ length: 6 }, () => send(key));
+    await new Promise((r) => setTimeout(r, 400));
+    const seventh = await send(key);
+    expect(seventh.status).toBe(429);
+    expect(Number(seventh.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await seventh.json()) as any).error.message).toMatch(/6 requests at a time/);
+    const done = await Promise.all(burst);
+    expect(done.map((r) => r.status)).toEqual(Array(6).fill(200));
+    await Promise.all(done.map((r) => r.text()));
+    stack.emulator.script({ stallMs: 300, times: 6 });
+    const again = await Promise.all(Array.from({ length: 6 }, () => send(key)));
+    expect(again.map((r) => r.status)).toEqual(Array(6).fill(200));
+    await Promise.all(again.map((r) => r.text()));
+  });
+
   it("releases the reservation of a request that failed before Bedrock", async () => {
     const key = await keyWith("release", { maxParallelRequests: 1 });
     const bad = await send(key, { ...BODY, model: "claude-nope" });

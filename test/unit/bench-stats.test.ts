@@ -156,7 +156,7 @@ describe("report verdicts", () => {
     estimate: { requests: 24, medianAbsPct: 12.5, p90AbsPct: 40, meanSignedPct: 8, underPct: 25, totalRatio: 1.1, worstRatio: 35 },
     keyKinds: [
       { label: "no limits", latency: summarize([2, 2, 2]), throughput: { completed: 100, elapsedMs: 250, rps: 400, latency: s(50), cpuMsPerRequest: { node: 0.5, runtime: 0.9 }, slices: [] } },
-      { label: "max_parallel_requests (object per request)", latency: summarize([3.5, 3.5, 3.5]), throughput: { completed: 100, elapsedMs: 500, rps: 200, latency: s(100), cpuMsPerRequest: { node: 0.5, runtime: 1.4 }, slices: [] } },
+      { label: "max_parallel_requests (leased)", latency: summarize([3.5, 3.5, 3.5]), throughput: { completed: 100, elapsedMs: 500, rps: 200, latency: s(100), cpuMsPerRequest: { node: 0.5, runtime: 1.4 }, slices: [] } },
     ],
     largeBody: {
       bodyBytes: 480 * 1024,
@@ -281,9 +281,9 @@ describe("report verdicts", () => {
       expect(text).toContain(heading);
     }
     // Each kind of key against the key without limits: +1.5 ms at p50, half the throughput.
-    expect(text).toMatch(/max_parallel_requests \(object per request\)\s+3\.500\s+3\.500\s+\+1\.500\s+200\s+0\.50x/);
+    expect(text).toMatch(/max_parallel_requests \(leased\)\s+3\.500\s+3\.500\s+\+1\.500\s+200\s+0\.50x/);
     // …and the workerd process's CPU per request for each kind.
-    expect(text).toMatch(/max_parallel_requests \(object per request\).*0\.50x\s+1\.400/);
+    expect(text).toMatch(/max_parallel_requests \(leased\).*0\.50x\s+1\.400/);
     // workerd throughput is half of direct; its CPU per request totals node 0.5 + runtime 1.
     expect(text).toMatch(/workerd gateway POST\s+100\s+0\.20\s+500\s+0\.50x.*0\.500\s+1\.000\s+1\.500/);
     // Relay split: p50 gateway 1.4 = direct 1 + relay 0.25 + gateway code 0.15; CPU 1.5 = 0.5 + 0.25 + 0.75.

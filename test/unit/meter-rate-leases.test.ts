@@ -50,7 +50,6 @@ describe("leases for keys with rate limits (the key's object)", () => {
     expect(lease({ ...NO_LIMITS, tpm: 1_000_000 })).toMatchObject({ tokens: 16_000 });
     expect(lease({ ...NO_LIMITS, tpm: 20_000 })).toMatchObject({ tokens: 5_000 });
     expect(lease({ ...NO_LIMITS, tpm: 6_000 })).toBeUndefined(); // room for fewer than two such requests
-    expect(lease({ ...NO_LIMITS, parallel: 8 })).toBeUndefined(); // parallel slots are never leased
     const both = lease({ ...NO_LIMITS, rpm: 600, tpm: 1_000_000, maxBudget: 5, budgetDuration: "1d" });
     expect(both).toMatchObject({ requests: 16, tokens: 16_000, amount: 0.16 });
   });

@@ -9,10 +9,10 @@
 //   real cost above the budget, as long as the requests that ran side by side cost no more than reserved.
 // - "strict": a request reserves its worst case, so a key never ends a period above its budget, at the price of
 //   refusing requests whose worst case does not fit.
-// Isolates may also hold a lease: a slice of budget, request slots and tokens reserved here as one entry and spent
-// locally (worker/meter/lease.ts), so a warm key far from its limits does not come back here for every request.
-// What a lease holds counts against every limit here until its isolate reports what it used, so rpm and tpm limits
-// hold across isolates exactly as they do request by request.
+// Isolates may also hold a lease: a slice of budget, request slots, tokens and places in flight reserved here as one
+// entry and spent locally (worker/meter/lease.ts), so a warm key far from its limits does not come back here for
+// every request. What a lease holds counts against every limit here until its isolate reports what it used, so rpm,
+// tpm and parallel limits hold across isolates exactly as they do request by request.
 import { periodEnd } from "./periods.ts";
 
 export interface KeyLimits {
@@ -51,6 +51,8 @@ export interface LeaseGrant {
   requests?: number | null;
   /** Tokens its requests may use, estimates of those in flight included (a key with a tpm limit). */
   tokens?: number | null;
+  /** Requests it may have in flight at once (a key with max_parallel_requests). */
+  slots?: number | null;
 }
 
 /** What an isolate asks for: budget for about `requests` requests like the one asking. */
@@ -74,6 +76,8 @@ export interface LeaseReport {
   tokensHeld?: number;
   /** The lease admits no more requests (it lapsed or was revoked): what it had not used is free again. */
   closed?: boolean;
+  /** How many of its requests are in flight (they keep their places against max_parallel_requests). */
+  inflight?: number;
 }
 
 export type Refusal =
@@ -118,6 +122,12 @@ interface LeaseHold {
   holding: number;
   /** Request slots granted and not yet reported as used (each counts against rpm until then). */
   requests?: number;
+  /**
+   * Places it takes against max_parallel_requests: all those granted until its isolate reports it closed (a report
+   * sent while it was open cannot rule out requests admitted after it), then its requests still in flight. Absent for
+   * a lease granted without places: it counts as one request, as any reservation does.
+   */
+  slots?: number;
 }
 
 const WINDOW_MS = 60_000;
@@ -154,8 +164,11 @@ export class KeyState {
     return sum;
   }
 
-  get inFlight(): number {
-    return this.inflight.size;
+  /** Places taken against max_parallel_requests: one per request in flight here, and what each lease holds. */
+  private get occupied(): number {
+    let n = 0;
+    for (const r of this.inflight.values()) n += r.lease ? (r.lease.slots ?? 1) : 1;
+    return n;
   }
 
   /** Request slots leases hold and have not reported as used: taken, as far as the rpm limit is concerned. */
@@ -199,10 +212,11 @@ export class KeyState {
 
   /**
    * Admits a request and, when the key is far from every limit, turns its reservation into a lease for the asking
-   * isolate: budget (`ask.amount`), and for a key with rpm or tpm limits a share of what is left of each: at most a
-   * quarter of the minute's remaining requests and tokens, so other isolates keep room. Strict budgets, keys with
-   * max_parallel_requests (see `leasable`), budgets without room for four such leases, and rate limits too close
-   * for a lease of two requests get none: those requests are admitted here one by one.
+   * isolate: budget (`ask.amount`), for a key with rpm or tpm limits a share of what is left of each (at most a
+   * quarter of the minute's remaining requests and tokens, so other isolates keep room), and for a key with
+   * max_parallel_requests the places free in the lower half of the limit (the asking request takes one). Strict budgets (see
+   * `leasable`), budgets without room for four such leases, and limits too close for a lease of two requests get
+   * none: those requests are admitted here one by one.
    */
   admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, ask: LeaseAsk): AdmitOutcome & { lease?: LeaseGrant } {
     const out = this.admit(now, id, limits, est);
@@ -220,6 +234,7 @@ export class KeyState {
     const grant: LeaseGrant = { id: ask.id, amount, expiresAt };
     if (size.requests !== null) hold.requests = grant.requests = size.requests;
     if (size.tokens !== null) grant.tokens = size.tokens;
+    if (size.slots !== null) hold.slots = grant.slots = size.slots;
     this.inflight.set(`lease:${ask.id}`, { cost: amount, tokens: size.tokens ?? 0, at: now, lease: hold });
     return { ...out, ...this.standing(now, limits), lease: grant };
   }
@@ -228,7 +243,7 @@ export class KeyState {
    * The rate-limit share of a new lease (nulls for limits the key does not have), or null when a limit is too
    * close for one. Called right after the asking request was admitted, which is counted in every window here.
    */
-  private leaseSize(limits: KeyLimits, est: Estimate, want: number): { requests: number | null; tokens: number | null } | null {
+  private leaseSize(limits: KeyLimits, est: Estimate, want: number): { requests: number | null; tokens: number | null; slots: number | null } | null {
     let requests: number | null = null;
     if (limits.rpm !== null) {
       const free = limits.rpm - (this.requests.length - 1) - this.leasedRequests;
@@ -241,7 +256,16 @@ export class KeyState {
       tokens = Math.min(est.tokens * Math.max(want, 2), Math.floor(free / 4));
       if (tokens < 2 * est.tokens || tokens <= 0) return null;
     }
-    return { requests, tokens };
+    let slots: number | null = null;
+    if (limits.parallel !== null) {
+      // Leases take places only in the lower half of the limit (the asking request's place moves into the lease);
+      // the upper half is admitted request by request. Idle places in leases (they lapse within LEASE_MS) are then
+      // never more than half the limit, so a request refused for want of a place always finds at least half of the
+      // key's places really in use.
+      slots = Math.floor(limits.parallel / 2) - (this.occupied - 1);
+      if (slots < 2) return null;
+    }
+    return { requests, tokens, slots };
   }
 
   /**
@@ -270,6 +294,7 @@ export class KeyState {
         r.tokens = limits.tpm === null ? 0 : report.closed ? held : Math.max(held, r.tokens - report.actual.tokens);
         l.holding = report.holding;
         if (l.requests !== undefined) l.requests = report.closed ? 0 : Math.max(0, l.requests - admitted);
+        if (report.closed && report.inflight !== undefined && l.slots !== undefined) l.slots = report.inflight;
         r.at = now;
       }
     }
@@ -287,8 +312,11 @@ export class KeyState {
   }
 
   private refusal(now: number, limits: KeyLimits, est: Estimate, reserve: number): Refusal | null {
-    if (limits.parallel !== null && this.inflight.size >= limits.parallel) {
-      return { status: 429, reason: "parallel", retryAfterSeconds: 1, message: `This key allows ${limits.parallel} requests at a time.` };
+    if (limits.parallel !== null && this.occupied >= limits.parallel) {
+      // Full with requests in flight: try again in a second. Full with places other isolates' leases hold (some
+      // perhaps idle): once those leases report (they close within LEASE_MS).
+      const wait = this.inflight.size >= limits.parallel ? 1 : Math.ceil(LEASE_MS / 1000) + 1;
+      return { status: 429, reason: "parallel", retryAfterSeconds: wait, message: `This key allows ${limits.parallel} requests at a time.` };
     }
     if (limits.rpm !== null && this.requests.length + this.leasedRequests >= limits.rpm) {
       // Full with requests of the last minute: until the oldest leaves the window. Full with slots other isolates'
@@ -363,7 +391,9 @@ export class KeyState {
       else if (r.lease && now > r.lease.expiresAt + LEASE_GRACE_MS && r.at <= now - LEASE_GRACE_MS) {
         // An ended lease its isolate has not released: keep only what its requests in flight were last said to hold.
         // Its request slots and tokens stay counted until every request it could have admitted (all before it ended)
-        // has left the one-minute window: the isolate may not have reported them all.
+        // has left the one-minute window: the isolate may not have reported them all. Its places stay as they are
+        // (see LeaseHold.slots): an isolate that lives reports the lease closed; one that died leaves them to the TTL,
+        // as it would its requests' own reservations.
         const windowOver = now > r.lease.expiresAt + WINDOW_MS;
         const rated = r.lease.requests !== undefined || r.tokens > 0;
         r.cost = r.lease.holding;
@@ -371,7 +401,8 @@ export class KeyState {
           r.tokens = 0;
           if (r.lease.requests !== undefined) r.lease.requests = 0;
         }
-        if (r.lease.holding <= 0 && (windowOver || !rated)) this.inflight.delete(id);
+        const idle = r.lease.holding <= 0 && !r.lease.slots;
+        if (idle && (windowOver || !rated)) this.inflight.delete(id);
       }
     }
   }
@@ -383,11 +414,11 @@ export function reservationFor(limits: KeyLimits, est: Estimate): number {
 }
 
 /**
- * A key that may be spent from locally for a moment: its budget (if any) in standard mode, and no limit on requests
- * in flight. rpm and tpm limits do not prevent a lease; they size it (KeyState.leaseSize). A parallel slot cannot
- * be leased safely: a request in flight may run for minutes, so the object could never tell when a slot held by an
- * isolate that went quiet is free again; those keys stay exact request by request.
+ * A key that may be spent from locally for a moment: its budget (if any) in standard mode. rpm, tpm and parallel
+ * limits do not prevent a lease; they size it (KeyState.leaseSize). A lease's places count as taken until its
+ * isolate reports it closed, then as many as its requests still in flight: a request may run for minutes, so a
+ * place is free only once it is reported free (or the reservation TTL passes, as for any reservation).
  */
 export function leasable(limits: KeyLimits): boolean {
-  return limits.budgetMode !== "strict" && limits.parallel === null;
+  return limits.budgetMode !== "strict";
 }

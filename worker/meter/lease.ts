@@ -1,8 +1,8 @@
-// One isolate's lease on a key's limits: a slice of budget (and, for a key with rpm or tpm limits, request slots and
-// tokens) the key's meter object set aside for it, spent here without a round trip per request. Within the lease the
-// isolate admits a request only while what it has spent plus what its requests in flight reserve fits the slice,
-// and while it has request slots and tokens left, so the object's accounting (the lease as one reservation of all
-// of it) stays an upper bound of what the isolate can commit. The lease ends at `expiresAt` (at most LEASE_MS after
+// One isolate's lease on a key's limits: a slice of budget (and, for a key with rpm, tpm or parallel limits, request
+// slots, tokens and places in flight) the key's meter object set aside for it, spent here without a round trip per
+// request. Within the lease the isolate admits a request only while what it has spent plus what its requests in
+// flight reserve fits the slice, and while it has request slots, tokens and places left, so the object's accounting
+// (the lease as one reservation of all of it) stays an upper bound of what the isolate can commit. The lease ends at `expiresAt` (at most LEASE_MS after
 // it was granted) or at once when this isolate learns the key changed; after that the isolate asks the object again.
 import type { SpendRow } from "../db/queries.ts";
 import type { Estimate, KeyLimits, LeaseGrant, Standing } from "./key-state.ts";
@@ -47,6 +47,7 @@ export class Lease {
     const g = this.grant;
     if (g.requests != null && this.admitted >= g.requests) return false;
     if (g.tokens != null && this.tokensUsed + this.tokensHeld + est.tokens > g.tokens) return false;
+    if (g.slots != null && this.held.size >= g.slots) return false;
     return this.spent + this.holding + est.cost <= g.amount;
   }
 
@@ -98,6 +99,11 @@ export class Lease {
 
   get tokensHeld(): number {
     return this.heldTokens;
+  }
+
+  /** How many of its requests are in flight. */
+  get inFlight(): number {
+    return this.held.size;
   }
 
   /** The key's standing as far as this isolate knows: the object's at grant time plus what was spent here since. */

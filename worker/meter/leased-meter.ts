@@ -26,6 +26,8 @@ export class LeasedMeter implements Meter {
   /** Leases replaced while requests under them were still in flight: they settle there, then are released. */
   private readonly retiring = new Set<Lease>();
   private flushing: Promise<void> | null = null;
+  /** Keys with max_parallel_requests for which this isolate is asking its object for a lease, until it answers. */
+  private readonly asking = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Required<Pick<Meter, "settleLease" | "keepRows">> & Meter,
@@ -34,14 +36,29 @@ export class LeasedMeter implements Meter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async admit(req: AdmitRequest): Promise<AdmitResponse> {
+  admit(req: AdmitRequest): Promise<AdmitResponse> {
+    return this.admitHere(req, false);
+  }
+
+  private async admitHere(req: AdmitRequest, waited: boolean): Promise<AdmitResponse> {
     const now = this.now();
     const current = this.leases.get(req.keyId);
     if (current?.admits(now, req.limits, req.estimate)) {
       current.take(req.reservationId, req.estimate);
       return { ok: true, ...current.standing() };
     }
+    // A burst on a key with max_parallel_requests: while one of its requests asks for a lease, the others wait for
+    // that answer (once) and use the lease, instead of each asking and each getting one whose idle places the next
+    // requests of the burst would then find taken.
+    const pending = req.limits.parallel !== null && !waited ? this.asking.get(req.keyId) : undefined;
+    if (pending) {
+      await pending;
+      return this.admitHere(req, true);
+    }
     const requests = nextLeaseRequests(current, now);
+    // A lease holding places that no longer fits this request is over: it is reported closed before the ask, so the
+    // object counts only its requests in flight, not its idle places, when it weighs this request and the next lease.
+    if (current?.grant.slots != null && current.usable(now)) current.revoke();
     const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits, requests), requests } : undefined;
     // This key's leases that admit no more (lapsed or revoked) and have not said so: reported first, so the object
     // counts only what they used and the rest of their share (request slots, tokens, budget) is free for this request.
@@ -50,15 +67,21 @@ export class LeasedMeter implements Meter {
     const closing = this.take(this.closingLeases(req.keyId, now), now, { rows: false });
     // The report is sent first, so the object has it before it weighs this request.
     const reported = closing.length ? Promise.all(closing.map((t) => this.report(t.settlement, 0))) : null;
-    const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req), reported]);
-    if (res.ok && res.lease) {
-      const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
-      lease.take(req.reservationId, req.estimate);
-      this.install(lease);
-      // The object's figures count the whole lease as taken; this request's headers show what it left.
-      return { ...res, ...lease.standing() };
+    // Those waiting for this answer resume only once the lease it brings (if any) is installed.
+    const answered = ask && req.limits.parallel !== null && !this.asking.has(req.keyId) ? this.markAsking(req.keyId) : null;
+    try {
+      const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req), reported]);
+      if (res.ok && res.lease) {
+        const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
+        lease.take(req.reservationId, req.estimate);
+        this.install(lease);
+        // The object's figures count the whole lease as taken; this request's headers show what it left.
+        return { ...res, ...lease.standing() };
+      }
+      return res;
+    } finally {
+      answered?.();
     }
-    return res;
   }
 
   async settle(req: SettleRequest, defer: Defer): Promise<Standing | null> {
@@ -101,6 +124,17 @@ export class LeasedMeter implements Meter {
    */
   async flush(): Promise<void> {
     await this.send(this.take([...this.leases.values(), ...this.retiring], this.now()));
+  }
+
+  /** Marks the key as being asked for a lease; the function returned ends that, releasing those who wait. */
+  private markAsking(keyId: string): () => void {
+    let release!: () => void;
+    const answer = new Promise<void>((r) => (release = r));
+    this.asking.set(keyId, answer);
+    return () => {
+      this.asking.delete(keyId);
+      release();
+    };
   }
 
   private install(lease: Lease): void {
@@ -153,6 +187,11 @@ export class LeasedMeter implements Meter {
   private take(leases: Lease[], now: number, opts: { rows: boolean } = { rows: true }): Taken[] {
     const taken: Taken[] = [];
     for (const lease of leases) {
+      // A lease holding places against max_parallel_requests with none of its requests in flight closes here: its
+      // object counts all its places as taken until told it is closed, so an isolate going idle gives them back now.
+      // Every lease's last request settles and schedules a flush, so an isolate that lives always reports its lease
+      // closed in the end: by this, or because it lapsed.
+      if (lease.grant.slots != null && lease.inFlight === 0 && lease.usable(now)) lease.revoke();
       const entries = lease.pending;
       const kept = opts.rows ? [] : entries.flatMap((e) => (e.row ? [{ actual: NOTHING, row: e.row }] : []));
       const release = lease.finished(now) && kept.length === 0;
@@ -180,6 +219,7 @@ export class LeasedMeter implements Meter {
         release,
         admitted: lease.unreportedAdmits,
         tokensHeld: lease.tokensHeld,
+        inflight: lease.inFlight,
         closed,
       };
       lease.unreportedAdmits = 0;
