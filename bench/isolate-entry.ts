@@ -32,15 +32,20 @@ globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
 
 async function loop(spec: LoopSpec, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
   bedrock = spec;
-  const { path, headers, body } = spec.request;
-  for (let i = 0; i < spec.n; i++) {
-    const request = new Request(`http://127.0.0.1${path}`, { method: "POST", headers, body });
-    const res = spec.mode === "relay" ? await relay(request, spec.bedrockUrl) : await worker.fetch(request, env, ctx);
-    const text = await res.text();
-    // A loop of error answers would measure the wrong thing.
-    if (res.status !== 200) return Response.json({ error: `request ${i} answered ${res.status}: ${text.slice(0, 300)}` }, { status: 500 });
+  try {
+    const { path, headers, body } = spec.request;
+    for (let i = 0; i < spec.n; i++) {
+      const request = new Request(`http://127.0.0.1${path}`, { method: "POST", headers, body });
+      const res = spec.mode === "relay" ? await relay(request, spec.bedrockUrl) : await worker.fetch(request, env, ctx);
+      const text = await res.text();
+      // A loop of error answers would measure the wrong thing.
+      if (res.status !== 200) return Response.json({ error: `request ${i} answered ${res.status}: ${text.slice(0, 300)}` }, { status: 500 });
+    }
+    return Response.json({ ok: true });
+  } finally {
+    // Between loops, Bedrock is the emulator again (a spend flush or anything else the gateway sends goes out).
+    bedrock = null;
   }
-  return Response.json({ ok: true });
 }
 
 export default {

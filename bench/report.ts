@@ -1,6 +1,6 @@
 // Turns the measured figures into the printed report: one aligned table per section, the DESIGN §8 comparison, a
 // breakdown of where the added latency goes, and a one-line summary. Printing only: nothing here fails the run.
-import { added, fmtKiB, fmtMiB, fmtMs, fmtRatio, fmtSignedMs, formatTable, pairedRatio, verdict, type PairedRatio, type Summary } from "./stats.ts";
+import { added, fmtKiB, fmtMiB, fmtMs, fmtRatio, fmtSignedMs, formatTable, pairedRatio, percentile, verdict, type PairedRatio, type Summary } from "./stats.ts";
 import type { KeyKindResult } from "./key-kinds.ts";
 import type { PathName } from "./paths.ts";
 import type { EstimateError } from "./estimate-error.ts";
@@ -497,8 +497,8 @@ function accessAgainst(a: AccessResult, k: AccessKind, base: AccessKind) {
  */
 export function isolateFigures(i: IsolateResult, relayMs: number | null) {
   const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const at = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+  // The bench's one percentile rule (nearest rank, bench/stats.ts), as every other figure of the report.
+  const at = (xs: number[], q: number) => (xs.length ? percentile([...xs].sort((a, b) => a - b), q * 100) : NaN);
   const gateway = mean(i.gatewayUs);
   const relay = mean(i.relayUs);
   const added = gateway - relay;
