@@ -5,33 +5,17 @@
 // KeyState code as the Durable Object.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InProcessMeter } from "../../worker/meter/in-process.ts";
 import { KeyState, LEASE_MS, RESERVATION_TTL_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
 import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
 import type { AdmitRequest, AdmitResponse } from "../../worker/meter/meter.ts";
-import { SpendRecorder } from "../../worker/meter/spend.ts";
+import { meterWorld } from "../support/meter-world.ts";
 
 const NO_LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
 const T0 = Date.parse("2026-12-07T10:00:00Z");
 const EST = { tokens: 1000, cost: 0.01 };
 const ignore = () => {};
 
-function world(flushDelayMs = 0) {
-  let now = T0;
-  const clock = () => now;
-  const recorder = new SpendRecorder(async () => {}, 0);
-  const store = new InProcessMeter(recorder, async () => {}, clock);
-  let admits = 0;
-  const counted = {
-    admit: (r: AdmitRequest) => (admits++, store.admit(r)),
-    settle: store.settle.bind(store),
-    settleLease: store.settleLease.bind(store),
-    keyChanged: store.keyChanged.bind(store),
-    keepRows: store.keepRows.bind(store),
-  };
-  const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
-  return { isolate, clock, advance: (ms: number) => (now += ms), admits: () => admits, store };
-}
+const world = (flushDelayMs = 0) => meterWorld(T0, flushDelayMs);
 
 let n = 0;
 const ask = (limits: KeyLimits): AdmitRequest => ({ keyId: "k", reservationId: `r${n++}`, limits, estimate: EST, recordLoadedAt: T0, knownSpend: 0 });

@@ -10,27 +10,13 @@ import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
 import type { AdmitRequest, AdmitResponse } from "../../worker/meter/meter.ts";
 import { SpendRecorder } from "../../worker/meter/spend.ts";
 import type { SpendRow } from "../../worker/db/queries.ts";
+import { meterWorld } from "../support/meter-world.ts";
 
 const NO_LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
 const T0 = Date.parse("2026-11-22T10:00:00Z");
 const WINDOW_MS = 60_000;
 
-function world(flushDelayMs = 0) {
-  let now = T0;
-  const clock = () => now;
-  const recorder = new SpendRecorder(async () => {}, 0);
-  const store = new InProcessMeter(recorder, async () => {}, clock);
-  let admits = 0;
-  const counted = {
-    admit: (r: AdmitRequest) => (admits++, store.admit(r)),
-    settle: store.settle.bind(store),
-    settleLease: store.settleLease.bind(store),
-    keyChanged: store.keyChanged.bind(store),
-    keepRows: store.keepRows.bind(store),
-  };
-  const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
-  return { isolate, clock, advance: (ms: number) => (now += ms), admits: () => admits, store };
-}
+const world = (flushDelayMs = 0) => meterWorld(T0, flushDelayMs);
 
 let n = 0;
 const ask = (limits: KeyLimits, estimate: Estimate): AdmitRequest => ({ keyId: "k", reservationId: `r${n++}`, limits, estimate, recordLoadedAt: T0, knownSpend: 0 });
