@@ -2,13 +2,16 @@
 // held by a stand-in of the Durable Object storage API (Miniflare gives a test no way to write an object's storage
 // directly). It covers what integration through the Worker cannot reach: rows stored one per entry by builds before
 // row chunks (`row:<id>`, structured clones) are still flushed, together with the current chunks (`rows:`), and a
-// failed flush keeps every entry and retries with backoff.
+// failed flush keeps every entry and retries with backoff. And what a new instance over the same storage (after an
+// eviction) still knows of the requests in flight of a key with max_parallel_requests.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { insertKey, type SpendRow } from "../../worker/db/queries.ts";
 import { spendLogs } from "../../worker/db/schema.ts";
 import { sha256Hex } from "../../worker/keys/hash.ts";
 import { KeyMeterObject } from "../../worker/meter/key-meter-object.ts";
+import type { KeyLimits } from "../../worker/meter/key-state.ts";
+import { encodeMeterCall } from "../../worker/meter/row-batches.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
 
 /** The parts of DurableObjectState the meter object uses, over a Map (values kept as given, as structured clones would be). */
@@ -123,5 +126,36 @@ describe("the key meter object's stored rows", () => {
     await up.alarm(); // nothing left: a second alarm writes nothing twice
     expect((await rowsOf("retry-")).map((r) => r.requestId).sort()).toEqual(["retry-new", "retry-old"]);
     expect([...data.keys()].filter((k) => k.startsWith("row"))).toEqual([]);
+  });
+});
+
+describe("the key meter object after an eviction", () => {
+  const limits = (parallel: number): KeyLimits => ({ rpm: null, tpm: null, parallel, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null });
+  const call = async (object: KeyMeterObject, op: string, control: unknown) => (await object.fetch(new Request(`http://meter/${op}`, { method: "POST", body: encodeMeterCall(control, []) }))).json() as Promise<any>;
+  const admit = (object: KeyMeterObject, id: string, l: KeyLimits, lease?: unknown) =>
+    call(object, "admit", { keyId, reservationId: id, limits: l, estimate: { tokens: 100, cost: 0.001 }, recordLoadedAt: Date.now(), knownSpend: 0, ...(lease ? { lease } : {}) });
+
+  it("still counts the requests in flight of a key with max_parallel_requests: a long stream keeps its place", async () => {
+    const { ctx } = storageStandIn();
+    const first = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    expect((await admit(first, "long-stream", limits(1))).ok).toBe(true);
+    // The object is evicted (no call for a minute or two) while that request streams on; a new instance starts.
+    const second = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const refused = await admit(second, "next", limits(1));
+    expect(refused.ok).toBe(false);
+    expect(refused.refusal).toMatchObject({ reason: "parallel" });
+    await call(second, "settle", { keyId, reservationId: "long-stream", limits: limits(1), actual: { tokens: 100, cost: 0.001 } });
+    expect((await admit(second, "after", limits(1))).ok).toBe(true);
+  });
+
+  it("still counts a lease's places", async () => {
+    const { ctx } = storageStandIn();
+    const first = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const granted = await admit(first, "leased", limits(8), { id: "L1", amount: 0.016, requests: 16 });
+    expect(granted.lease).toMatchObject({ slots: 4 });
+    const second = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const outs = [];
+    for (let i = 0; i < 5; i++) outs.push((await admit(second, `p${i}`, limits(8))).ok);
+    expect(outs).toEqual([true, true, true, true, false]);
   });
 });

@@ -88,8 +88,7 @@ export class KeyMeterObject {
     const now = Date.now();
     if (state.roll(now, req.limits) !== null && state.periodEnd !== null) await this.queueRoll(state.periodEnd);
     const out = req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease) : state.admit(now, req.reservationId, req.limits, req.estimate);
-    // Only a budget reservation must survive an eviction; rate windows are a minute long and live in memory.
-    if (out.ok && req.limits.maxBudget !== null) await this.persist();
+    if (out.ok && mustPersist(req.limits)) await this.persist();
     return out;
   }
 
@@ -124,7 +123,7 @@ export class KeyMeterObject {
       const batch = newRequestId();
       await this.ctx.storage.put(Object.fromEntries(rowChunks.map((text, i) => [`${ROWS_PREFIX}${batch}:${i}`, text])));
     }
-    if (limits && (limits.maxBudget !== null || limits.budgetDuration !== null)) await this.persist();
+    if (limits && mustPersist(limits)) await this.persist();
     if (rowChunks.length) await this.scheduleFlush(this.config().spendFlushDelayMs);
   }
 
@@ -182,7 +181,7 @@ export class KeyMeterObject {
     await this.scheduleFlush(0);
   }
 
-  /** Stores what must outlive an eviction: spend in the period, the period's end, and budget reservations. */
+  /** Stores what must outlive an eviction: spend in the period, the period's end, and reservations (leases included). */
   private async persist(): Promise<void> {
     if (!this.state) return;
     const { spent, periodEnd, inflight } = this.state.snapshot();
@@ -213,3 +212,12 @@ export class KeyMeterObject {
   }
 }
 
+/**
+ * Whether a key's state must outlive an eviction of its object: its spend and budget reservations, and its
+ * requests in flight under a parallel limit. An object is evicted after a minute or two without calls, while a
+ * request it admitted may still be streaming; forgetting it would free its place. Rate windows are a minute long, so
+ * an object idle long enough to be evicted has nothing left in them: they live in memory.
+ */
+function mustPersist(limits: KeyLimits): boolean {
+  return limits.maxBudget !== null || limits.budgetDuration !== null || limits.parallel !== null;
+}
