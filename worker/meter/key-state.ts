@@ -214,9 +214,9 @@ export class KeyState {
    * Admits a request and, when the key is far from every limit, turns its reservation into a lease for the asking
    * isolate: budget (`ask.amount`), for a key with rpm or tpm limits a share of what is left of each (at most a
    * quarter of the minute's remaining requests and tokens, so other isolates keep room), and for a key with
-   * max_parallel_requests the places free in the lower half of the limit (the asking request takes one). Strict budgets (see
-   * `leasable`), budgets without room for four such leases, and limits too close for a lease of two requests get
-   * none: those requests are admitted here one by one.
+   * max_parallel_requests the places free in the lower half of the limit (the asking request takes one). Strict
+   * budgets (see `leasable`), budgets without room for four such leases, and limits too close for a lease of two
+   * requests get none: those requests are admitted here one by one.
    */
   admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, ask: LeaseAsk): AdmitOutcome & { lease?: LeaseGrant } {
     const out = this.admit(now, id, limits, est);

@@ -2,8 +2,9 @@
 // slots, tokens and places in flight) the key's meter object set aside for it, spent here without a round trip per
 // request. Within the lease the isolate admits a request only while what it has spent plus what its requests in
 // flight reserve fits the slice, and while it has request slots, tokens and places left, so the object's accounting
-// (the lease as one reservation of all of it) stays an upper bound of what the isolate can commit. The lease ends at `expiresAt` (at most LEASE_MS after
-// it was granted) or at once when this isolate learns the key changed; after that the isolate asks the object again.
+// (the lease as one reservation of all of it) stays an upper bound of what the isolate can commit. The lease ends at
+// `expiresAt` (at most LEASE_MS after it was granted) or at once when this isolate learns the key changed; after that
+// the isolate asks the object again.
 import type { SpendRow } from "../db/queries.ts";
 import type { Estimate, KeyLimits, LeaseGrant, Standing } from "./key-state.ts";
 
