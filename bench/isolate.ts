@@ -28,24 +28,24 @@ export async function measureIsolate(o: {
   try {
     const pid = o.pidOfNew();
     if (pid === null) return null;
-    const run = async (mode: LoopSpec["mode"], n: number): Promise<number> => {
-      const spec: LoopSpec = { mode, n, bedrockUrl: o.stack.emulator.url, request: mode === "relay" ? o.relayRequest : o.gatewayRequest, answer: o.answer };
+    const run = async (mode: LoopSpec["mode"]): Promise<number> => {
+      const spec: LoopSpec = { mode, n: o.n, bedrockUrl: o.stack.emulator.url, request: mode === "relay" ? o.relayRequest : o.gatewayRequest, answer: o.answer };
       const before = cpuTimeUs(pid);
       const res = await fetch(`${gateway.url}/__bench/loop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`in-isolate ${mode} loop: ${res.status} ${text.slice(0, 300)}`);
-      return (cpuTimeUs(pid) - before) / n;
+      return (cpuTimeUs(pid) - before) / o.n;
     };
     // Warm: the key cached, a lease taken, both paths compiled.
     for (let i = 0; i < 10; i++) {
-      await run("gateway", o.n);
-      await run("relay", o.n);
+      await run("gateway");
+      await run("relay");
     }
     const gatewayUs: number[] = [];
     const relayUs: number[] = [];
     for (let i = 0; i < o.rounds; i++) {
       for (const mode of i % 2 === 0 ? (["gateway", "relay"] as const) : (["relay", "gateway"] as const)) {
-        (mode === "gateway" ? gatewayUs : relayUs).push(await run(mode, o.n));
+        (mode === "gateway" ? gatewayUs : relayUs).push(await run(mode));
       }
     }
     return { n: o.n, rounds: o.rounds, gatewayUs, relayUs };

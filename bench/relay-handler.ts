@@ -4,11 +4,11 @@
 
 // Hop-by-hop headers and the length belong to one HTTP exchange; a proxy drops them both ways. Host is dropped so
 // fetch sets the upstream's (what the client signed).
-const HOP = ["host", "connection", "keep-alive", "transfer-encoding", "content-length"];
+export const HOP_BY_HOP: readonly string[] = ["host", "connection", "keep-alive", "transfer-encoding", "content-length"];
 
 function withoutHop(h: Headers): Headers {
   const out = new Headers(h);
-  for (const name of HOP) out.delete(name);
+  for (const name of HOP_BY_HOP) out.delete(name);
   return out;
 }
 

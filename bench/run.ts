@@ -31,6 +31,7 @@ import { measureKeyKinds } from "./key-kinds.ts";
 import { measureLargeBody } from "./large-body.ts";
 import { measureAccess } from "./access.ts";
 import { measureIsolate } from "./isolate.ts";
+import { HOP_BY_HOP } from "./relay-handler.ts";
 import { soak, type SoakResult } from "./soak.ts";
 import {
   GATEWAYS, PATHS, RELAY_OF, renderReport, type BenchResults, type GatewayName, type MemoryResult, type MemoryStep, type ThroughputResult,
@@ -356,8 +357,8 @@ async function bedrockAnswer(emulatorUrl: string, call: UpstreamCall, sign: Sign
   if (res.status !== 200) throw new Error(`the emulator answered the bench's InvokeModel call with ${res.status}: ${body.slice(0, 300)}`);
   const headers: Record<string, string> = {};
   res.headers.forEach((v, k) => {
-    // Hop-by-hop and length headers belong to the HTTP exchange, not to the answer.
-    if (!["connection", "keep-alive", "transfer-encoding", "content-length", "date"].includes(k)) headers[k] = v;
+    // Hop-by-hop and length headers (those the relay drops) and the date belong to the HTTP exchange, not to the answer.
+    if (!HOP_BY_HOP.includes(k) && k !== "date") headers[k] = v;
   });
   return { status: res.status, headers, body };
 }

@@ -109,6 +109,19 @@ describe("leases for keys with rate limits (isolates)", () => {
     expect(admitted).toBe(40);
   });
 
+  it("a lease that no longer fits a request is reported closed with the ask, so the slots it did not use are free again", async () => {
+    const w = world();
+    const a = w.isolate();
+    const limits: KeyLimits = { ...NO_LIMITS, rpm: 40 };
+    for (let i = 0; i < 2; i++) expect((await a.admit(ask(limits, { tokens: 10, cost: 0.01 }))).ok).toBe(true); // 2 of a 10-slot lease
+    // Dearer than what is left of the lease's budget slice: the isolate asks its object, and a new lease replaces it.
+    expect((await a.admit(ask(limits, { tokens: 10, cost: 1 }))).ok).toBe(true);
+    const probe = await w.store.admit({ ...ask(limits, { tokens: 0, cost: 0 }), recordLoadedAt: w.clock() + 1 });
+    // 40 − the 2 used − the new lease's 9 slots (the dear request is one of them) − the probe: the old lease's 8
+    // unused slots are not held. Were they, the new lease would have been smaller and 22 would be left.
+    expect(probe.ok && probe.remainingRequests).toBe(28);
+  });
+
   it("a key change ends the lease at once in its isolate, and the slots it did not use are free again at the object", async () => {
     const w = world();
     const a = w.isolate();

@@ -48,7 +48,7 @@ export class Lease {
     const g = this.grant;
     if (g.requests != null && this.admitted >= g.requests) return false;
     if (g.tokens != null && this.tokensUsed + this.tokensHeld + est.tokens > g.tokens) return false;
-    if (g.slots != null && this.held.size >= g.slots) return false;
+    if (g.slots != null && this.inFlight >= g.slots) return false;
     return this.spent + this.holding + est.cost <= g.amount;
   }
 

@@ -56,9 +56,10 @@ export class LeasedMeter implements Meter {
       return this.admitHere(req, true);
     }
     const requests = nextLeaseRequests(current, now);
-    // A lease holding places that no longer fits this request is over: it is reported closed before the ask, so the
-    // object counts only its requests in flight, not its idle places, when it weighs this request and the next lease.
-    if (current?.grant.slots != null && current.usable(now)) current.revoke();
+    // A lease that no longer fits this request is over (a new one replaces it, or the object admits request by
+    // request): it is reported closed before the ask, so the object counts only what its requests in flight hold,
+    // not the share it left unused (budget, request slots, tokens, places), when it weighs this request.
+    if (current?.usable(now)) current.revoke();
     const ask = leasable(req.limits) ? { id: newRequestId(), amount: leaseSize(req.estimate, req.limits, requests), requests } : undefined;
     // This key's leases that admit no more (lapsed or revoked) and have not said so: reported first, so the object
     // counts only what they used and the rest of their share (request slots, tokens, budget) is free for this request.
@@ -273,7 +274,10 @@ interface Taken {
   rows: SpendRow[];
 }
 
-/** Doubles while leases are used up before they lapse; a lapsed (or revoked) lease starts over at the floor. */
+/**
+ * Doubles while leases are used up before they lapse (the ask that finds its lease used up sizes the next before it
+ * closes that one); a lapsed or revoked lease starts over at the floor.
+ */
 function nextLeaseRequests(previous: Lease | undefined, now: number): number {
   if (!previous || !previous.usable(now)) return LEASE_REQUESTS;
   return Math.min(previous.requests * 2, MAX_LEASE_REQUESTS);
