@@ -136,6 +136,53 @@ describe("isolate-held leases", () => {
     expect(w.admits() - before).toBe(2);
   });
 
+  it("serves requests admitted side by side while a lease is renewed from the next lease, so a budget key under 64 parallel requests stays off the object", async () => {
+    const w = world();
+    const a = w.isolate();
+    const loaded = w.clock();
+    const big: KeyLimits = { ...LIMITS, maxBudget: 1_000_000 };
+    // Waves of 64 admitted at once (as 64 clients' requests arrive while one of them asks the object), then settled.
+    for (let wave = 0; wave < 32; wave++) {
+      const reqs = Array.from({ length: 64 }, () => req(loaded, big));
+      const answers = await Promise.all(reqs.map((r) => a.admit(r)));
+      expect(answers.every((x) => x.ok)).toBe(true);
+      for (const r of reqs) await a.settle({ keyId: "k", reservationId: r.reservationId, limits: big, actual: { tokens: 10, cost: 0.01 }, row: null }, defer);
+    }
+    await Promise.all(deferred.splice(0));
+    // The first wave waits for leases of 16, 32 and 64 in turn; then each lease is twice the last, up to 1,024
+    // requests: eight asks for 2,048 requests. Requests that each asked for themselves while one asked got
+    // a lease each, each replacing the last and starting the size over: hundreds of asks.
+    expect(w.admits()).toBeLessThanOrEqual(10);
+  });
+
+  it("after an answer without a lease (near the end of a budget), the requests that waited for it go to the object side by side", async () => {
+    const w = world();
+    let open = 0;
+    let most = 0;
+    const slow = {
+      ...storeOf(w),
+      admit: async (r: AdmitRequest) => {
+        most = Math.max(most, ++open);
+        await new Promise((done) => setTimeout(done, 5));
+        try {
+          return await w.store.admit(r);
+        } finally {
+          open--;
+        }
+      },
+    };
+    const a = new LeasedMeter(slow, new SpendRecorder(async () => {}, 0), 0, w.clock);
+    // $0.20 left of $1 has no room for four leases of a tenth of the budget: the object admits these one by one.
+    const near: KeyLimits = { ...LIMITS, maxBudget: 1 };
+    const spent = req(w.clock(), near);
+    await w.store.admit(spent);
+    await w.store.settle({ keyId: "k", reservationId: spent.reservationId, limits: near, actual: { tokens: 10, cost: 0.8 }, row: null }, defer);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => a.admit(req(w.clock(), near))));
+    expect(answers.every((x) => x.ok && !("lease" in x && x.lease))).toBe(true);
+    // The first asks alone; its answer brings no lease, so the seven that waited ask at once, not one after another.
+    expect(most).toBe(7);
+  });
+
   it("goes back to the object when the lease is used up, lapses, or the limits changed; strict budgets never lease", async () => {
     const w = world();
     const a = w.isolate();

@@ -20,14 +20,22 @@ import type { Defer, SpendRecorder } from "./spend.ts";
 const LEASE_REQUESTS = 16;
 const MAX_LEASE_REQUESTS = 1024;
 const MAX_LEASES = 1000;
+/**
+ * How many asks of other requests one request waits for before it asks itself: a burst of 64 on a new 16-request
+ * lease is served by leases of 16, 32 and 64, and a request too large for each new lease is not kept waiting.
+ */
+const MAX_WAITS = 4;
 
 export class LeasedMeter implements Meter {
   private readonly leases = new Map<string, Lease>();
   /** Leases replaced while requests under them were still in flight: they settle there, then are released. */
   private readonly retiring = new Set<Lease>();
   private flushing: Promise<void> | null = null;
-  /** Keys with max_parallel_requests for which this isolate is asking its object for a lease, until it answers. */
-  private readonly asking = new Map<string, Promise<void>>();
+  /**
+   * Keys for which this isolate is asking its object for a lease, until it answers: the answer says whether a lease
+   * came with it.
+   */
+  private readonly asking = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly store: Required<Pick<Meter, "settleLease" | "keepRows">> & Meter,
@@ -37,24 +45,23 @@ export class LeasedMeter implements Meter {
   ) {}
 
   admit(req: AdmitRequest): Promise<AdmitResponse> {
-    return this.admitHere(req, false);
+    return this.admitHere(req, 0);
   }
 
-  private async admitHere(req: AdmitRequest, waited: boolean): Promise<AdmitResponse> {
+  private async admitHere(req: AdmitRequest, waits: number): Promise<AdmitResponse> {
     const now = this.now();
     const current = this.leases.get(req.keyId);
     if (current?.admits(now, req.limits, req.estimate)) {
       current.take(req.reservationId, req.estimate);
       return { ok: true, ...current.standing() };
     }
-    // A burst on a key with max_parallel_requests: while one of its requests asks for a lease, the others wait for
-    // that answer (once) and use the lease, instead of each asking and each getting one whose idle places the next
-    // requests of the burst would then find taken.
-    const pending = req.limits.parallel !== null && !waited ? this.asking.get(req.keyId) : undefined;
-    if (pending) {
-      await pending;
-      return this.admitHere(req, true);
-    }
+    // While one request asks the key's object for a lease, the others that find no room wait for that answer and use
+    // the lease it brings, instead of each asking: each ask would get a lease of its own, each replacing the last
+    // (for a key with max_parallel_requests, each holding places the next requests would find taken). A burst that
+    // outgrows the new lease waits for the next, twice the size; after an answer without a lease (the object admits
+    // request by request near a limit) each request goes to the object itself, side by side.
+    const pending = waits < MAX_WAITS ? this.asking.get(req.keyId) : undefined;
+    if (pending) return this.admitHere(req, (await pending) ? waits + 1 : MAX_WAITS);
     const requests = nextLeaseRequests(current, now);
     // A lease that no longer fits this request is over (a new one replaces it, or the object admits request by
     // request): it is reported closed before the ask, so the object counts only what its requests in flight hold,
@@ -69,19 +76,21 @@ export class LeasedMeter implements Meter {
     // The report is sent first, so the object has it before it weighs this request.
     const reported = closing.length ? Promise.all(closing.map((t) => this.report(t.settlement, 0))) : null;
     // Those waiting for this answer resume only once the lease it brings (if any) is installed.
-    const answered = ask && req.limits.parallel !== null && !this.asking.has(req.keyId) ? this.markAsking(req.keyId) : null;
+    const answered = ask && !this.asking.has(req.keyId) ? this.markAsking(req.keyId) : null;
+    let leased = false;
     try {
       const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req), reported]);
       if (res.ok && res.lease) {
         const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
         lease.take(req.reservationId, req.estimate);
         this.install(lease);
+        leased = true;
         // The object's figures count the whole lease as taken; this request's headers show what it left.
         return { ...res, ...lease.standing() };
       }
       return res;
     } finally {
-      answered?.();
+      answered?.(leased);
     }
   }
 
@@ -127,14 +136,17 @@ export class LeasedMeter implements Meter {
     await this.send(this.take([...this.leases.values(), ...this.retiring], this.now()));
   }
 
-  /** Marks the key as being asked for a lease; the function returned ends that, releasing those who wait. */
-  private markAsking(keyId: string): () => void {
-    let release!: () => void;
-    const answer = new Promise<void>((r) => (release = r));
+  /**
+   * Marks the key as being asked for a lease; the function returned ends that, releasing those who wait with whether
+   * a lease came.
+   */
+  private markAsking(keyId: string): (leased: boolean) => void {
+    let release!: (leased: boolean) => void;
+    const answer = new Promise<boolean>((r) => (release = r));
     this.asking.set(keyId, answer);
-    return () => {
+    return (leased) => {
       this.asking.delete(keyId);
-      release();
+      release(leased);
     };
   }
 
