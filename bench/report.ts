@@ -332,14 +332,19 @@ export function renderReport(r: BenchResults): string {
     out.push("10. Kinds of key, the same request through the workerd gateway (1 client latency; throughput at 64 clients)");
     out.push(
       formatTable(
-        ["key", "p50 ms", "p99 ms", "p50 vs no limits", "req/s", "vs no limits", "workerd CPU ms/req"],
-        r.keyKinds.map((k) => [
-          k.label, fmtMs(k.latency.p50), fmtMs(k.latency.p99), fmtSignedMs(k.latency.p50 - base.latency.p50), k.throughput.rps.toFixed(0),
-          fmtRatio(k.throughput.rps / base.throughput.rps), k.throughput.cpuMsPerRequest.runtime === null ? "-" : k.throughput.cpuMsPerRequest.runtime.toFixed(3),
-        ]),
+        ["key", "p50 ms", "p99 ms", "p50 vs no limits", "req/s", "vs no limits", "workerd CPU ms/req", "CPU vs no limits", "pairs: range / pooled"],
+        r.keyKinds.map((k, i) => {
+          const f = i === 0 ? null : pairedFigures(k.throughput, base.throughput);
+          return [
+            k.label, fmtMs(k.latency.p50), fmtMs(k.latency.p99), fmtSignedMs(k.latency.p50 - base.latency.p50), k.throughput.rps.toFixed(0),
+            fmtRatio(k.throughput.rps / base.throughput.rps), k.throughput.cpuMsPerRequest.runtime === null ? "-" : k.throughput.cpuMsPerRequest.runtime.toFixed(3),
+            f ? fmtRatio(f.cpuRatio) : "", f ? spread(f.cpu) : "",
+          ];
+        }),
       ),
       "  A key far from its budget, rpm, tpm and parallel limits is admitted and settled from the isolate's lease",
-      "  (a parallel limit's lease holds places from the lower half of the limit).",
+      "  (a parallel limit's lease holds places from the lower half of the limit), so it should cost what a key without",
+      "  limits costs: a ratio well above the noise floor of section 8 means requests are back at the key's object.",
       "",
     );
   }
@@ -470,9 +475,12 @@ export function summaryLine(r: BenchResults): string {
   const isolate = iso
     ? [`workerd gateway code in-isolate +${iso.added.toFixed(1)} us/request over the relay's${iso.implied === null ? "" : ` (implied CPU ratio ${fmtRatio(iso.implied)})`}`]
     : [];
+  const kinds = r.keyKinds?.length
+    ? [`kinds of key CPU vs no limits: ${r.keyKinds.slice(1).map((k) => `${k.label} ${fmtRatio(pairedFigures(k.throughput, r.keyKinds![0]!.throughput).cpuRatio)}`).join(", ")}`]
+    : [];
   const e = r.estimate;
   const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
-  return `SUMMARY: ${[...parts, ...relay, ...twin, ...isolate, ...large, ...access, est, ...mem, bundle].join("; ")}`;
+  return `SUMMARY: ${[...parts, ...relay, ...twin, ...isolate, ...large, ...access, ...kinds, est, ...mem, bundle].join("; ")}`;
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>

@@ -259,6 +259,22 @@ describe("report verdicts", () => {
     expect(text).toContain("The relays forward the 470.0 KiB Bedrock body");
   });
 
+  it("each leased kind of key's CPU is read against the key without limits, pair by pair, in section 10 and the summary", () => {
+    const base = results(1.4);
+    const tp = (cpu: number[]) => ({ completed: 100, elapsedMs: 250, rps: 400, latency: s(50), cpuMsPerRequest: { node: 0.5, runtime: cpu.reduce((a, b) => a + b) / cpu.length }, slices: cpu.map((c) => ({ rps: 400, runtimeCpuMs: c })) });
+    // Pairs 1.0/1.0, 1.2/1.0 and 3.0/1.0 (a burst in one slice): median 1.2x, pooled 1.73x.
+    const r: BenchResults = {
+      ...base,
+      keyKinds: [
+        { label: "no limits", latency: summarize([2]), throughput: tp([1, 1, 1]) },
+        { label: "budget + rpm + tpm (leased)", latency: summarize([2]), throughput: tp([1, 1.2, 3]) },
+      ],
+    };
+    expect(summaryLine(r)).toContain("kinds of key CPU vs no limits: budget + rpm + tpm (leased) 1.20x");
+    expect(renderReport(r)).toMatch(/budget \+ rpm \+ tpm \(leased\)\s+2\.000\s+2\.000\s+\+0\.000\s+400\s+1\.00x\s+1\.733\s+1\.20x\s+3 pairs 1\.00-3\.00x \/ 1\.73x/);
+    expect(summaryLine({ ...base, keyKinds: undefined })).not.toContain("kinds of key");
+  });
+
   it("the Access phase reads a new token against a remembered one, and the Access gateway against dev mode, pair by pair", () => {
     const base = results(1.4);
     const t = (slices: number[], cpu: number) => ({ completed: 200, elapsedMs: 400, rps: 500, latency: s(20), cpuMsPerRequest: { node: 0.5, runtime: cpu }, slices: slices.map((c) => ({ rps: 500, runtimeCpuMs: c })) });
