@@ -366,6 +366,8 @@ describe("bad input gets a 4xx in Anthropic error JSON and no spend row", () => 
     ["unknown model", JSON.stringify({ ...HELLO, model: "claude-nonexistent-9" }), {}, 404, /Available models: .*claude-sonnet-4-6/],
     ["empty messages", JSON.stringify({ ...HELLO, messages: [] }), {}, 400, /messages/],
     ["missing max_tokens", JSON.stringify({ ...HELLO, max_tokens: undefined }), {}, 400, /max_tokens/],
+    ["a content block that is not an object", JSON.stringify({ ...HELLO, messages: [{ role: "user", content: [{ type: "text", text: "hi" }, "hi"] }] }), {}, 400, /messages\.0\.content: must be a string or an array of content blocks/],
+    ["system blocks that are not objects", JSON.stringify({ ...HELLO, system: [["nested"]] }), {}, 400, /system: must be a string or an array of content blocks/],
     ["a JSON array", "[]", {}, 400, /JSON object/],
     ["an empty body", "", {}, 400, /empty/],
   ])("%s", async (_name, body, headers, status, message) => {

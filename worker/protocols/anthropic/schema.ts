@@ -3,7 +3,13 @@ import * as z from "zod/mini";
 
 // The parts of an Anthropic Messages request the gateway itself depends on. Everything else passes through to the
 // translator untouched (loose objects), so new API fields do not need a gateway release.
-const ContentBlocks = z.array(z.record(z.string(), z.unknown()));
+
+/**
+ * A content block is checked to be an object and nothing more: the translator reads the fields it needs, and
+ * Bedrock validates the rest. A record schema would walk and copy every field of every block, ~0.2 ms of CPU on a
+ * Claude Code request (230 messages, 290 blocks) for an output nobody reads.
+ */
+const ContentBlocks = z.array(z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v)));
 
 const Message = z.looseObject({
   role: z.string({ error: "is required" }).check(z.minLength(1, "is required")),
