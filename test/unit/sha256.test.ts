@@ -1,7 +1,7 @@
 // The hot path's two ways of hashing (worker/util/sha256.ts) against Web Crypto called directly, for random inputs on
 // both sides of the length where the JavaScript one hands over to the platform's native code.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { JS_SHORT_HASHING, NATIVE_HASHING, SYNC_SHA256_MAX_BYTES } from "../../worker/util/sha256.ts";
 
 const webDigest = async (bytes: Uint8Array<ArrayBuffer>) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
@@ -60,21 +60,13 @@ describe.each([
 describe("which hashes reach crypto.subtle", () => {
   /** crypto.subtle calls (digest, importKey, sign) made while `f` runs. */
   async function subtleCalls(f: () => Promise<unknown>): Promise<number> {
-    const subtle = globalThis.crypto.subtle as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const originals = Object.fromEntries(["digest", "importKey", "sign"].map((m) => [m, subtle[m]!]));
-    let calls = 0;
-    for (const [m, original] of Object.entries(originals)) {
-      subtle[m] = function (this: unknown, ...args: unknown[]) {
-        calls++;
-        return original.apply(this, args);
-      };
-    }
+    const spies = [vi.spyOn(crypto.subtle, "digest"), vi.spyOn(crypto.subtle, "importKey"), vi.spyOn(crypto.subtle, "sign")];
     try {
       await f();
+      return spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
     } finally {
-      for (const [m, original] of Object.entries(originals)) subtle[m] = original;
+      for (const spy of spies) spy.mockRestore();
     }
-    return calls;
   }
   const short = new Uint8Array(SYNC_SHA256_MAX_BYTES);
   const long = new Uint8Array(SYNC_SHA256_MAX_BYTES + 1);
@@ -86,23 +78,14 @@ describe("which hashes reach crypto.subtle", () => {
   });
 
   it("a prepared HMAC key whose import failed is imported again for the next message (the failure is not remembered)", async () => {
-    const subtle = globalThis.crypto.subtle as unknown as { importKey: (...a: unknown[]) => Promise<unknown> };
-    const original = subtle.importKey;
-    let fail = true;
-    subtle.importKey = function (this: unknown, ...args: unknown[]) {
-      if (fail) {
-        fail = false;
-        return Promise.reject(new Error("import failed"));
-      }
-      return original.apply(this, args);
-    };
+    const importKey = vi.spyOn(crypto.subtle, "importKey").mockRejectedValueOnce(new Error("import failed"));
     try {
       const sign = NATIVE_HASHING.hmacKey(utf8("key"));
       await expect(sign(short)).rejects.toThrow("import failed");
       expect(await sign(short)).toEqual(await webHmac(utf8("key"), short));
       expect(await subtleCalls(() => sign(short))).toBe(1);
     } finally {
-      subtle.importKey = original;
+      importKey.mockRestore();
     }
   });
 
