@@ -4,6 +4,7 @@
 // exchanges in and out, Miniflare's entry worker or the clients. `mode: "relay"` runs the same loop through
 // the bench's bare relay's own handler (bench/relay-handler.ts), its upstream answered in the isolate too, so gateway
 // minus relay is the gateway's code alone (bench/isolate.ts).
+import * as z from "zod/mini";
 import worker from "../worker/index.ts";
 import { relay } from "./relay-handler.ts";
 
@@ -17,6 +18,27 @@ export interface LoopSpec {
   bedrockUrl: string;
   request: { path: string; headers: Record<string, string>; body: string };
   answer: { status: number; headers: Record<string, string>; body: string };
+}
+
+const exchange = { headers: z.record(z.string(), z.string()), body: z.string() };
+const LoopSpecSchema = z.object({
+  mode: z.enum(["gateway", "relay"]),
+  n: z.int().check(z.positive()),
+  bedrockUrl: z.string(),
+  request: z.object({ path: z.string(), ...exchange }),
+  answer: z.object({ status: z.int(), ...exchange }),
+});
+
+/** The loop's spec from the request body, or why it is not one (a 400: a malformed loop is the caller's mistake). */
+async function loopSpec(request: Request): Promise<LoopSpec | string> {
+  let raw: unknown;
+  try {
+    raw = await request.json();
+  } catch {
+    return "the loop spec is not JSON";
+  }
+  const parsed = LoopSpecSchema.safeParse(raw);
+  return parsed.success ? (parsed.data as LoopSpec) : `the loop spec is malformed: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`;
 }
 
 const nativeFetch = globalThis.fetch;
@@ -50,7 +72,10 @@ async function loop(spec: LoopSpec, env: Record<string, unknown>, ctx: Execution
 
 export default {
   async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
-    if (new URL(request.url).pathname === "/__bench/loop" && request.method === "POST") return loop((await request.json()) as LoopSpec, env, ctx);
+    if (new URL(request.url).pathname === "/__bench/loop" && request.method === "POST") {
+      const spec = await loopSpec(request);
+      return typeof spec === "string" ? Response.json({ error: spec }, { status: 400 }) : loop(spec, env, ctx);
+    }
     return worker.fetch(request, env, ctx);
   },
   scheduled: worker.scheduled,

@@ -58,5 +58,17 @@ describe("the bench's in-isolate loops", () => {
     const refused = await loop(spec("gateway", { ...gatewayRequest, headers: { ...gatewayRequest.headers, "x-api-key": "sk-bw-unknown" } }));
     expect(refused.status).toBe(500);
     expect(((await refused.json()) as { error: string }).error).toMatch(/^request 0 answered 401/);
+
+    // A malformed loop is refused before anything runs.
+    const post = (body: string) => fetch(`${loopGateway.url}/__bench/loop`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const notJson = await post("{");
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { error: string }).error).toBe("the loop spec is not JSON");
+    const noCount = await post(JSON.stringify({ ...spec("gateway", gatewayRequest), n: 0 }));
+    expect(noCount.status).toBe(400);
+    expect(((await noCount.json()) as { error: string }).error).toMatch(/^the loop spec is malformed: n: /);
+    const noBody = await post(JSON.stringify({ ...spec("relay", gatewayRequest), request: { path: "/x", headers: {} } }));
+    expect(noBody.status).toBe(400);
+    expect(((await noBody.json()) as { error: string }).error).toMatch(/request\.body/);
   });
 });
