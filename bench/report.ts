@@ -324,6 +324,9 @@ export function renderReport(r: BenchResults): string {
     ]),
     "  error = (reserved - billed) / billed per request; billed = the emulator's usage at catalog prices. The first request",
     "  of each session writes its prompt to the cache and has no output history, so it carries most of the error.",
+    `  apart: the input side (text count, cached prefixes) is off by ${e.inputMedianAbsPct.toFixed(1)} % at the median, ${e.inputP90AbsPct.toFixed(1)} % at p90;`,
+    `  the output side reserves ${fmtRatio(e.outputRatio)} the tokens generated (1.5x the longest of the key's last 16 answers, which vary`,
+    "  tenfold from turn to turn here): the headroom that keeps requests run side by side near the end of a budget inside it.",
     "",
   );
 
@@ -479,7 +482,9 @@ export function summaryLine(r: BenchResults): string {
     ? [`kinds of key CPU vs no limits: ${r.keyKinds.slice(1).map((k) => `${k.label} ${fmtRatio(pairedFigures(k.throughput, r.keyKinds![0]!.throughput).cpuRatio)}`).join(", ")}`]
     : [];
   const e = r.estimate;
-  const est = `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
+  const est =
+    `estimate error median ${e.medianAbsPct.toFixed(0)} % / p90 ${e.p90AbsPct.toFixed(0)} % (input side ${e.inputMedianAbsPct.toFixed(0)} % / ${e.inputP90AbsPct.toFixed(0)} %, ` +
+    `output reserved ${fmtRatio(e.outputRatio)} made; reserved ${fmtRatio(e.totalRatio)} billed; worst case ${fmtRatio(e.worstRatio)})`;
   return `SUMMARY: ${[...parts, ...relay, ...twin, ...isolate, ...large, ...access, ...kinds, est, ...mem, bundle].join("; ")}`;
 }
 

@@ -153,7 +153,7 @@ describe("report verdicts", () => {
       { label: "deno-relay", requests: 1000, ok: false, reason: "process not identified" },
       { label: "deno", requests: 1000, ok: true, rssBefore: 100 * MiB, rssAfter: 101 * MiB },
     ],
-    estimate: { requests: 24, medianAbsPct: 12.5, p90AbsPct: 40, meanSignedPct: 8, underPct: 25, totalRatio: 1.1, worstRatio: 35 },
+    estimate: { requests: 24, medianAbsPct: 12.5, p90AbsPct: 40, meanSignedPct: 8, underPct: 25, totalRatio: 1.1, worstRatio: 35, inputMedianAbsPct: 6, inputP90AbsPct: 14, outputRatio: 2.5 },
     keyKinds: [
       { label: "no limits", latency: summarize([2, 2, 2]), throughput: { completed: 100, elapsedMs: 250, rps: 400, latency: s(50), cpuMsPerRequest: { node: 0.5, runtime: 0.9 }, slices: [] } },
       { label: "max_parallel_requests (leased)", latency: summarize([3.5, 3.5, 3.5]), throughput: { completed: 100, elapsedMs: 500, rps: 200, latency: s(100), cpuMsPerRequest: { node: 0.5, runtime: 1.4 }, slices: [] } },
@@ -178,7 +178,7 @@ describe("report verdicts", () => {
     // workerd: 1.4 - 1.25 = +0.15 ms, runtime CPU 1 / 0.25 = 4x, 500 / 667 req/s, RSS 85 - 60 MiB.
     expect(line).toContain("workerd vs bare relay: p50 +0.150 ms, CPU 4.00x (pooled 4.00x), throughput 0.75x (pooled 0.75x), RSS after 1000 req +25.0 MiB vs relay");
     expect(line).toContain("deno vs bare relay: p50 +0.100 ms, CPU 4.00x (pooled 4.00x), throughput 0.95x (pooled 0.95x), RSS n/a");
-    expect(line).toContain("estimate error median 13 % / p90 40 % (reserved 1.10x billed; worst case 35.00x)");
+    expect(line).toContain("estimate error median 13 % / p90 40 % (input side 6 % / 14 %, output reserved 2.50x made; reserved 1.10x billed; worst case 35.00x)");
     const text = renderReport(results(1.4));
     expect(text).toMatch(/workerd\s+RSS after 1000 requests vs relay\s+\+25\.0 MiB\s+<= 20 MiB\s+over target/);
     expect(text).toMatch(/deno\s+added latency p50\s+\+0\.100 ms\s+<= 0\.2 ms\s+target met/);

@@ -26,8 +26,12 @@ function world(flushDelayMs = 0) {
     keyChanged: store.keyChanged.bind(store),
     keepRows: store.keepRows.bind(store),
   };
-  const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
-  return { isolate, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, admits: () => admits, store };
+  const settlements: Array<Parameters<InProcessMeter["settleLease"]>[0]> = [];
+  const counted2 = { ...counted, settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (settlements.push(r), counted.settleLease(r)) };
+  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted2, recorder, flushDelayMs, clock, sleep);
+  /** A sleep on the world's clock: the time passes at once. */
+  const sleep = async (ms: number) => void (now += ms);
+  return { isolate, sleep, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, admits: () => admits, store, settlements };
 }
 
 /** The in-process store with the world's call counting, as a LeasedMeter store. */
@@ -78,10 +82,12 @@ describe("isolate-held leases", () => {
     for (const r of reqs.slice(0, 3)) await settle(r, (p) => void handed.push(p));
     expect(handed).toHaveLength(1); // three settlements, one waitUntil
     await handed[0];
+    expect(handed).toHaveLength(2); // and the batch handed over the lease's report at its lapse (still ahead)
     // The first flush is done; these three need a flush of their own, handed to the runtime by the first of them.
+    // The lease's lapse is already watched: that flush adds nothing else.
     for (const r of reqs.slice(3)) await settle(r, (p) => void handed.push(p));
-    expect(handed).toHaveLength(2);
-    await handed[1];
+    expect(handed).toHaveLength(3);
+    await handed[2];
     await new Promise((r) => setTimeout(r, 5));
     expect(w.written.map((x) => x.requestId).sort()).toEqual(reqs.map((r) => r.reservationId).sort());
     const standing = await w.store.admit({ ...req(loaded), estimate: { tokens: 0, cost: 0 } });
@@ -201,6 +207,34 @@ describe("isolate-held leases", () => {
     await b.admit(req(t, { ...LIMITS, budgetMode: "strict" }));
     await b.admit(req(t, { ...LIMITS, budgetMode: "strict" }));
     expect(w.admits()).toBe(6);
+  });
+
+  it("an isolate that goes quiet reports its lease closed when it lapses, so the object frees the unused share at once", async () => {
+    const small = { ...LIMITS, maxBudget: 1 };
+    const w = world();
+    const quiet = w.isolate(w.sleep);
+    const t = w.clock();
+    const first = req(t, small);
+    expect((await quiet.admit(first)).ok).toBe(true); // a lease of $0.10 (a tenth of the budget)
+    const handed: Promise<unknown>[] = [];
+    await quiet.settle({ keyId: "k", reservationId: first.reservationId, limits: small, actual: { tokens: 10, cost: 0.01 }, row: row(first.reservationId) }, (p) => void handed.push(p));
+    expect(handed).toHaveLength(1); // the batch
+    await handed[0];
+    expect(handed).toHaveLength(2); // the batch handed the runtime its report at the lapse, a task of its own
+    await handed[1];
+    // No request of this isolate came after: the report at the lapse came from the flush's own invocation.
+    expect(w.clock() - t).toBeGreaterThanOrEqual(LEASE_MS);
+    expect(w.clock() - t).toBeLessThan(LEASE_MS + 100);
+    const last = w.settlements.at(-1)!;
+    expect(last).toMatchObject({ closed: true, release: true, inflight: 0, holding: 0 });
+    // The object counts only what was spent: another isolate's request sees the whole rest of the budget, well
+    // within the object's 30 s grace for a lease nobody reported.
+    const probe = await w.store.admit({ ...req(w.clock(), small), estimate: { tokens: 0, cost: 0 } });
+    expect(probe.ok && probe.remainingBudget).toBeCloseTo(0.99, 10);
+    // Reported once: a later flush has nothing of it to send.
+    const before = w.settlements.length;
+    await quiet.flush();
+    expect(w.settlements.length).toBe(before);
   });
 
   it("revocation: at once in the isolate that served the admin call, within LEASE_MS (< 2 s) in the others", async () => {

@@ -42,6 +42,7 @@ export class LeasedMeter implements Meter {
     private readonly spend: SpendRecorder,
     private readonly flushDelayMs: number,
     private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   admit(req: AdmitRequest): Promise<AdmitResponse> {
@@ -113,7 +114,7 @@ export class LeasedMeter implements Meter {
     lease.settle(req.reservationId, { actual: req.actual, row: req.row });
     // Only the request that schedules a flush keeps its invocation open for it: the flush's timer and I/O belong to
     // that invocation, and one waitUntil per flush (not per request) is all the runtime needs.
-    if (this.flushing === null) defer(this.scheduleFlush());
+    if (this.flushing === null) defer(this.scheduleFlush(defer));
   }
 
   async keyChanged(keyId: string): Promise<void> {
@@ -181,14 +182,39 @@ export class LeasedMeter implements Meter {
     return null;
   }
 
-  private scheduleFlush(): Promise<void> {
+  private scheduleFlush(defer: Defer): Promise<void> {
     this.flushing ??= (async () => {
-      if (this.flushDelayMs > 0) await new Promise((r) => setTimeout(r, this.flushDelayMs));
+      if (this.flushDelayMs > 0) await this.sleep(this.flushDelayMs);
       else await Promise.resolve();
       this.flushing = null;
       await this.flush();
+      // A task of its own for the runtime to wait for: what waits for the batch (its rows written, its counters
+      // reported) does not wait for the lapse as well.
+      const lapses = this.reportLapses();
+      if (lapses) defer(lapses);
     })();
     return this.flushing;
+  }
+
+  /**
+   * Leases this flush found open are reported closed once they lapse, by the same invocation (it stays open up to
+   * LEASE_MS longer, once per lease). An isolate whose traffic for a key stops would otherwise tell the key's object
+   * only with its next request for that key, and until then (up to the object's 30 s grace) the object counts the
+   * lease's unused share (budget, request slots, tokens) as taken: other isolates' requests near a limit would wait
+   * for a share nobody is using. A lease replaced or used up before it lapses was reported at the ask that ended it,
+   * and the flush at its lapse finds nothing of it to send.
+   */
+  private reportLapses(): Promise<void> | null {
+    const now = this.now();
+    let until = 0;
+    for (const lease of this.leases.values()) {
+      if (!lease.lapseWatched && lease.usable(now)) {
+        lease.lapseWatched = true;
+        until = Math.max(until, lease.grant.expiresAt);
+      }
+    }
+    if (until === 0) return null;
+    return this.sleep(until - now + 1).then(() => this.flush());
   }
 
   /**
