@@ -237,6 +237,29 @@ describe("isolate-held leases", () => {
     expect(w.settlements.length).toBe(before);
   });
 
+  it("a lease whose only request is a long stream is reported closed at its lapse too, by the request that took it", async () => {
+    const small = { ...LIMITS, maxBudget: 1 };
+    const w = world();
+    const a = w.isolate(w.sleep);
+    const stream = req(w.clock(), small);
+    const handed: Promise<unknown>[] = [];
+    expect((await a.admit(stream, (p) => void handed.push(p))).ok).toBe(true); // a lease of $0.10
+    expect(handed).toHaveLength(1);
+    await handed[0]; // the stream runs on: nothing settles
+    expect(w.settlements.at(-1)).toMatchObject({ closed: true, release: false, inflight: 1, holding: 0.01 });
+    // The object keeps what the stream reserves and frees the rest of the lease.
+    const probe = await w.store.admit({ ...req(w.clock(), small), estimate: { tokens: 0, cost: 0 } });
+    expect(probe.ok && probe.remainingBudget).toBeCloseTo(0.99, 10);
+    // When the stream ends, its settlement releases the lease; no second report of the lapse.
+    const after: Promise<unknown>[] = [];
+    await a.settle({ keyId: "k", reservationId: stream.reservationId, limits: small, actual: { tokens: 10, cost: 0.02 }, row: row(stream.reservationId) }, (p) => void after.push(p));
+    await Promise.all(after);
+    expect(after).toHaveLength(1);
+    expect(w.settlements.at(-1)).toMatchObject({ release: true, inflight: 0, actual: { cost: 0.02 } });
+    const end = await w.store.admit({ ...req(w.clock(), small), estimate: { tokens: 0, cost: 0 } });
+    expect(end.ok && end.remainingBudget).toBeCloseTo(0.98, 10);
+  });
+
   it("revocation: at once in the isolate that served the admin call, within LEASE_MS (< 2 s) in the others", async () => {
     expect(LEASE_MS).toBeLessThanOrEqual(2000);
     const w = world();

@@ -45,11 +45,11 @@ export class LeasedMeter implements Meter {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  admit(req: AdmitRequest): Promise<AdmitResponse> {
-    return this.admitHere(req, 0);
+  admit(req: AdmitRequest, defer?: Defer): Promise<AdmitResponse> {
+    return this.admitHere(req, 0, defer);
   }
 
-  private async admitHere(req: AdmitRequest, waits: number): Promise<AdmitResponse> {
+  private async admitHere(req: AdmitRequest, waits: number, defer?: Defer): Promise<AdmitResponse> {
     const now = this.now();
     const current = this.leases.get(req.keyId);
     if (current?.admits(now, req.limits, req.estimate)) {
@@ -62,7 +62,7 @@ export class LeasedMeter implements Meter {
     // outgrows the new lease waits for the next, twice the size; after an answer without a lease (the object admits
     // request by request near a limit) each request goes to the object itself, side by side.
     const pending = waits < MAX_WAITS ? this.asking.get(req.keyId) : undefined;
-    if (pending) return this.admitHere(req, (await pending) ? waits + 1 : MAX_WAITS);
+    if (pending) return this.admitHere(req, (await pending) ? waits + 1 : MAX_WAITS, defer);
     const requests = nextLeaseRequests(current, now);
     // A lease that no longer fits this request is over (a new one replaces it, or the object admits request by
     // request): it is reported closed before the ask, so the object counts only what its requests in flight hold,
@@ -86,6 +86,10 @@ export class LeasedMeter implements Meter {
         lease.take(req.reservationId, req.estimate);
         this.install(lease);
         leased = true;
+        // Reported closed when it lapses, by this invocation: a lease whose only requests are long streams settles
+        // nothing for minutes, and an isolate may get no other request for the key.
+        const lapses = defer && this.reportLapses();
+        if (lapses) defer(lapses);
         // The object's figures count the whole lease as taken; this request's headers show what it left.
         return { ...res, ...lease.standing() };
       }
@@ -197,12 +201,13 @@ export class LeasedMeter implements Meter {
   }
 
   /**
-   * Leases this flush found open are reported closed once they lapse, by the same invocation (it stays open up to
-   * LEASE_MS longer, once per lease). An isolate whose traffic for a key stops would otherwise tell the key's object
-   * only with its next request for that key, and until then (up to the object's 30 s grace) the object counts the
-   * lease's unused share (budget, request slots, tokens) as taken: other isolates' requests near a limit would wait
-   * for a share nobody is using. A lease replaced or used up before it lapses was reported at the ask that ended it,
-   * and the flush at its lapse finds nothing of it to send.
+   * Open leases not yet watched are reported closed once they lapse, by the invocation that asks (the one that took
+   * the lease, or failing that the one whose flush found it open); it stays open up to LEASE_MS longer, once per
+   * lease. An isolate whose traffic for a key stops would otherwise tell the key's object only with its next request
+   * for that key, and until then (up to the object's 30 s grace) the object counts the lease's unused share (budget,
+   * request slots, tokens) as taken: other isolates' requests near a limit would wait for a share nobody is using. A
+   * lease replaced or used up before it lapses was reported at the ask that ended it, and the flush at its lapse finds
+   * nothing of it to send.
    */
   private reportLapses(): Promise<void> | null {
     const now = this.now();

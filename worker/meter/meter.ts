@@ -1,3 +1,4 @@
+import type { Defer } from "./spend.ts";
 import type { SpendRow } from "../db/queries.ts";
 import type { Estimate, KeyLimits, LeaseAsk, LeaseGrant, LeaseReport, Refusal, Standing } from "./key-state.ts";
 
@@ -52,7 +53,11 @@ export interface LeaseSettleRequest extends LeaseReport {
 }
 
 export interface Meter {
-  admit(req: AdmitRequest): Promise<AdmitResponse>;
+  /**
+   * `defer` keeps the invocation open for work the admission starts and the response need not wait for (a leasing
+   * meter reports a new lease closed when it lapses).
+   */
+  admit(req: AdmitRequest, defer?: Defer): Promise<AdmitResponse>;
   /** Meters whose store is far away (the Durable Object) grant leases; settles under a lease come back here. */
   settleLease?(req: LeaseSettleRequest): Promise<Standing>;
   settle(req: SettleRequest, defer: (p: Promise<unknown>) => void): Promise<Standing | null>;

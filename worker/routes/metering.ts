@@ -43,7 +43,7 @@ export async function admit(c: AppContext, request: Estimate | RequestEstimate, 
     const limits = limitsOf(key);
     // An exact price (a video job) is held against the budget as a strict one is: it fits, or it is refused.
     if (opts.exact) limits.budgetMode = "strict";
-    const res = await s.meter.admit({ keyId: key.id, reservationId, limits, estimate, recordLoadedAt: c.get("keyLoadedAt"), knownSpend: key.spend });
+    const res = await s.meter.admit({ keyId: key.id, reservationId, limits, estimate, recordLoadedAt: c.get("keyLoadedAt"), knownSpend: key.spend }, (p) => defer(c, p));
     if ("stale" in res) {
       if (attempt++ > 0) throw new GatewayError(503, "The key's state is changing; retry in a moment.", "overloaded_error", { "retry-after": "1" });
       s.keys.invalidate(c.get("keyHash"));
