@@ -191,6 +191,21 @@ describe("AWS SDK against the emulator", () => {
     expect((err as Error).message).toBe("The provided model identifier is invalid.");
   });
 
+  it("CountTokens refuses non-Claude models, unless configured to play a Bedrock that counts for their family", async () => {
+    const QWEN = "qwen.qwen3-coder-480b-a35b-v1:0";
+    const input = { converse: { messages: [{ role: "user" as const, content: [{ text: "Hello" }] }] } };
+    const refused = await sdk.send(new CountTokensCommand({ modelId: QWEN, input })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationException);
+    expect((refused as Error).message).toBe("The provided model doesn't support counting tokens.");
+    emu.configure({ countTokensFamilies: ["qwen"] });
+    try {
+      expect((await sdk.send(new CountTokensCommand({ modelId: QWEN, input }))).inputTokens).toBe(expectedInputTokens([{ text: "Hello" }]));
+      expect(((await (await fetch(`${emu.url}/__emulator/config`)).json()) as any).countTokensFamilies).toEqual(["qwen"]);
+    } finally {
+      emu.configure({ countTokensFamilies: [] });
+    }
+  });
+
   it("a scripted HTTP 429 surfaces as a typed ThrottlingException", async () => {
     emu.script({ http: { status: 429, errorType: "ThrottlingException", message: "Too many tokens, please wait before trying again." } });
     const err = await sdk.send(new InvokeModelCommand({ modelId: MODEL, body: encode(claudeBody()) })).catch((e: unknown) => e);

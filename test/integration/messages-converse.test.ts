@@ -4,6 +4,8 @@
 // model lifecycle sends a retired Claude model to its successor, with a header, and marks it in /v1/models.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { converseSegments } from "../support/emulator/converse.ts";
+import { totalInputTokens } from "../support/emulator/tokens.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -143,6 +145,27 @@ describe("count_tokens on Converse models", () => {
     expect(((await res.json()) as any).input_tokens).toBeGreaterThan(5);
     expect(lastCall().operation).toBe("CountTokens");
     expect((lastCall().body as any).input.converse.messages[0].content[0].text).toContain("count these words");
+  });
+
+  it("answers with Bedrock's count where Bedrock counts for the model (an emulator that plays a Bedrock counting for Qwen)", async () => {
+    stack.emulator.configure({ countTokensFamilies: ["qwen"] });
+    try {
+      const body = { model: "qwen3-coder-480b", system: "Be brief.", messages: [{ role: "user", content: "count these words please, all of them" }] };
+      const res = await post("/v1/messages/count_tokens", body);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-breakwater-token-count")).toBe("bedrock");
+      const counted = ((await res.json()) as any).input_tokens;
+      // The emulator's own count of the Converse input the gateway sent (its formula, not the gateway's estimate).
+      const input = (lastCall().body as any).input.converse;
+      expect(input.system).toEqual([{ text: "Be brief." }]);
+      expect(counted).toBe(totalInputTokens(converseSegments(input)));
+      stack.emulator.configure({ countTokensFamilies: [] });
+      const estimated = await post("/v1/messages/count_tokens", body);
+      expect(estimated.headers.get("x-breakwater-token-count")).toBe("estimate");
+      expect(((await estimated.json()) as any).input_tokens).not.toBe(counted);
+    } finally {
+      stack.emulator.configure({ countTokensFamilies: [] });
+    }
   });
 
   it("Claude models still get Bedrock's own count", async () => {

@@ -7,9 +7,11 @@ export interface ClaudeRules {
   knownBetas: ReadonlySet<string>;
   rejectTopLevelKeys: ReadonlySet<string>;
   rejectOutputConfigKeys: ReadonlySet<string>;
+  /** Model families besides Claude whose CountTokens is answered (a Bedrock that counts for more models). */
+  countTokensFamilies: ReadonlySet<string>;
 }
 
-const SETTING_NAMES = ["knownBetas", "rejectTopLevelKeys", "rejectOutputConfigKeys"] as const;
+const SETTING_NAMES = ["knownBetas", "rejectTopLevelKeys", "rejectOutputConfigKeys", "countTokensFamilies"] as const;
 
 /** Throws with a readable message when a settings object cannot be understood (surfaced as 400 by the control API). */
 export function checkSettings(value: unknown): asserts value is EmulatorSettings {
@@ -29,6 +31,7 @@ export function rulesFrom(settings: EmulatorSettings, defaultBetas: readonly str
     knownBetas: new Set(settings.knownBetas ?? defaultBetas),
     rejectTopLevelKeys: new Set(settings.rejectTopLevelKeys ?? []),
     rejectOutputConfigKeys: new Set(settings.rejectOutputConfigKeys ?? []),
+    countTokensFamilies: new Set(settings.countTokensFamilies ?? []),
   };
 }
 
@@ -50,5 +53,6 @@ export function describeSettings(rules: ClaudeRules): Required<EmulatorSettings>
     knownBetas: [...rules.knownBetas],
     rejectTopLevelKeys: [...rules.rejectTopLevelKeys],
     rejectOutputConfigKeys: [...rules.rejectOutputConfigKeys],
+    countTokensFamilies: [...rules.countTokensFamilies],
   };
 }

@@ -14,7 +14,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export function countTokens(body: unknown, model: ModelInfo, rules: ClaudeRules): { inputTokens: number } {
   // Gateways must strip the geo prefix (LiteLLM and Portkey both do): CountTokens takes a foundation-model id.
   if (!model.isBaseModel) throw validation("The provided model identifier is invalid.");
-  if (model.family !== "claude") throw validation("The provided model doesn't support counting tokens.");
+  if (model.family !== "claude" && !rules.countTokensFamilies.has(model.family)) throw validation("The provided model doesn't support counting tokens.");
   const input = isObject(body) ? body.input : undefined;
   if (!isObject(input)) throw validation("1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null");
   const members = Object.keys(input);

@@ -66,6 +66,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     knownBetas: opts.knownBetas,
     rejectTopLevelKeys: opts.rejectTopLevelKeys,
     rejectOutputConfigKeys: opts.rejectOutputConfigKeys,
+    countTokensFamilies: opts.countTokensFamilies,
   };
   checkSettings(settings);
   const config: EmulatorConfig = {

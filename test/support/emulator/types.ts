@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   rejectTopLevelKeys?: string[];
   /** Keys inside `output_config` to refuse: `output_config.<key>: Extra inputs are not permitted`. Default none. */
   rejectOutputConfigKeys?: string[];
+  /** See EmulatorSettings.countTokensFamilies. Changeable at runtime with `Emulator.configure`. */
+  countTokensFamilies?: string[];
   /** Write stream frames in random-sized pieces (exercises client buffering); default false. */
   splitFrames?: boolean;
   /** Keep at most this many recorded requests, dropping the oldest (benchmarks send many); default 10000. */
@@ -166,6 +168,11 @@ export interface EmulatorSettings {
   knownBetas?: string[];
   rejectTopLevelKeys?: string[];
   rejectOutputConfigKeys?: string[];
+  /**
+   * Model families besides Claude (e.g. `["qwen"]`) whose CountTokens the emulator answers, playing a Bedrock that
+   * counts tokens for more models than today's (which refuses every non-Claude model). Default none.
+   */
+  countTokensFamilies?: string[];
 }
 
 export interface Emulator {
