@@ -19,16 +19,16 @@ function world(flushDelayMs = 0) {
   const store = new InProcessMeter(recorder, async () => {}, clock);
   let calls = 0;
   let admits = 0;
+  /** Every lease report the object received, in order. */
+  const settlements: Array<Parameters<InProcessMeter["settleLease"]>[0]> = [];
   const counted = {
     admit: (r: AdmitRequest) => (calls++, admits++, store.admit(r)),
     settle: store.settle.bind(store),
-    settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (calls++, store.settleLease(r)),
+    settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (calls++, settlements.push(r), store.settleLease(r)),
     keyChanged: store.keyChanged.bind(store),
     keepRows: store.keepRows.bind(store),
   };
-  const settlements: Array<Parameters<InProcessMeter["settleLease"]>[0]> = [];
-  const counted2 = { ...counted, settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (settlements.push(r), counted.settleLease(r)) };
-  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted2, recorder, flushDelayMs, clock, sleep);
+  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted, recorder, flushDelayMs, clock, sleep);
   /** A sleep on the world's clock: the time passes at once. */
   const sleep = async (ms: number) => void (now += ms);
   return { isolate, sleep, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, admits: () => admits, store, settlements };
@@ -82,12 +82,10 @@ describe("isolate-held leases", () => {
     for (const r of reqs.slice(0, 3)) await settle(r, (p) => void handed.push(p));
     expect(handed).toHaveLength(1); // three settlements, one waitUntil
     await handed[0];
-    expect(handed).toHaveLength(2); // and the batch handed over the lease's report at its lapse (still ahead)
     // The first flush is done; these three need a flush of their own, handed to the runtime by the first of them.
-    // The lease's lapse is already watched: that flush adds nothing else.
     for (const r of reqs.slice(3)) await settle(r, (p) => void handed.push(p));
-    expect(handed).toHaveLength(3);
-    await handed[2];
+    expect(handed).toHaveLength(2);
+    await handed[1];
     await new Promise((r) => setTimeout(r, 5));
     expect(w.written.map((x) => x.requestId).sort()).toEqual(reqs.map((r) => r.reservationId).sort());
     const standing = await w.store.admit({ ...req(loaded), estimate: { tokens: 0, cost: 0 } });
@@ -212,17 +210,22 @@ describe("isolate-held leases", () => {
   it("an isolate that goes quiet reports its lease closed when it lapses, so the object frees the unused share at once", async () => {
     const small = { ...LIMITS, maxBudget: 1 };
     const w = world();
-    const quiet = w.isolate(w.sleep);
+    // The lease's time runs out only when the test says so, after the isolate's last settlement went out.
+    let lapse!: () => void;
+    const lapsed = new Promise<void>((r) => (lapse = r));
+    const quiet = w.isolate((ms) => lapsed.then(() => w.sleep(ms)));
     const t = w.clock();
     const first = req(t, small);
-    expect((await quiet.admit(first)).ok).toBe(true); // a lease of $0.10 (a tenth of the budget)
     const handed: Promise<unknown>[] = [];
+    expect((await quiet.admit(first, (p) => void handed.push(p))).ok).toBe(true); // a lease of $0.10 (a tenth of the budget)
+    expect(handed).toHaveLength(1); // the report at the lapse, a task of its own for the runtime
     await quiet.settle({ keyId: "k", reservationId: first.reservationId, limits: small, actual: { tokens: 10, cost: 0.01 }, row: row(first.reservationId) }, (p) => void handed.push(p));
-    expect(handed).toHaveLength(1); // the batch
-    await handed[0];
-    expect(handed).toHaveLength(2); // the batch handed the runtime its report at the lapse, a task of its own
+    expect(handed).toHaveLength(2); // the batch
     await handed[1];
-    // No request of this isolate came after: the report at the lapse came from the flush's own invocation.
+    expect(w.settlements.at(-1)).toMatchObject({ closed: false }); // the batch, while the lease was open
+    lapse();
+    await handed[0];
+    // No request of this isolate came after: the report at the lapse came from the invocation that took the lease.
     expect(w.clock() - t).toBeGreaterThanOrEqual(LEASE_MS);
     expect(w.clock() - t).toBeLessThan(LEASE_MS + 100);
     const last = w.settlements.at(-1)!;

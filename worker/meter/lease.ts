@@ -23,8 +23,6 @@ export class Lease {
   unreportedAdmits = 0;
   /** The object has been told the lease admits no more (it then keeps only what the requests in flight hold). */
   closeReported = false;
-  /** A flush has undertaken to report the lease closed when it lapses (LeasedMeter.reportLapses). */
-  lapseWatched = false;
   /** Requests in flight: what each reserves, and the totals (kept as they change: every admission reads them). */
   private readonly held = new Map<string, { cost: number; tokens: number }>();
   private heldCost = 0;

@@ -86,10 +86,7 @@ export class LeasedMeter implements Meter {
         lease.take(req.reservationId, req.estimate);
         this.install(lease);
         leased = true;
-        // Reported closed when it lapses, by this invocation: a lease whose only requests are long streams settles
-        // nothing for minutes, and an isolate may get no other request for the key.
-        const lapses = defer && this.reportLapses();
-        if (lapses) defer(lapses);
+        defer?.(this.reportAtLapse(lease, now));
         // The object's figures count the whole lease as taken; this request's headers show what it left.
         return { ...res, ...lease.standing() };
       }
@@ -118,7 +115,7 @@ export class LeasedMeter implements Meter {
     lease.settle(req.reservationId, { actual: req.actual, row: req.row });
     // Only the request that schedules a flush keeps its invocation open for it: the flush's timer and I/O belong to
     // that invocation, and one waitUntil per flush (not per request) is all the runtime needs.
-    if (this.flushing === null) defer(this.scheduleFlush(defer));
+    if (this.flushing === null) defer(this.scheduleFlush());
   }
 
   async keyChanged(keyId: string): Promise<void> {
@@ -186,40 +183,27 @@ export class LeasedMeter implements Meter {
     return null;
   }
 
-  private scheduleFlush(defer: Defer): Promise<void> {
+  private scheduleFlush(): Promise<void> {
     this.flushing ??= (async () => {
       if (this.flushDelayMs > 0) await this.sleep(this.flushDelayMs);
       else await Promise.resolve();
       this.flushing = null;
       await this.flush();
-      // A task of its own for the runtime to wait for: what waits for the batch (its rows written, its counters
-      // reported) does not wait for the lapse as well.
-      const lapses = this.reportLapses();
-      if (lapses) defer(lapses);
     })();
     return this.flushing;
   }
 
   /**
-   * Open leases not yet watched are reported closed once they lapse, by the invocation that asks (the one that took
-   * the lease, or failing that the one whose flush found it open); it stays open up to LEASE_MS longer, once per
-   * lease. An isolate whose traffic for a key stops would otherwise tell the key's object only with its next request
-   * for that key, and until then (up to the object's 30 s grace) the object counts the lease's unused share (budget,
-   * request slots, tokens) as taken: other isolates' requests near a limit would wait for a share nobody is using. A
-   * lease replaced or used up before it lapses was reported at the ask that ended it, and the flush at its lapse finds
-   * nothing of it to send.
+   * A flush once the lease has lapsed, for the invocation that took it to wait for (up to LEASE_MS longer): it
+   * reports the lease closed even if this isolate gets no other request for the key, or if the lease's only requests
+   * are long streams that settle nothing for minutes. Otherwise the object would count the lease's unused share
+   * (budget, request slots, tokens) as taken until it next heard from this isolate, up to its 30 s grace, and other
+   * isolates' requests near a limit would wait for a share nobody is using. A lease replaced or used up before it
+   * lapses was reported at the ask that ended it, and this flush finds nothing of it to send.
    */
-  private reportLapses(): Promise<void> | null {
-    const now = this.now();
-    let until = 0;
-    for (const lease of this.leases.values()) {
-      if (!lease.lapseWatched && lease.usable(now)) {
-        lease.lapseWatched = true;
-        until = Math.max(until, lease.grant.expiresAt);
-      }
-    }
-    if (until === 0) return null;
-    return this.sleep(until - now + 1).then(() => this.flush());
+  private async reportAtLapse(lease: Lease, now: number): Promise<void> {
+    await this.sleep(lease.grant.expiresAt - now + 1);
+    await this.flush();
   }
 
   /**
