@@ -2,6 +2,9 @@ import type { Hashing } from "../util/sha256.ts";
 import { RequestSigner } from "./signer.ts";
 
 const UTF8 = new TextEncoder();
+// Frozen, so the signer prepares each set once (signer.ts RequestSigner.prepared).
+const JSON_HEADERS: Record<string, string> = Object.freeze({ "content-type": "application/json", accept: "application/json" });
+const STREAM_HEADERS: Record<string, string> = Object.freeze({ "content-type": "application/json", "x-amzn-bedrock-accept": "application/json" });
 
 export type BedrockOperation = "invoke" | "invoke-with-response-stream" | "converse" | "converse-stream" | "count-tokens";
 
@@ -35,8 +38,9 @@ export class BedrockClient {
   }
 
   async call(modelId: string, op: BedrockOperation, body: string, extraHeaders?: Record<string, string>): Promise<Response> {
-    const headers: Record<string, string> = { ...extraHeaders, "content-type": "application/json" };
-    headers[op.endsWith("stream") ? "x-amzn-bedrock-accept" : "accept"] = "application/json";
+    const streamed = op.endsWith("stream");
+    let headers = streamed ? STREAM_HEADERS : JSON_HEADERS;
+    if (extraHeaders) headers = { ...extraHeaders, ...headers };
     // Encoded once: the signer hashes these bytes and fetch sends them. Given the string, each would encode it
     // again (a Claude Code request is ~350 KB).
     const bytes = UTF8.encode(body);

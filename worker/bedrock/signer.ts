@@ -25,6 +25,15 @@ interface UrlParts {
   query: string;
 }
 
+/** A header set as every signature with it uses it (RequestSigner.prepared). */
+interface PreparedHeaders {
+  /** The headers sent, as given (lower-cased, trimmed), without x-amz-date and authorization. */
+  sent: Record<string, string>;
+  /** The signed names in order with their canonical values; host and x-amz-date are filled in per call. */
+  canonical: ReadonlyArray<readonly [string, string]>;
+  signedHeaders: string;
+}
+
 // Headers SigV4 leaves unsigned, as aws4fetch does (content-type among them: a proxy may rewrite it).
 const UNSIGNABLE = new Set(["authorization", "content-type", "content-length", "user-agent", "presigned-expires", "expect", "x-amzn-trace-id", "range", "connection"]);
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
@@ -35,6 +44,7 @@ const MAX_URLS = 256;
 
 export class RequestSigner {
   private readonly urls = new Map<string, UrlParts>();
+  private readonly preparedSets = new WeakMap<Record<string, string>, PreparedHeaders>();
   private stamp = { second: -1, datetime: "", scope: "" };
   private dayKey: { day: string; sign: (message: Bytes) => Promise<Uint8Array> } | null = null;
 
@@ -50,24 +60,42 @@ export class RequestSigner {
   async sign(url: string, headers: Record<string, string>, body: Bytes, now = Date.now()): Promise<Record<string, string>> {
     const { host, path, query } = this.urlParts(url);
     const { datetime, scope } = this.timestamp(now);
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      const lower = name.toLowerCase();
-      // Trimmed of HTTP whitespace as a Headers object (fetch) would, so what is signed is what is sent.
-      if (lower !== "host") out[lower] = value.replace(EDGE_WHITESPACE, "");
-    }
-    out["x-amz-date"] = datetime;
-    if (this.creds.sessionToken) out["x-amz-security-token"] = this.creds.sessionToken;
-    const names = ["host", ...Object.keys(out).filter((n) => !UNSIGNABLE.has(n))].sort();
+    const prepared = this.prepared(headers);
     let canonicalHeaders = "";
-    for (const n of names) canonicalHeaders += `${n}:${n === "host" ? host : out[n]!.replace(/\s+/g, " ")}\n`;
-    const signedHeaders = names.join(";");
+    for (const [name, value] of prepared.canonical) canonicalHeaders += `${name}:${name === "host" ? host : name === "x-amz-date" ? datetime : value}\n`;
     const bodyHash = await this.hashing.sha256(body);
-    const canonical = `POST\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${toHex(bodyHash)}`;
+    const canonical = `POST\n${path}\n${query}\n${canonicalHeaders}\n${prepared.signedHeaders}\n${toHex(bodyHash)}`;
     const stringToSign = `AWS4-HMAC-SHA256\n${datetime}\n${scope}\n${toHex(await this.hashing.sha256(UTF8.encode(canonical)))}`;
     const signature = toHex(await this.signingKey(datetime.slice(0, 8))(UTF8.encode(stringToSign)));
-    out.authorization = `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-    return out;
+    return {
+      ...prepared.sent,
+      "x-amz-date": datetime,
+      authorization: `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=${prepared.signedHeaders}, Signature=${signature}`,
+    };
+  }
+
+  /**
+   * What the headers contribute to every signature: the values to send (names lower-cased, trimmed of HTTP
+   * whitespace as a Headers object would trim them, so what is signed is what is sent) and the signed names in order.
+   * A frozen header set (the client's fixed ones) is prepared once; any other is prepared per call.
+   */
+  private prepared(headers: Record<string, string>): PreparedHeaders {
+    const known = this.preparedSets.get(headers);
+    if (known) return known;
+    const sent: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (lower !== "host" && lower !== "x-amz-date" && lower !== "authorization") sent[lower] = value.replace(EDGE_WHITESPACE, "");
+    }
+    if (this.creds.sessionToken) sent["x-amz-security-token"] = this.creds.sessionToken;
+    const names = ["host", "x-amz-date", ...Object.keys(sent).filter((n) => !UNSIGNABLE.has(n))].sort();
+    const prepared: PreparedHeaders = {
+      sent,
+      canonical: names.map((n) => [n, sent[n]?.replace(/\s+/g, " ") ?? ""] as const),
+      signedHeaders: names.join(";"),
+    };
+    if (Object.isFrozen(headers)) this.preparedSets.set(headers, prepared);
+    return prepared;
   }
 
   private urlParts(url: string): UrlParts {
