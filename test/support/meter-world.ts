@@ -15,10 +15,12 @@ export function meterWorld(start: number, flushDelayMs = 0) {
   const counted = {
     admit: (r: AdmitRequest) => (admits++, store.admit(r)),
     settle: store.settle.bind(store),
-    settleLease: store.settleLease.bind(store),
+    // Looked up per call, so a test may wrap the store's to watch the reports.
+    settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => store.settleLease(r),
     keyChanged: store.keyChanged.bind(store),
     keepRows: store.keepRows.bind(store),
   };
-  const isolate = () => new LeasedMeter(counted, recorder, flushDelayMs, clock);
+  /** An isolate; `sleep` is its timers (the default: real ones). */
+  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted, recorder, flushDelayMs, clock, sleep);
   return { isolate, clock, advance: (ms: number) => (now += ms), admits: () => admits, store };
 }

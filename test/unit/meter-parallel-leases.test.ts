@@ -5,9 +5,9 @@
 // KeyState code as the Durable Object.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyState, LEASE_MS, RESERVATION_TTL_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
+import { KeyState, LEASE_MS, LEASE_SILENCE_MS, RESERVATION_TTL_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
 import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
-import type { AdmitRequest, AdmitResponse } from "../../worker/meter/meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest } from "../../worker/meter/meter.ts";
 import { meterWorld } from "../support/meter-world.ts";
 
 const NO_LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
@@ -16,6 +16,15 @@ const EST = { tokens: 1000, cost: 0.01 };
 const ignore = () => {};
 
 const world = (flushDelayMs = 0) => meterWorld(T0, flushDelayMs);
+
+/** A world whose object records every lease report it receives, with the world's time. */
+function meterWorldCounting() {
+  const w = world();
+  const reports: Array<LeaseSettleRequest & { at: number }> = [];
+  const settleLease = w.store.settleLease.bind(w.store);
+  w.store.settleLease = (r: LeaseSettleRequest) => (reports.push({ ...r, at: w.clock() }), settleLease(r));
+  return { ...w, reports };
+}
 
 let n = 0;
 const ask = (limits: KeyLimits): AdmitRequest => ({ keyId: "k", reservationId: `r${n++}`, limits, estimate: EST, recordLoadedAt: T0, knownSpend: 0 });
@@ -61,20 +70,50 @@ describe("leases for keys with max_parallel_requests (the key's object)", () => 
     expect(k.admit(T0 + LEASE_MS + 1, "g", limits, EST).ok).toBe(true);
   });
 
-  it("keeps an ended lease's places until it is reported closed: an isolate's requests may run for minutes", () => {
+  it("keeps an ended lease's places while its isolate reports its requests in flight: they may run for minutes", () => {
     const k = new KeyState();
     const limits = { ...NO_LIMITS, parallel: 8 };
     k.admitWithLease(T0, "a", limits, EST, { id: "L", amount: 0.16, requests: 16 });
-    // Reported once while open, then silent: requests admitted after that report may still be running.
+    // Reported once while open: requests admitted after that report may still be running.
     k.settleLease(T0 + 100, "L", { actual: { tokens: 0, cost: 0 }, holding: 0.01, release: false, admitted: 0, closed: false, inflight: 1 }, limits);
-    const later = T0 + 10 * 60_000;
+    const later = T0 + LEASE_SILENCE_MS - 60_000;
     for (let i = 0; i < 4; i++) expect(k.admit(later, `b${i}`, limits, EST).ok).toBe(true);
     expect(k.admit(later, "c", limits, EST).ok).toBe(false);
-    // An isolate that never reports again (it died) gives its places back with the reservation TTL, like a request.
-    const k2 = new KeyState();
-    k2.admitWithLease(T0, "a", limits, EST, { id: "L", amount: 0.16, requests: 16 });
-    for (let i = 0; i < 4; i++) expect(k2.admit(T0 + RESERVATION_TTL_MS + 1, `b${i}`, limits, EST).ok).toBe(true);
-    for (let i = 0; i < 4; i++) expect(k2.admit(T0 + RESERVATION_TTL_MS + 2, `c${i}`, limits, EST).ok).toBe(true);
+    // Its isolate reports it closed with one request in flight, then again every minute while that request runs
+    // (leased-meter.ts LEASE_HEARTBEAT_MS): the place stays taken long past the silence that frees a dead one's.
+    k.settleLease(later, "L", { actual: { tokens: 0, cost: 0 }, holding: 0.01, release: false, admitted: 0, closed: true, inflight: 1 }, limits);
+    for (let i = 0; i < 3; i++) expect(k.admit(later, `d${i}`, limits, EST).ok).toBe(true);
+    let t = later;
+    for (let beat = 0; beat < 10; beat++) {
+      t += 60_000;
+      k.settleLease(t, "L", { actual: { tokens: 0, cost: 0 }, holding: 0.01, release: false, admitted: 0, closed: true, inflight: 1 }, limits);
+    }
+    expect(t - later).toBeGreaterThan(LEASE_SILENCE_MS);
+    expect(refusalOf(k.admit(t + 1, "e", limits, EST))).toMatchObject({ reason: "parallel", retryAfterSeconds: 1 });
+  });
+
+  it("frees the places of a lease whose isolate fell silent (killed with the lease open), long before the TTL", () => {
+    const k = new KeyState();
+    const limits = { ...NO_LIMITS, parallel: 8 };
+    k.admitWithLease(T0, "a", limits, EST, { id: "L", amount: 0.16, requests: 16 }); // 4 places; never reported
+    const quiet = T0 + LEASE_SILENCE_MS - 1000;
+    for (let i = 0; i < 4; i++) expect(k.admit(quiet, `b${i}`, limits, EST).ok).toBe(true);
+    expect(k.admit(quiet, "c", limits, EST).ok).toBe(false);
+    // Silent for LEASE_SILENCE_MS: its isolate is gone, and so are its requests; its four places are free.
+    for (let i = 0; i < 4; i++) expect(k.admit(T0 + LEASE_SILENCE_MS, `d${i}`, limits, EST).ok).toBe(true);
+    expect(k.admit(T0 + LEASE_SILENCE_MS, "e", limits, EST).ok).toBe(false);
+    expect(LEASE_SILENCE_MS).toBeLessThan(RESERVATION_TTL_MS / 10);
+  });
+
+  it("keeps a silent lease's budget holding until the TTL: a budget errs towards refusing", () => {
+    const k = new KeyState();
+    const limits = { ...NO_LIMITS, parallel: 8, maxBudget: 10, budgetMode: "standard" as const };
+    k.admitWithLease(T0, "a", limits, EST, { id: "L", amount: 0.5, requests: 16 });
+    k.settleLease(T0 + LEASE_MS, "L", { actual: { tokens: 0, cost: 0 }, holding: 0.25, release: false, admitted: 0, closed: true, inflight: 2 }, limits);
+    const out = k.admit(T0 + LEASE_SILENCE_MS + LEASE_MS + 1, "b", limits, { tokens: 0, cost: 0 });
+    expect(out.ok && out.remainingBudget).toBeCloseTo(9.75, 10);
+    const after = k.admit(T0 + RESERVATION_TTL_MS + LEASE_MS + 1, "c", limits, { tokens: 0, cost: 0 });
+    expect(after.ok && after.remainingBudget).toBeCloseTo(10, 10);
   });
 });
 
@@ -157,23 +196,77 @@ describe("leases for keys with max_parallel_requests (isolates)", () => {
     expect(outs.filter((o) => o.ok)).toHaveLength(6);
   });
 
+  it("reports a lease every minute while a request holding a place runs on, so the object keeps the place; then stops", async () => {
+    const w = meterWorldCounting();
+    const timers = worldTimers(w);
+    const a = w.isolate(timers.sleep);
+    const limits = { ...NO_LIMITS, parallel: 8 };
+    const stream = ask(limits);
+    const handed: Promise<unknown>[] = [];
+    expect((await a.admit(stream, (p) => void handed.push(p))).ok).toBe(true); // a lease of four places
+    expect(handed).toHaveLength(2); // its lapse report, and this request's reports while it runs
+    await timers.advance(LEASE_SILENCE_MS + 5 * 60_000);
+    // The lapse report, then one report a minute: closed, one request in flight.
+    const beats = w.reports.filter((r) => r.leaseId !== undefined);
+    expect(beats.length).toBeGreaterThanOrEqual(10);
+    expect(beats.at(-1)).toMatchObject({ closed: true, inflight: 1, release: false });
+    const gaps = beats.slice(1).map((r, i) => r.at - beats[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(60_000);
+    // Ten minutes on, the object still counts the stream's place: seven more fit, not eight.
+    const probes = [];
+    for (let i = 0; i < 8; i++) probes.push(await w.store.admit(ask(limits)));
+    expect(probes.map((o) => o.ok)).toEqual([...Array(7).fill(true), false]);
+    // The stream ends: its reports stop at once (the invocation is not held for another minute), and the lease is
+    // released by the settlement's own flush.
+    await settle(a, stream, (p) => void handed.push(p));
+    await Promise.all(handed);
+    expect(w.reports.at(-1)).toMatchObject({ release: true, inflight: 0 });
+    const before = w.reports.length;
+    await timers.advance(5 * 60_000);
+    expect(w.reports.length).toBe(before);
+  });
+
   type Op = { kind: "admit"; isolate: number } | { kind: "settle"; pick: number } | { kind: "advance"; ms: number } | { kind: "flush"; isolate: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant("admit" as const), isolate: fc.integer({ min: 0, max: 2 }) }) },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant("settle" as const), pick: fc.nat() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 5_000 }) }) },
+    // Minutes at a time: requests that outlast their lease's silence limit, kept by their isolate's reports.
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 30_000, max: 4 * 60_000 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("flush" as const), isolate: fc.integer({ min: 0, max: 2 }) }) },
   );
 
-  it("property: three isolates never have more than the limit in flight, and refuse only when half of it really is", async () => {
+  /** Timers on the world's clock: they fire, in order, as the test advances it (an isolate's lapse reports and heartbeats). */
+  function worldTimers(w: ReturnType<typeof world>) {
+    const pending: { due: number; fire: () => void }[] = [];
+    const sleep = (ms: number) => new Promise<void>((fire) => void pending.push({ due: w.clock() + ms, fire }));
+    const advance = async (ms: number) => {
+      const target = w.clock() + ms;
+      for (;;) {
+        pending.sort((a, b) => a.due - b.due);
+        const next = pending[0];
+        if (!next || next.due > target) break;
+        pending.shift();
+        w.advance(Math.max(0, next.due - w.clock()));
+        next.fire();
+        // What the timer set off (a report to the object) runs before the clock moves on.
+        await new Promise((r) => setImmediate(r));
+      }
+      w.advance(target - w.clock());
+    };
+    return { sleep, advance };
+  }
+
+  it("property: three isolates never have more than the limit in flight, and refuse only when half of it really is (also over minutes)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 24 }), fc.array(op, { minLength: 20, maxLength: 200 }), async (parallel, ops) => {
         const w = world();
-        const isolates = [w.isolate(), w.isolate(), w.isolate()];
+        const timers = worldTimers(w);
+        const isolates = [w.isolate(timers.sleep), w.isolate(timers.sleep), w.isolate(timers.sleep)];
         const limits = { ...NO_LIMITS, parallel };
         const inFlight: { isolate: number; r: AdmitRequest }[] = [];
         for (const o of ops) {
-          if (o.kind === "advance") w.advance(o.ms);
+          if (o.kind === "advance") await timers.advance(o.ms);
           else if (o.kind === "flush") await isolates[o.isolate]!.flush();
           else if (o.kind === "settle") {
             if (inFlight.length === 0) continue;
@@ -183,7 +276,8 @@ describe("leases for keys with max_parallel_requests (isolates)", () => {
             await Promise.all(flushes);
           } else {
             const r = ask(limits);
-            const out = await isolates[o.isolate]!.admit(r);
+            // As the Worker does: the admission hands the invocation its lease's reports (lapse, heartbeats).
+            const out = await isolates[o.isolate]!.admit(r, ignore);
             if (out.ok) inFlight.push({ isolate: o.isolate, r });
             else expect(inFlight.length).toBeGreaterThanOrEqual(Math.ceil(parallel / 2));
             expect(inFlight.length).toBeLessThanOrEqual(parallel);

@@ -124,8 +124,9 @@ interface LeaseHold {
   requests?: number;
   /**
    * Places it takes against max_parallel_requests: all those granted until its isolate reports it closed (a report
-   * sent while it was open cannot rule out requests admitted after it), then its requests still in flight. Absent for
-   * a lease granted without places: it counts as one request, as any reservation does.
+   * sent while it was open cannot rule out requests admitted after it), then its requests still in flight, and none
+   * once the lease has not been heard from for LEASE_SILENCE_MS (its isolate is gone). Absent for a lease granted
+   * without places: it counts as one request, as any reservation does.
    */
   slots?: number;
 }
@@ -137,6 +138,13 @@ export const RESERVATION_TTL_MS = 60 * 60_000;
 export const LEASE_MS = 1500;
 /** After its end, a lease keeps its full amount this long (its isolate settles in batches), then only what it holds. */
 const LEASE_GRACE_MS = 30_000;
+/**
+ * A lease not heard from for this long after its end has lost its isolate: a live isolate reports a lease with
+ * requests in flight at least every LEASE_HEARTBEAT_MS (leased-meter.ts), so the places it held are free again.
+ * (During a rollout, isolates of a deployment older than these reports lose the places of requests that outlast
+ * this by that much: the limit may be passed for a moment, never the budget.)
+ */
+export const LEASE_SILENCE_MS = 5 * 60_000;
 export class KeyState {
   spent = 0;
   periodEnd: number | null = null;
@@ -392,11 +400,14 @@ export class KeyState {
         // An ended lease its isolate has not released: keep only what its requests in flight were last said to hold.
         // Its request slots and tokens stay counted until every request it could have admitted (all before it ended)
         // has left the one-minute window: the isolate may not have reported them all. Its places stay as they are
-        // (see LeaseHold.slots): an isolate that lives reports the lease closed; one that died leaves them to the TTL,
-        // as it would its requests' own reservations.
+        // (see LeaseHold.slots) while its isolate keeps reporting the requests still in flight; once it has been
+        // silent for LEASE_SILENCE_MS it is gone (killed, or over the runtime's limits) and its places are free.
+        // What its requests were last said to hold stays against the budget until the TTL, as a dead request's
+        // reservation does: a budget errs towards refusing.
         const windowOver = now > r.lease.expiresAt + WINDOW_MS;
         const rated = r.lease.requests !== undefined || r.tokens > 0;
         r.cost = r.lease.holding;
+        if (r.lease.slots && r.at <= now - LEASE_SILENCE_MS) r.lease.slots = 0;
         if (windowOver) {
           r.tokens = 0;
           if (r.lease.requests !== undefined) r.lease.requests = 0;

@@ -7,7 +7,7 @@
 import type { SpendRow } from "../db/queries.ts";
 import { newRequestId } from "../util/ids.ts";
 import { logEvent } from "../util/log.ts";
-import { leasable, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
+import { leasable, RESERVATION_TTL_MS, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
 import { Lease } from "./lease.ts";
 import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
 import type { Defer, SpendRecorder } from "./spend.ts";
@@ -25,6 +25,12 @@ const MAX_LEASES = 1000;
  * lease is served by leases of 16, 32 and 64, and a request too large for each new lease is not kept waiting.
  */
 const MAX_WAITS = 4;
+/**
+ * How often a lease with requests in flight that hold places is reported: well inside the object's LEASE_SILENCE_MS,
+ * so a report or two may fail without the object taking a live isolate for a dead one.
+ */
+export const LEASE_HEARTBEAT_MS = 60_000;
+const MAX_HEARTBEATS = Math.ceil(RESERVATION_TTL_MS / LEASE_HEARTBEAT_MS);
 
 export class LeasedMeter implements Meter {
   private readonly leases = new Map<string, Lease>();
@@ -54,6 +60,7 @@ export class LeasedMeter implements Meter {
     const current = this.leases.get(req.keyId);
     if (current?.admits(now, req.limits, req.estimate)) {
       current.take(req.reservationId, req.estimate);
+      this.keepPlace(current, req.reservationId, defer);
       return { ok: true, ...current.standing() };
     }
     // While one request asks the key's object for a lease, the others that find no room wait for that answer and use
@@ -87,6 +94,7 @@ export class LeasedMeter implements Meter {
         this.install(lease);
         leased = true;
         defer?.(this.reportAtLapse(lease, now));
+        this.keepPlace(lease, req.reservationId, defer);
         // The object's figures count the whole lease as taken; this request's headers show what it left.
         return { ...res, ...lease.standing() };
       }
@@ -207,12 +215,36 @@ export class LeasedMeter implements Meter {
   }
 
   /**
+   * A request holding a place under its lease (a key with max_parallel_requests) keeps the lease reported while it is
+   * in flight, at least every LEASE_HEARTBEAT_MS: the object frees the places of a lease it has not heard from for
+   * LEASE_SILENCE_MS after its end, which is how an isolate that was killed gives them back. The report rides on the
+   * request's own invocation (`defer`), which lives as long as the request does; a timer belongs to the invocation
+   * that set it, so no other request's could carry it. Requests side by side under one lease share the reports.
+   */
+  private keepPlace(lease: Lease, reservationId: string, defer: Defer | undefined): void {
+    if (!defer || lease.grant.slots == null) return;
+    defer(this.reportWhileInFlight(lease, reservationId));
+  }
+
+  private async reportWhileInFlight(lease: Lease, reservationId: string): Promise<void> {
+    const settled = lease.whenSettled(reservationId).then(() => false);
+    // Bounded as the object's own memory of a reservation is (its TTL), whatever happens to the request.
+    for (let beat = 0; beat < MAX_HEARTBEATS; beat++) {
+      const due = await Promise.race([settled, this.sleep(LEASE_HEARTBEAT_MS).then(() => true)]);
+      if (!due || !lease.holds(reservationId)) return;
+      const now = this.now();
+      if (now - lease.reportedAt < LEASE_HEARTBEAT_MS / 2) continue; // another request's report went out lately
+      await this.send(this.take([lease], now, { rows: true, heartbeat: true }));
+    }
+  }
+
+  /**
    * Takes what each lease settled since the last flush (and releases leases that are over): a counters-only
    * settlement for its object and the spend rows, all before anything is sent, so a flush never sends a row twice.
    * With `rows: false` the rows stay on the lease (their counters taken) for the next flush, which the settlement
    * that left each of them has scheduled; a lease keeping rows is not released, so that flush still finds it.
    */
-  private take(leases: Lease[], now: number, opts: { rows: boolean } = { rows: true }): Taken[] {
+  private take(leases: Lease[], now: number, opts: { rows: boolean; heartbeat?: boolean } = { rows: true }): Taken[] {
     const taken: Taken[] = [];
     for (const lease of leases) {
       // A lease holding places against max_parallel_requests with none of its requests in flight closes here: its
@@ -224,8 +256,9 @@ export class LeasedMeter implements Meter {
       const kept = opts.rows ? [] : entries.flatMap((e) => (e.row ? [{ actual: NOTHING, row: e.row }] : []));
       const release = lease.finished(now) && kept.length === 0;
       const closed = !lease.usable(now);
-      if (entries.length === 0 && !release && !(closed && !lease.closeReported)) continue;
+      if (entries.length === 0 && !release && !(closed && !lease.closeReported) && !opts.heartbeat) continue;
       if (closed) lease.closeReported = true;
+      lease.reportedAt = now;
       lease.pending = kept;
       if (release) {
         this.retiring.delete(lease);
