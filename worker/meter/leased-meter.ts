@@ -87,7 +87,7 @@ export class LeasedMeter implements Meter {
     const answered = ask && !this.asking.has(req.keyId) ? this.markAsking(req.keyId) : null;
     let leased = false;
     try {
-      const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req), reported]);
+      const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req, defer ?? NO_DEFER), reported]);
       if (res.ok && res.lease) {
         const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
         lease.take(req.reservationId, req.estimate);
@@ -327,6 +327,8 @@ export class LeasedMeter implements Meter {
 }
 
 const NOTHING = { tokens: 0, cost: 0 };
+/** For callers without an invocation to hold open (tests calling the class directly). */
+const NO_DEFER: Defer = () => {};
 
 /** One lease's share of a flush: its settlement, and its key's rows (the key's object keeps them should Postgres refuse them). */
 interface Taken {

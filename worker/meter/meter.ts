@@ -54,10 +54,12 @@ export interface LeaseSettleRequest extends LeaseReport {
 
 export interface Meter {
   /**
-   * `defer` keeps the invocation open for work the admission starts and the response need not wait for (a leasing
-   * meter reports a new lease closed when it lapses).
+   * `defer` keeps the invocation open for work the admission starts and the response need not wait for: a leasing
+   * meter reports a new lease closed when it lapses, and keeps a lease with places reported while the request runs.
+   * Required, so a new caller cannot leave the lease's reports out by omission (a test may call a meter class
+   * directly without one).
    */
-  admit(req: AdmitRequest, defer?: Defer): Promise<AdmitResponse>;
+  admit(req: AdmitRequest, defer: Defer): Promise<AdmitResponse>;
   /** Meters whose store is far away (the Durable Object) grant leases; settles under a lease come back here. */
   settleLease?(req: LeaseSettleRequest): Promise<Standing>;
   settle(req: SettleRequest, defer: (p: Promise<unknown>) => void): Promise<Standing | null>;
