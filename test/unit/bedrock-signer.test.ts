@@ -94,6 +94,20 @@ describe("the hot path's SigV4 signer", () => {
     }
   });
 
+  it("signs one frozen header set (prepared once) right for every URL it goes to: other hosts, paths and regions' endpoints", async () => {
+    const headers = Object.freeze({ "content-type": "application/json", accept: "application/json" });
+    const body = UTF8.encode('{"max_tokens":64}');
+    const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+    const signer = new RequestSigner(CREDS);
+    const urls = [
+      `${ENDPOINT}/model/us.anthropic.claude-sonnet-4-6/invoke`,
+      "https://bedrock-runtime.us-west-2.amazonaws.com/model/us.anthropic.claude-sonnet-4-6/invoke",
+      `${ENDPOINT}/model/${encodeURIComponent("amazon.titan-embed-text-v2:0")}/invoke`,
+      `${ENDPOINT}/model/us.anthropic.claude-sonnet-4-6/invoke`,
+    ];
+    for (const [i, url] of urls.entries()) expect(await signer.sign(url, headers, body, now + i * 1000)).toEqual(await reference(CREDS, url, headers, body, now + i * 1000));
+  });
+
   it("does not remember a failed derivation of the day's key: that call fails, the next derives it again and signs right", async () => {
     // A hashing whose HMAC fails once, as a platform error would: the failure lands in the daily derivation.
     let failures = 1;

@@ -3,36 +3,16 @@
 // "revocation bites in the isolate that served the admin call at once and everywhere within 2 s" is shown.
 import { describe, expect, it } from "vitest";
 import type { SpendRow } from "../../worker/db/queries.ts";
-import { InProcessMeter } from "../../worker/meter/in-process.ts";
 import { LEASE_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
 import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
 import type { AdmitRequest } from "../../worker/meter/meter.ts";
 import { SpendRecorder } from "../../worker/meter/spend.ts";
+import { meterWorld } from "../support/meter-world.ts";
 
 const LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: 10, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
 
-function world(flushDelayMs = 0) {
-  let now = Date.parse("2026-11-22T10:00:00Z");
-  const clock = () => now;
-  const written: SpendRow[] = [];
-  const recorder = new SpendRecorder(async (rows) => void written.push(...rows), 0);
-  const store = new InProcessMeter(recorder, async () => {}, clock);
-  let calls = 0;
-  let admits = 0;
-  /** Every lease report the object received, in order. */
-  const settlements: Array<Parameters<InProcessMeter["settleLease"]>[0]> = [];
-  const counted = {
-    admit: (r: AdmitRequest) => (calls++, admits++, store.admit(r)),
-    settle: store.settle.bind(store),
-    settleLease: (r: Parameters<InProcessMeter["settleLease"]>[0]) => (calls++, settlements.push(r), store.settleLease(r)),
-    keyChanged: store.keyChanged.bind(store),
-    keepRows: store.keepRows.bind(store),
-  };
-  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted, recorder, flushDelayMs, clock, sleep);
-  /** A sleep on the world's clock: the time passes at once. */
-  const sleep = async (ms: number) => void (now += ms);
-  return { isolate, sleep, advance: (ms: number) => (now += ms), clock, written, calls: () => calls, admits: () => admits, store, settlements };
-}
+/** One key's object and its isolates (test/support/meter-world.ts), from a fixed instant. */
+const world = (flushDelayMs = 0) => meterWorld(Date.parse("2026-11-22T10:00:00Z"), flushDelayMs);
 
 /** The in-process store with the world's call counting, as a LeasedMeter store. */
 const storeOf = (w: ReturnType<typeof world>) => ({
@@ -222,22 +202,22 @@ describe("isolate-held leases", () => {
     await quiet.settle({ keyId: "k", reservationId: first.reservationId, limits: small, actual: { tokens: 10, cost: 0.01 }, row: row(first.reservationId) }, (p) => void handed.push(p));
     expect(handed).toHaveLength(2); // the batch
     await handed[1];
-    expect(w.settlements.at(-1)).toMatchObject({ closed: false }); // the batch, while the lease was open
+    expect(w.reports.at(-1)).toMatchObject({ closed: false }); // the batch, while the lease was open
     lapse();
     await handed[0];
     // No request of this isolate came after: the report at the lapse came from the invocation that took the lease.
     expect(w.clock() - t).toBeGreaterThanOrEqual(LEASE_MS);
     expect(w.clock() - t).toBeLessThan(LEASE_MS + 100);
-    const last = w.settlements.at(-1)!;
+    const last = w.reports.at(-1)!;
     expect(last).toMatchObject({ closed: true, release: true, inflight: 0, holding: 0 });
     // The object counts only what was spent: another isolate's request sees the whole rest of the budget, well
     // within the object's 30 s grace for a lease nobody reported.
     const probe = await w.store.admit({ ...req(w.clock(), small), estimate: { tokens: 0, cost: 0 } });
     expect(probe.ok && probe.remainingBudget).toBeCloseTo(0.99, 10);
     // Reported once: a later flush has nothing of it to send.
-    const before = w.settlements.length;
+    const before = w.reports.length;
     await quiet.flush();
-    expect(w.settlements.length).toBe(before);
+    expect(w.reports.length).toBe(before);
   });
 
   it("a lease whose only request is a long stream is reported closed at its lapse too, by the request that took it", async () => {
@@ -249,7 +229,7 @@ describe("isolate-held leases", () => {
     expect((await a.admit(stream, (p) => void handed.push(p))).ok).toBe(true); // a lease of $0.10
     expect(handed).toHaveLength(1);
     await handed[0]; // the stream runs on: nothing settles
-    expect(w.settlements.at(-1)).toMatchObject({ closed: true, release: false, inflight: 1, holding: 0.01 });
+    expect(w.reports.at(-1)).toMatchObject({ closed: true, release: false, inflight: 1, holding: 0.01 });
     // The object keeps what the stream reserves and frees the rest of the lease.
     const probe = await w.store.admit({ ...req(w.clock(), small), estimate: { tokens: 0, cost: 0 } });
     expect(probe.ok && probe.remainingBudget).toBeCloseTo(0.99, 10);
@@ -258,7 +238,7 @@ describe("isolate-held leases", () => {
     await a.settle({ keyId: "k", reservationId: stream.reservationId, limits: small, actual: { tokens: 10, cost: 0.02 }, row: row(stream.reservationId) }, (p) => void after.push(p));
     await Promise.all(after);
     expect(after).toHaveLength(1);
-    expect(w.settlements.at(-1)).toMatchObject({ release: true, inflight: 0, actual: { cost: 0.02 } });
+    expect(w.reports.at(-1)).toMatchObject({ release: true, inflight: 0, actual: { cost: 0.02 } });
     const end = await w.store.admit({ ...req(w.clock(), small), estimate: { tokens: 0, cost: 0 } });
     expect(end.ok && end.remainingBudget).toBeCloseTo(0.98, 10);
   });

@@ -7,8 +7,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KeyState, LEASE_MS, LEASE_SILENCE_MS, RESERVATION_TTL_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
 import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
-import type { AdmitRequest, AdmitResponse, LeaseSettleRequest } from "../../worker/meter/meter.ts";
-import { meterWorld } from "../support/meter-world.ts";
+import type { AdmitRequest, AdmitResponse } from "../../worker/meter/meter.ts";
+import { meterWorld, worldTimers } from "../support/meter-world.ts";
 
 const NO_LIMITS: KeyLimits = { rpm: null, tpm: null, parallel: null, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
 const T0 = Date.parse("2026-12-07T10:00:00Z");
@@ -16,15 +16,6 @@ const EST = { tokens: 1000, cost: 0.01 };
 const ignore = () => {};
 
 const world = (flushDelayMs = 0) => meterWorld(T0, flushDelayMs);
-
-/** A world whose object records every lease report it receives, with the world's time. */
-function meterWorldCounting() {
-  const w = world();
-  const reports: Array<LeaseSettleRequest & { at: number }> = [];
-  const settleLease = w.store.settleLease.bind(w.store);
-  w.store.settleLease = (r: LeaseSettleRequest) => (reports.push({ ...r, at: w.clock() }), settleLease(r));
-  return { ...w, reports };
-}
 
 let n = 0;
 const ask = (limits: KeyLimits): AdmitRequest => ({ keyId: "k", reservationId: `r${n++}`, limits, estimate: EST, recordLoadedAt: T0, knownSpend: 0 });
@@ -197,7 +188,7 @@ describe("leases for keys with max_parallel_requests (isolates)", () => {
   });
 
   it("reports a lease every minute while a request holding a place runs on, so the object keeps the place; then stops", async () => {
-    const w = meterWorldCounting();
+    const w = world();
     const timers = worldTimers(w);
     const a = w.isolate(timers.sleep);
     const limits = { ...NO_LIMITS, parallel: 8 };
@@ -235,27 +226,6 @@ describe("leases for keys with max_parallel_requests (isolates)", () => {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 30_000, max: 4 * 60_000 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("flush" as const), isolate: fc.integer({ min: 0, max: 2 }) }) },
   );
-
-  /** Timers on the world's clock: they fire, in order, as the test advances it (an isolate's lapse reports and heartbeats). */
-  function worldTimers(w: ReturnType<typeof world>) {
-    const pending: { due: number; fire: () => void }[] = [];
-    const sleep = (ms: number) => new Promise<void>((fire) => void pending.push({ due: w.clock() + ms, fire }));
-    const advance = async (ms: number) => {
-      const target = w.clock() + ms;
-      for (;;) {
-        pending.sort((a, b) => a.due - b.due);
-        const next = pending[0];
-        if (!next || next.due > target) break;
-        pending.shift();
-        w.advance(Math.max(0, next.due - w.clock()));
-        next.fire();
-        // What the timer set off (a report to the object) runs before the clock moves on.
-        await new Promise((r) => setImmediate(r));
-      }
-      w.advance(target - w.clock());
-    };
-    return { sleep, advance };
-  }
 
   it("property: three isolates never have more than the limit in flight, and refuse only when half of it really is (also over minutes)", async () => {
     await fc.assert(

@@ -243,6 +243,7 @@ export class LeasedMeter implements Meter {
    * settlement for its object and the spend rows, all before anything is sent, so a flush never sends a row twice.
    * With `rows: false` the rows stay on the lease (their counters taken) for the next flush, which the settlement
    * that left each of them has scheduled; a lease keeping rows is not released, so that flush still finds it.
+   * With `heartbeat`, every lease given is reported even with nothing new to say (reportWhileInFlight).
    */
   private take(leases: Lease[], now: number, opts: { rows: boolean; heartbeat?: boolean } = { rows: true }): Taken[] {
     const taken: Taken[] = [];
