@@ -14,17 +14,20 @@ import type { KeyLimits } from "../../worker/meter/key-state.ts";
 import { encodeMeterCall } from "../../worker/meter/row-batches.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
 
-/** The parts of DurableObjectState the meter object uses, over a Map (values kept as given, as structured clones would be). */
+/**
+ * The parts of DurableObjectState the meter object uses, over a Map. Values are stored and read as structured clones,
+ * as the real storage does: an object changed after it was put is not changed in storage until it is put again.
+ */
 function storageStandIn() {
   const data = new Map<string, unknown>();
   let alarm: number | null = null;
   const storage = {
     async get<T>(key: string): Promise<T | undefined> {
-      return data.get(key) as T | undefined;
+      return structuredClone(data.get(key)) as T | undefined;
     },
     async put(keyOrEntries: string | Record<string, unknown>, value?: unknown): Promise<void> {
-      if (typeof keyOrEntries === "string") data.set(keyOrEntries, value);
-      else for (const [k, v] of Object.entries(keyOrEntries)) data.set(k, v);
+      if (typeof keyOrEntries === "string") data.set(keyOrEntries, structuredClone(value));
+      else for (const [k, v] of Object.entries(keyOrEntries)) data.set(k, structuredClone(v));
     },
     async delete(keys: string | string[]): Promise<boolean | number> {
       if (typeof keys === "string") return data.delete(keys);
@@ -33,7 +36,7 @@ function storageStandIn() {
     },
     async list<T>(opts: { prefix: string; limit?: number }): Promise<Map<string, T>> {
       const keys = [...data.keys()].filter((k) => k.startsWith(opts.prefix)).sort();
-      return new Map(keys.slice(0, opts.limit ?? keys.length).map((k) => [k, data.get(k) as T]));
+      return new Map(keys.slice(0, opts.limit ?? keys.length).map((k) => [k, structuredClone(data.get(k)) as T]));
     },
     async getAlarm(): Promise<number | null> {
       return alarm;
@@ -157,5 +160,28 @@ describe("the key meter object after an eviction", () => {
     const outs = [];
     for (let i = 0; i < 5; i++) outs.push((await admit(second, `p${i}`, limits(8))).ok);
     expect(outs).toEqual([true, true, true, true, false]);
+  });
+
+  it("remembers when it last heard of a reported request: a live one keeps its place across an eviction, a silent one loses it", async () => {
+    const t0 = Date.parse("2026-12-07T10:00:00Z");
+    vi.useFakeTimers({ toFake: ["Date"], now: t0 });
+    try {
+      const { ctx } = storageStandIn();
+      const first = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+      const admitReported = (object: KeyMeterObject, id: string) =>
+        call(object, "admit", { keyId, reservationId: id, limits: limits(1), estimate: { tokens: 100, cost: 0.001 }, recordLoadedAt: Date.now(), knownSpend: 0, reported: true });
+      expect((await admitReported(first, "stream")).ok).toBe(true);
+      vi.setSystemTime(t0 + 4 * 60_000);
+      expect(await call(first, "touch", { keyId, reservationIds: ["stream"] })).toEqual({ ok: true });
+      // Evicted; a new instance over the same storage. Six minutes after the admission, four after the last report.
+      const second = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+      vi.setSystemTime(t0 + 6 * 60_000);
+      expect((await admitReported(second, "next")).refusal).toMatchObject({ reason: "parallel" });
+      // Silent for five minutes since that report: its isolate is gone, and so is the request.
+      vi.setSystemTime(t0 + 9 * 60_000 + 1);
+      expect((await admitReported(second, "after")).ok).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { SpendRow } from "../db/queries.ts";
 import type { Standing } from "./key-state.ts";
-import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest, TouchRequest } from "./meter.ts";
 import { encodeMeterCall } from "./row-batches.ts";
 
 /** The Workers meter: one Durable Object per key (worker/meter/key-meter-object.ts), reached by name. */
@@ -18,6 +18,10 @@ export class DurableMeter implements Meter {
 
   async settleLease(req: LeaseSettleRequest): Promise<Standing> {
     return (await this.call(req.keyId, "settle-lease", req)) as Standing;
+  }
+
+  async touch(req: TouchRequest): Promise<void> {
+    await this.call(req.keyId, "touch", req);
   }
 
   async keepRows(keyId: string, rows: SpendRow[]): Promise<void> {

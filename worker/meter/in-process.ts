@@ -1,7 +1,7 @@
 import type { SpendRow } from "../db/queries.ts";
 import type { SpendRecorder } from "./spend.ts";
 import { KeyState } from "./key-state.ts";
-import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, PeriodRolled, SettleRequest } from "./meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, PeriodRolled, SettleRequest, TouchRequest } from "./meter.ts";
 
 /**
  * The meter for a single process (the Deno entry): the same per-key state as the Durable Object, kept in memory,
@@ -27,12 +27,17 @@ export class InProcessMeter implements Meter {
       // The process outlives the request, so this may finish after it; a failure is retried at the next roll check.
       this.onRoll(req.keyId, state.periodEnd).catch(() => {});
     }
-    return req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease) : state.admit(now, req.reservationId, req.limits, req.estimate);
+    const reported = req.reported === true;
+    return req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease, reported) : state.admit(now, req.reservationId, req.limits, req.estimate, reported);
   }
 
   /** Leases cost nothing to save here (the state is in the same process), but the protocol is the object's. */
   async settleLease(req: LeaseSettleRequest) {
     return this.state(req.keyId, 0).settleLease(this.now(), req.leaseId, req, req.limits);
+  }
+
+  async touch(req: TouchRequest): Promise<void> {
+    this.state(req.keyId, 0).touch(this.now(), req.reservationIds);
   }
 
   async settle(req: SettleRequest, defer: (p: Promise<unknown>) => void) {

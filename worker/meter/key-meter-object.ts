@@ -13,7 +13,7 @@ import { writeSpend, type SpendRow } from "../db/queries.ts";
 import { logEvent } from "../util/log.ts";
 import { newRequestId } from "../util/ids.ts";
 import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
-import type { AdmitRequest, LeaseSettleRequest, SettleControl } from "./meter.ts";
+import type { AdmitRequest, LeaseSettleRequest, SettleControl, TouchRequest } from "./meter.ts";
 import { decodeMeterCall, parseRowChunk, revive } from "./row-batches.ts";
 
 /** Rows per INSERT statement. */
@@ -64,6 +64,9 @@ export class KeyMeterObject {
           return Response.json(await this.settle(control as SettleControl, rowChunks));
         case "settle-lease":
           return Response.json(await this.settleLease(control as LeaseSettleRequest, rowChunks));
+        case "touch":
+          await this.touch(control as TouchRequest);
+          return Response.json({ ok: true });
         case "keep-rows":
           await this.remember((control as { keyId: string }).keyId);
           await this.keep(null, rowChunks);
@@ -87,9 +90,17 @@ export class KeyMeterObject {
     const state = this.stateFor(req.knownSpend);
     const now = Date.now();
     if (state.roll(now, req.limits) !== null && state.periodEnd !== null) await this.queueRoll(state.periodEnd);
-    const out = req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease) : state.admit(now, req.reservationId, req.limits, req.estimate);
+    const reported = req.reported === true;
+    const out = req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease, reported) : state.admit(now, req.reservationId, req.limits, req.estimate, reported);
     if (out.ok && mustPersist(req.limits)) await this.persist();
     return out;
+  }
+
+  /** Requests still running, as their isolate says (once a minute each): stored, so an eviction does not forget it. */
+  private async touch(req: TouchRequest) {
+    await this.remember(req.keyId);
+    this.stateFor(0).touch(Date.now(), req.reservationIds);
+    await this.persist();
   }
 
   private async settle(req: SettleControl, rowChunks: string[]) {

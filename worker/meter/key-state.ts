@@ -113,6 +113,13 @@ interface Reservation {
   cost: number;
   tokens: number;
   at: number;
+  /**
+   * A request its isolate reports while it runs (`touch`, at least every LEASE_HEARTBEAT_MS): when it was last heard
+   * of. Once silent for LEASE_SILENCE_MS its isolate is gone, and it no longer takes a place, tokens or the turn of a
+   * budget near its end (see `silent`). Absent for a request admitted by an isolate that does not report (one of an
+   * older deployment, during a rollout): that one is kept until the TTL, as before.
+   */
+  heardAt?: number;
   /** For a lease: until when it may be used, and what its isolate last said its requests in flight hold. */
   lease?: LeaseHold;
 }
@@ -172,10 +179,13 @@ export class KeyState {
     return sum;
   }
 
-  /** Places taken against max_parallel_requests: one per request in flight here, and what each lease holds. */
-  private get occupied(): number {
+  /**
+   * Places taken against max_parallel_requests: one per request in flight here, and what each lease holds. A request
+   * whose isolate fell silent takes none (a silent lease's places were set to none when it fell silent).
+   */
+  private occupied(now: number): number {
     let n = 0;
-    for (const r of this.inflight.values()) n += r.lease ? (r.lease.slots ?? 1) : 1;
+    for (const r of this.inflight.values()) n += r.lease ? (r.lease.slots ?? 1) : silent(r, now) ? 0 : 1;
     return n;
   }
 
@@ -203,7 +213,8 @@ export class KeyState {
     return start;
   }
 
-  admit(now: number, id: string, limits: KeyLimits, est: Estimate): AdmitOutcome {
+  /** `reported`: the asking isolate reports the request while it runs (see Reservation.heardAt). */
+  admit(now: number, id: string, limits: KeyLimits, est: Estimate, reported = false): AdmitOutcome {
     this.prune(now);
     this.roll(now, limits);
     const reserve = reservationFor(limits, est);
@@ -212,7 +223,7 @@ export class KeyState {
       // Windows are kept only for the limits the key has: a busy key without them would hold a minute of
       // timestamps (tens of thousands) for nothing. A limit set later starts counting from then.
       if (limits.rpm !== null) this.requests.push(now);
-      this.inflight.set(id, { cost: reserve, tokens: est.tokens, at: now });
+      this.inflight.set(id, reported ? { cost: reserve, tokens: est.tokens, at: now, heardAt: now } : { cost: reserve, tokens: est.tokens, at: now });
       return { ok: true, ...this.standing(now, limits) };
     }
     return { ok: false, refusal, ...this.standing(now, limits) };
@@ -226,13 +237,13 @@ export class KeyState {
    * budgets (see `leasable`), budgets without room for four such leases, and limits too close for a lease of two
    * requests get none: those requests are admitted here one by one.
    */
-  admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, ask: LeaseAsk): AdmitOutcome & { lease?: LeaseGrant } {
-    const out = this.admit(now, id, limits, est);
+  admitWithLease(now: number, id: string, limits: KeyLimits, est: Estimate, ask: LeaseAsk, reported = false): AdmitOutcome & { lease?: LeaseGrant } {
+    const out = this.admit(now, id, limits, est, reported);
     if (!out.ok || !leasable(limits)) return out;
     const amount = Math.max(ask.amount, est.cost);
     if (limits.maxBudget !== null && this.spent + this.reserved - est.cost + 4 * amount > limits.maxBudget) return out;
     const r = this.inflight.get(id)!;
-    const size = this.leaseSize(limits, est, ask.requests ?? 1);
+    const size = this.leaseSize(now, limits, est, ask.requests ?? 1);
     if (!size) return out;
     this.inflight.delete(id);
     // The asking request becomes the lease's first: its window entry is counted as one of the lease's slots.
@@ -251,7 +262,7 @@ export class KeyState {
    * The rate-limit share of a new lease (nulls for limits the key does not have), or null when a limit is too
    * close for one. Called right after the asking request was admitted, which is counted in every window here.
    */
-  private leaseSize(limits: KeyLimits, est: Estimate, want: number): { requests: number | null; tokens: number | null; slots: number | null } | null {
+  private leaseSize(now: number, limits: KeyLimits, est: Estimate, want: number): { requests: number | null; tokens: number | null; slots: number | null } | null {
     let requests: number | null = null;
     if (limits.rpm !== null) {
       const free = limits.rpm - (this.requests.length - 1) - this.leasedRequests;
@@ -260,7 +271,7 @@ export class KeyState {
     }
     let tokens: number | null = null;
     if (limits.tpm !== null) {
-      const free = limits.tpm - (this.tokensInWindow() - est.tokens);
+      const free = limits.tpm - (this.tokensInWindow(now) - est.tokens);
       tokens = Math.min(est.tokens * Math.max(want, 2), Math.floor(free / 4));
       if (tokens < 2 * est.tokens || tokens <= 0) return null;
     }
@@ -270,7 +281,7 @@ export class KeyState {
       // the upper half is admitted request by request. Idle places in leases (they lapse within LEASE_MS) are then
       // never more than half the limit, so a request refused for want of a place always finds at least half of the
       // key's places really in use.
-      slots = Math.floor(limits.parallel / 2) - (this.occupied - 1);
+      slots = Math.floor(limits.parallel / 2) - (this.occupied(now) - 1);
       if (slots < 2) return null;
     }
     return { requests, tokens, slots };
@@ -309,6 +320,17 @@ export class KeyState {
     return this.standing(now, limits);
   }
 
+  /**
+   * An isolate's word that these requests it was admitted here for are still running (the ids of those it reports;
+   * unknown ones, settled or expired, are ignored).
+   */
+  touch(now: number, ids: readonly string[]): void {
+    for (const id of ids) {
+      const r = this.inflight.get(id);
+      if (r && !r.lease && r.heardAt !== undefined) r.heardAt = now;
+    }
+  }
+
   /** Replaces a reservation by what the request really cost; unknown ids (already settled or expired) still count. */
   settle(now: number, id: string, actual: { tokens: number; cost: number }, limits: KeyLimits): Standing {
     this.prune(now);
@@ -320,7 +342,7 @@ export class KeyState {
   }
 
   private refusal(now: number, limits: KeyLimits, est: Estimate, reserve: number): Refusal | null {
-    if (limits.parallel !== null && this.occupied >= limits.parallel) {
+    if (limits.parallel !== null && this.occupied(now) >= limits.parallel) {
       // Full with requests in flight: try again in a second. Full with places other isolates' leases hold (some
       // perhaps idle): once those leases report (they close within LEASE_MS).
       const wait = this.inflight.size >= limits.parallel ? 1 : Math.ceil(LEASE_MS / 1000) + 1;
@@ -332,7 +354,7 @@ export class KeyState {
       const wait = this.requests.length >= limits.rpm ? Math.max(1, Math.ceil((this.requests[0]! + WINDOW_MS - now) / 1000)) : Math.ceil(LEASE_MS / 1000) + 1;
       return { status: 429, reason: "rpm", retryAfterSeconds: wait, message: `Rate limit: this key allows ${limits.rpm} requests per minute.` };
     }
-    if (limits.tpm !== null && this.tokensInWindow() >= limits.tpm) {
+    if (limits.tpm !== null && this.tokensInWindow(now) >= limits.tpm) {
       const oldest = this.tokens[0]?.[0] ?? now;
       const wait = Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
       return { status: 429, reason: "tpm", retryAfterSeconds: wait, message: `Rate limit: this key allows ${limits.tpm} tokens per minute.` };
@@ -347,7 +369,7 @@ export class KeyState {
       if (this.spent + reserved + reserve > limits.maxBudget) {
         if (limits.budgetMode !== "strict") {
           // Standard mode near the boundary: one request at a time. Alone, it may go over by its own cost at most.
-          if (!this.busy()) return null;
+          if (!this.busy(now)) return null;
           return { status: 429, reason: "budget_queue", retryAfterSeconds: 1, message: "This key is close to its budget, so its requests run one at a time; retry in a moment." };
         }
         const left = Math.max(0, limits.maxBudget - this.spent);
@@ -361,21 +383,24 @@ export class KeyState {
     return null;
   }
 
-  /** Some request that can cost money is in flight (free ones, like count_tokens, reserve nothing). */
-  private busy(): boolean {
-    for (const r of this.inflight.values()) if (r.cost > 0) return true;
+  /**
+   * Some request that can cost money is in flight (free ones, like count_tokens, reserve nothing). A silent one is
+   * not: its isolate is gone, and the key's next request must not wait an hour for its turn.
+   */
+  private busy(now: number): boolean {
+    for (const r of this.inflight.values()) if (r.cost > 0 && !silent(r, now)) return true;
     return false;
   }
 
-  private tokensInWindow(): number {
+  private tokensInWindow(now: number): number {
     let n = 0;
     for (const [, t] of this.tokens) n += t;
-    for (const r of this.inflight.values()) n += r.tokens;
+    for (const r of this.inflight.values()) if (!silent(r, now)) n += r.tokens;
     return n;
   }
 
   private standing(now: number, limits: KeyLimits): Standing {
-    const used = this.tokensInWindow();
+    const used = this.tokensInWindow(now);
     const oldest = Math.min(this.requests[0] ?? now, this.tokens[0]?.[0] ?? now);
     return {
       limitRequests: limits.rpm,
@@ -417,6 +442,25 @@ export class KeyState {
       }
     }
   }
+}
+
+/**
+ * Whether a request in flight holds something another request may wait for (a place, tokens, or the turn near the
+ * end of a budget): then its isolate reports it while it runs, so the object can tell a long request from a dead one.
+ */
+export function heldWhileInFlight(limits: KeyLimits): boolean {
+  return limits.parallel !== null || limits.maxBudget !== null || limits.tpm !== null;
+}
+
+/**
+ * A reservation whose isolate has stopped reporting it: a request admitted here (reported, not heard of for
+ * LEASE_SILENCE_MS), or a lease past its end and grace not heard of for as long. Its isolate was killed (a crash, the
+ * runtime's CPU or memory limit) with it in flight. It keeps what it reserved of the budget until the TTL (a budget
+ * errs towards refusing), and nothing else: no place, no tokens, and no turn near the end of a standard budget.
+ */
+function silent(r: Reservation, now: number): boolean {
+  if (r.lease) return now > r.lease.expiresAt + LEASE_GRACE_MS && r.at <= now - LEASE_SILENCE_MS;
+  return r.heardAt !== undefined && r.heardAt <= now - LEASE_SILENCE_MS;
 }
 
 /** What a request reserves against the budget: its worst case under a strict budget, its estimate otherwise. */

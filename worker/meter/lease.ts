@@ -32,8 +32,6 @@ export class Lease {
   pending: LeaseEntry[] = [];
   /** When this isolate last reported the lease to its object (LeasedMeter.take). */
   reportedAt = -Infinity;
-  /** Resolvers of `whenSettled`, by reservation. */
-  private readonly settledWatch = new Map<string, () => void>();
 
   constructor(
     readonly keyId: string,
@@ -73,21 +71,10 @@ export class Lease {
     return this.held.has(reservationId);
   }
 
-  /** Resolves once the request settles here (at once if it is not in flight under this lease). */
-  whenSettled(reservationId: string): Promise<void> {
-    if (!this.held.has(reservationId)) return Promise.resolve();
-    return new Promise((resolve) => this.settledWatch.set(reservationId, resolve));
-  }
-
   settle(reservationId: string, entry: LeaseEntry): void {
     const h = this.held.get(reservationId);
     if (h) {
       this.held.delete(reservationId);
-      const watcher = this.settledWatch.get(reservationId);
-      if (watcher) {
-        this.settledWatch.delete(reservationId);
-        watcher();
-      }
       // Back to exactly zero when nothing is in flight: sums of fractions of a cent leave dust, and the object
       // forgets an abandoned lease only once what it holds is zero.
       this.heldCost = this.held.size === 0 ? 0 : this.heldCost - h.cost;

@@ -7,7 +7,7 @@
 import type { SpendRow } from "../db/queries.ts";
 import { newRequestId } from "../util/ids.ts";
 import { logEvent } from "../util/log.ts";
-import { leasable, RESERVATION_TTL_MS, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
+import { heldWhileInFlight, leasable, RESERVATION_TTL_MS, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
 import { Lease } from "./lease.ts";
 import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
 import type { Defer, SpendRecorder } from "./spend.ts";
@@ -26,8 +26,9 @@ const MAX_LEASES = 1000;
  */
 const MAX_WAITS = 4;
 /**
- * How often a lease with requests in flight that hold places is reported: well inside the object's LEASE_SILENCE_MS,
- * so a report or two may fail without the object taking a live isolate for a dead one.
+ * How often a request in flight that holds something at the key's object (a place, tokens, budget) is reported, with
+ * its lease or by itself: well inside the object's LEASE_SILENCE_MS, so a report or two may fail without the object
+ * taking a live isolate for a dead one.
  */
 export const LEASE_HEARTBEAT_MS = 60_000;
 const MAX_HEARTBEATS = Math.ceil(RESERVATION_TTL_MS / LEASE_HEARTBEAT_MS);
@@ -42,9 +43,11 @@ export class LeasedMeter implements Meter {
    * came with it.
    */
   private readonly asking = new Map<string, Promise<boolean>>();
+  /** Requests the object admitted by themselves (no lease) that this isolate reports while they run. */
+  private readonly running = new Set<string>();
 
   constructor(
-    private readonly store: Required<Pick<Meter, "settleLease" | "keepRows">> & Meter,
+    private readonly store: Required<Pick<Meter, "settleLease" | "keepRows" | "touch">> & Meter,
     private readonly spend: SpendRecorder,
     private readonly flushDelayMs: number,
     private readonly now: () => number = Date.now,
@@ -86,8 +89,12 @@ export class LeasedMeter implements Meter {
     // Those waiting for this answer resume only once the lease it brings (if any) is installed.
     const answered = ask && !this.asking.has(req.keyId) ? this.markAsking(req.keyId) : null;
     let leased = false;
+    // Reported while it runs if the object admits it by itself, when it holds something there (and the caller is an
+    // invocation, which carries the reports: see keepPlace).
+    const reports = defer !== undefined && heldWhileInFlight(req.limits);
     try {
-      const [res] = await Promise.all([this.store.admit(ask ? { ...req, lease: ask } : req, defer ?? NO_DEFER), reported]);
+      const sent = ask || reports ? { ...req, ...(ask ? { lease: ask } : {}), ...(reports ? { reported: true } : {}) } : req;
+      const [res] = await Promise.all([this.store.admit(sent, defer ?? NO_DEFER), reported]);
       if (res.ok && res.lease) {
         const lease = new Lease(req.keyId, res.lease, req.limits, res, requests);
         lease.take(req.reservationId, req.estimate);
@@ -98,6 +105,7 @@ export class LeasedMeter implements Meter {
         // The object's figures count the whole lease as taken; this request's headers show what it left.
         return { ...res, ...lease.standing() };
       }
+      if (res.ok && reports) void this.reportWhileRunning(req);
       return res;
     } finally {
       answered?.(leased);
@@ -106,7 +114,10 @@ export class LeasedMeter implements Meter {
 
   async settle(req: SettleRequest, defer: Defer): Promise<Standing | null> {
     const lease = this.leaseHolding(req.keyId, req.reservationId);
-    if (!lease) return this.store.settle(req, defer);
+    if (!lease) {
+      this.running.delete(req.reservationId);
+      return this.store.settle(req, defer);
+    }
     this.settleOn(lease, req, defer);
     return lease.standing();
   }
@@ -215,23 +226,55 @@ export class LeasedMeter implements Meter {
   }
 
   /**
-   * A request holding a place under its lease (a key with max_parallel_requests) keeps the lease reported while it is
-   * in flight, at least every LEASE_HEARTBEAT_MS: the object frees the places of a lease it has not heard from for
-   * LEASE_SILENCE_MS after its end, which is how an isolate that was killed gives them back. The report rides on the
-   * request's own invocation (`defer`), which lives as long as the request does; a timer belongs to the invocation
-   * that set it, so no other request's could carry it. Requests side by side under one lease share the reports.
+   * A request holding something at the key's object under its lease (a place, tokens, budget: heldWhileInFlight)
+   * keeps the lease reported while it is in flight, at least every LEASE_HEARTBEAT_MS: the object counts a lease it
+   * has not heard from for LEASE_SILENCE_MS after its end as gone with its isolate (key-state.ts `silent`), which is
+   * how an isolate that was killed gives its places back. Requests side by side under one lease share the reports.
+   *
+   * The reports ride on the request's own invocation: a timer belongs to the invocation that set it and fires while
+   * that invocation lives, and it lives as long as the request runs (the call pipeline even holds it open from the
+   * admission to the bill, `holdOpen`, so a client that leaves does not end it). So they need no `waitUntil` of their
+   * own, which would cost every request of a key with a budget a few microseconds of the runtime's; `defer` only says
+   * an invocation is there to carry them (a test calling the meter directly passes none). An invocation that ends
+   * first ends its request with it, and then the reports should stop.
    */
   private keepPlace(lease: Lease, reservationId: string, defer: Defer | undefined): void {
-    if (!defer || lease.grant.slots == null) return;
-    defer(this.reportWhileInFlight(lease, reservationId));
+    if (!defer || !heldWhileInFlight(lease.limits)) return;
+    this.reportWhileInFlight(lease, reservationId).catch((err) => logEvent("warn", { msg: "a lease's reports while its request runs failed", error: err }));
   }
 
+  /**
+   * The same for a request the object admitted by itself (near a limit, or a key whose budget gives no leases): told
+   * to the object every LEASE_HEARTBEAT_MS until it settles, so that if this isolate dies with it in flight, its
+   * place, tokens and turn are free again after LEASE_SILENCE_MS instead of the reservation's TTL. Carried by the
+   * request's invocation as keepPlace's reports are.
+   */
+  private async reportWhileRunning(req: AdmitRequest): Promise<void> {
+    this.running.add(req.reservationId);
+    try {
+      for (let beat = 0; beat < MAX_HEARTBEATS; beat++) {
+        await this.sleep(LEASE_HEARTBEAT_MS);
+        if (!this.running.has(req.reservationId)) return;
+        try {
+          await this.store.touch({ keyId: req.keyId, reservationIds: [req.reservationId] });
+        } catch (err) {
+          logEvent("warn", { msg: "a running request not reported to the meter", requestId: req.reservationId, error: err });
+        }
+      }
+    } finally {
+      this.running.delete(req.reservationId);
+    }
+  }
+
+  /**
+   * One timer a minute while the request is in flight; nothing at its settlement (the next timer finds it gone, or
+   * ends with its invocation), which keeps a short request's cost to one timer. Bounded as the object's own memory of
+   * a reservation is (its TTL), whatever happens to the request.
+   */
   private async reportWhileInFlight(lease: Lease, reservationId: string): Promise<void> {
-    const settled = lease.whenSettled(reservationId).then(() => false);
-    // Bounded as the object's own memory of a reservation is (its TTL), whatever happens to the request.
     for (let beat = 0; beat < MAX_HEARTBEATS; beat++) {
-      const due = await Promise.race([settled, this.sleep(LEASE_HEARTBEAT_MS).then(() => true)]);
-      if (!due || !lease.holds(reservationId)) return;
+      await this.sleep(LEASE_HEARTBEAT_MS);
+      if (!lease.holds(reservationId)) return;
       const now = this.now();
       if (now - lease.reportedAt < LEASE_HEARTBEAT_MS / 2) continue; // another request's report went out lately
       await this.send(this.take([lease], now, { rows: true, heartbeat: true }));

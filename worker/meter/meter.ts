@@ -14,6 +14,17 @@ export interface AdmitRequest {
   knownSpend: number;
   /** Asks for a lease along with the admission (granted only far from every limit). */
   lease?: LeaseAsk;
+  /**
+   * The isolate reports the request while it runs, if the object admits it by itself (`touch`): a request the object
+   * stops hearing of frees what it holds (key-state.ts `silent`).
+   */
+  reported?: boolean;
+}
+
+/** An isolate's word that requests the object admitted by themselves are still running. */
+export interface TouchRequest {
+  keyId: string;
+  reservationIds: string[];
 }
 
 export type AdmitResponse =
@@ -55,9 +66,9 @@ export interface LeaseSettleRequest extends LeaseReport {
 export interface Meter {
   /**
    * `defer` keeps the invocation open for work the admission starts and the response need not wait for: a leasing
-   * meter reports a new lease closed when it lapses, and keeps a lease with places reported while the request runs.
-   * Required, so a new caller cannot leave the lease's reports out by omission (a test may call a meter class
-   * directly without one).
+   * meter reports a new lease closed when it lapses. The caller keeps the invocation open until the request settles
+   * (the pipeline's `holdOpen`): a leasing meter's reports of the request while it runs ride on that. Required, so a
+   * new caller cannot leave the lease's reports out by omission (a test may call a meter class directly without one).
    */
   admit(req: AdmitRequest, defer: Defer): Promise<AdmitResponse>;
   /** Meters whose store is far away (the Durable Object) grant leases; settles under a lease come back here. */
@@ -74,6 +85,8 @@ export interface Meter {
    * lease meter sends rows whose direct write to Postgres failed.
    */
   keepRows?(keyId: string, rows: SpendRow[]): Promise<void>;
+  /** Keeps requests admitted with `reported` counted as running (the isolate calls it while they run). */
+  touch?(req: TouchRequest): Promise<void>;
   /** A key changed: requests acting on an older copy of it must reload it. */
   keyChanged(keyId: string): Promise<void>;
 }
