@@ -69,6 +69,8 @@ export async function measureEstimateError(gatewayUrl: string, apiKey: string, t
         { input_tokens: parts.input, output_tokens: 0, cache_read_input_tokens: parts.cacheRead, cache_creation_input_tokens: parts.cacheWrite5m + parts.cacheWrite1h, cache_creation_1h_input_tokens: parts.cacheWrite1h },
         row.price,
       );
+      // Ratios to the bill: a request billed nothing (the emulator always reports usage) has no relative error.
+      if (!(billed > 0 && inputBilled > 0)) throw new Error(`estimate run: a request was billed $${billed} (input $${inputBilled}); its error is undefined`);
       inputErrors.push((inputReserved - inputBilled) / inputBilled);
       outputReserved += parts.output;
       outputMade += usage.output_tokens;
@@ -91,6 +93,7 @@ export async function measureEstimateError(gatewayUrl: string, apiKey: string, t
     worstRatio: worstTotal / billedTotal,
     inputMedianAbsPct: percentile(inputAbs, 50) * 100,
     inputP90AbsPct: percentile(inputAbs, 90) * 100,
-    outputRatio: outputReserved / outputMade,
+    // No output at all (not expected of these sessions) leaves the output side without a ratio.
+    outputRatio: outputMade > 0 ? outputReserved / outputMade : Number.NaN,
   };
 }
