@@ -4,6 +4,7 @@
  */
 import type { Credentials, TargetSpec } from "./bedrock/targets.ts";
 import { defaultsOutsideLimits, keyDefaultsProblems, keyLimitsProblems, type KeyDefaults, type KeyLimits } from "./keys/bounds.ts";
+import { LEASE_HEARTBEAT_MS, LEASE_SILENCE_MS } from "./meter/key-state.ts";
 
 export interface Config {
   aws: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region: string };
@@ -34,6 +35,13 @@ export interface Config {
   negativeKeyCacheTtlMs: number;
   maxBodyBytes: number;
   spendFlushDelayMs: number;
+  /**
+   * How often an isolate reports each request in flight that holds something at its key's object (a parallel place,
+   * tokens, the budget), and how long the object waits without a report before it takes such a request for dead
+   * with its isolate (METER_REPORT_MS, METER_SILENCE_MS; worker/meter/key-state.ts).
+   */
+  meterReportMs: number;
+  meterSilenceMs: number;
   /** Hostnames this gateway answers for (empty: any); a request for another host is a 404. */
   allowedHosts: string[];
   /** The admin API's credential (LiteLLM's "master key"); the admin API does not exist without it. */
@@ -157,6 +165,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     negativeKeyCacheTtlMs: Math.min(2000, keyTtl * 1000),
     maxBodyBytes: r.int("MAX_BODY_MB", 20, 1, 24) * 1024 * 1024,
     spendFlushDelayMs: r.int("SPEND_FLUSH_DELAY_MS", DEFAULT_SPEND_FLUSH_DELAY_MS, 0, 5000),
+    meterReportMs: r.int("METER_REPORT_MS", LEASE_HEARTBEAT_MS, 100, 600_000),
+    meterSilenceMs: r.int("METER_SILENCE_MS", LEASE_SILENCE_MS, 300, 1_800_000),
     masterKey: r.optional("MASTER_KEY"),
     allowedHosts: (r.optional("ALLOWED_HOSTS") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
     keyDefaults: keyBounds(r, "KEY_DEFAULTS", keyDefaultsProblems),
@@ -164,6 +174,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     devMode: r.optional("BREAKWATER_DEV") === "1",
     requestLog: r.optional("REQUEST_LOG") === "1",
   };
+  // A report or two may be lost (an object call that fails) without a live request being taken for a dead one.
+  if (config.meterSilenceMs < 3 * config.meterReportMs) r.problems.push("METER_SILENCE_MS must be at least three times METER_REPORT_MS");
   if (config.masterKey !== undefined && config.masterKey.length < 32) r.problems.push("MASTER_KEY must be at least 32 characters");
   for (const p of defaultsOutsideLimits(config.keyDefaults, config.keyLimits)) r.problems.push(`KEY_DEFAULTS: ${p} (KEY_LIMITS)`);
   if (r.problems.length) throw new ConfigError(`Invalid configuration: ${r.problems.join("; ")}`);

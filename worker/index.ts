@@ -18,7 +18,7 @@ const services = servicesPerEnv((env) =>
       const ns = e.KEY_METER as DurableObjectNamespace | undefined;
       if (!ns) throw new Error("The KEY_METER Durable Object binding is missing (see wrangler.toml).");
       // Warm keys far from their limits spend from an isolate-held lease instead of a round trip per request.
-      return new LeasedMeter(new DurableMeter(ns), spend, config.spendFlushDelayMs);
+      return new LeasedMeter(new DurableMeter(ns), spend, { flushDelayMs: config.spendFlushDelayMs, reportMs: config.meterReportMs });
     },
     originState: (e) => {
       const ns = e.ORIGIN_STATE as DurableObjectNamespace | undefined;

@@ -29,7 +29,7 @@ export function meterWorld(start: number, flushDelayMs = 0) {
     touch: (r: TouchRequest) => (calls++, touches.push({ ...r, at: now }), store.touch(r)),
   };
   /** An isolate; `sleep` is its timers (the default: real ones). */
-  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted, recorder, flushDelayMs, clock, sleep);
+  const isolate = (sleep?: (ms: number) => Promise<void>) => new LeasedMeter(counted, recorder, { flushDelayMs, now: clock, sleep });
   /** A sleep on the world's clock: the time passes at once. */
   const sleep = async (ms: number) => void (now += ms);
   const advance = (ms: number) => (now += ms);

@@ -24,4 +24,11 @@ describe("config", () => {
     expect(() => parseConfig({ ...base, MODEL_ALIASES: "{not json" })).toThrow(/MODEL_ALIASES/);
     expect(() => parseConfig({ ...base, MAX_BODY_MB: "500" })).toThrow(/MAX_BODY_MB/);
   });
+  it("reports requests in flight every minute and takes one unheard of for five for dead, unless told otherwise", () => {
+    expect(parseConfig(base)).toMatchObject({ meterReportMs: 60_000, meterSilenceMs: 300_000 });
+    expect(parseConfig({ ...base, METER_REPORT_MS: "300", METER_SILENCE_MS: "1500" })).toMatchObject({ meterReportMs: 300, meterSilenceMs: 1500 });
+    // A silence shorter than three reports would free a live request's place after one lost report.
+    expect(() => parseConfig({ ...base, METER_REPORT_MS: "60000", METER_SILENCE_MS: "120000" })).toThrow(/METER_SILENCE_MS must be at least three times METER_REPORT_MS/);
+    expect(() => parseConfig({ ...base, METER_REPORT_MS: "10" })).toThrow(/METER_REPORT_MS/);
+  });
 });

@@ -3,8 +3,8 @@
 // "revocation bites in the isolate that served the admin call at once and everywhere within 2 s" is shown.
 import { describe, expect, it } from "vitest";
 import type { SpendRow } from "../../worker/db/queries.ts";
-import { LEASE_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
-import { LEASE_HEARTBEAT_MS, LeasedMeter } from "../../worker/meter/leased-meter.ts";
+import { LEASE_HEARTBEAT_MS, LEASE_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
+import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
 import type { AdmitRequest } from "../../worker/meter/meter.ts";
 import { SpendRecorder } from "../../worker/meter/spend.ts";
 import { meterWorld, worldTimers } from "../support/meter-world.ts";
@@ -156,7 +156,7 @@ describe("isolate-held leases", () => {
         }
       },
     };
-    const a = new LeasedMeter(slow, new SpendRecorder(async () => {}, 0), 0, w.clock);
+    const a = new LeasedMeter(slow, new SpendRecorder(async () => {}, 0), { flushDelayMs: 0, now: w.clock });
     // $0.20 left of $1 has no room for four leases of a tenth of the budget: the object admits these one by one.
     const near: KeyLimits = { ...LIMITS, maxBudget: 1 };
     const spent = req(w.clock(), near);
@@ -277,8 +277,7 @@ describe("isolate-held leases", () => {
     const a = new LeasedMeter(
       { ...storeOf(w), settleLease: (r) => (settlements.push(r), reported.push((r as { rows?: unknown[] }).rows?.length ?? 0), w.store.settleLease(r)) },
       new SpendRecorder(async (rows) => void statements.push(rows.map((x) => x.requestId)), 0),
-      20,
-      w.clock,
+      { flushDelayMs: 20, now: w.clock },
     );
     const keyA = req(w.clock());
     const keyB = { ...req(w.clock()), keyId: "other" };
@@ -299,7 +298,7 @@ describe("isolate-held leases", () => {
       w.written.push(...rows);
     }, 0, () => {}, [5]);
     const meter = (keepRows: (keyId: string, rows: SpendRow[]) => Promise<void>) =>
-      new LeasedMeter({ ...storeOf(w), keepRows }, recorder, 0, w.clock);
+      new LeasedMeter({ ...storeOf(w), keepRows }, recorder, { flushDelayMs: 0, now: w.clock });
     const viaObject = meter(async (_k, rows) => void kept.push(...rows.map((x) => x.requestId)));
     const r1 = req(w.clock());
     await viaObject.admit(r1);

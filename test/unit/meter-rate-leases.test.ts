@@ -144,7 +144,7 @@ describe("leases for keys with rate limits (isolates)", () => {
       written.push(...rows.map((r) => r.requestId));
     }, 0);
     const store = new InProcessMeter(recorder, async () => {}, clock);
-    const a = new LeasedMeter(store, recorder, 20, clock);
+    const a = new LeasedMeter(store, recorder, { flushDelayMs: 20, now: clock });
     const limits: KeyLimits = { ...NO_LIMITS, rpm: 100 };
     const first = ask(limits, { tokens: 10, cost: 0.01 });
     expect((await a.admit(first)).ok).toBe(true);

@@ -5,8 +5,7 @@
 // LEASE_SILENCE_MS, instead of keeping it for the reservation's TTL (an hour): a key with max_parallel_requests
 // would be locked out, and a key near the end of its budget would queue every request behind a dead one.
 import { describe, expect, it } from "vitest";
-import { KeyState, LEASE_MS, LEASE_SILENCE_MS, RESERVATION_TTL_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
-import { LEASE_HEARTBEAT_MS } from "../../worker/meter/leased-meter.ts";
+import { KeyState, LEASE_HEARTBEAT_MS, LEASE_MS, LEASE_SILENCE_MS, RESERVATION_TTL_MS, type KeyLimits } from "../../worker/meter/key-state.ts";
 import type { AdmitRequest, AdmitResponse } from "../../worker/meter/meter.ts";
 import { meterWorld, worldTimers } from "../support/meter-world.ts";
 

@@ -178,6 +178,7 @@ export class KeyMeterObject {
       // First sight of this key: start from what Postgres knows it has spent.
       this.state.spent = knownSpend;
     }
+    this.state.silenceMs = this.config().meterSilenceMs;
     return this.state;
   }
 

@@ -146,8 +146,14 @@ export const LEASE_MS = 1500;
 /** After its end, a lease keeps its full amount this long (its isolate settles in batches), then only what it holds. */
 const LEASE_GRACE_MS = 30_000;
 /**
+ * How often an isolate reports a request in flight that holds something at its key's object (a place, tokens, the
+ * budget), with its lease or by itself (leased-meter.ts; METER_REPORT_MS): well inside LEASE_SILENCE_MS, so a report
+ * or two may fail without the object taking a live isolate for a dead one.
+ */
+export const LEASE_HEARTBEAT_MS = 60_000;
+/**
  * A lease not heard from for this long after its end has lost its isolate: a live isolate reports a lease with
- * requests in flight at least every LEASE_HEARTBEAT_MS (leased-meter.ts), so the places it held are free again.
+ * requests in flight at least every LEASE_HEARTBEAT_MS, so the places it held are free again (METER_SILENCE_MS).
  * (During a rollout, isolates of a deployment older than these reports lose the places of requests that outlast
  * this by that much: the limit may be passed for a moment, never the budget.)
  */
@@ -158,6 +164,8 @@ export class KeyState {
   private requests: number[] = [];
   private tokens: [number, number][] = [];
   private inflight = new Map<string, Reservation>();
+  /** After this long without a report, a reported request or a lease past its end is gone (see `silent`). */
+  silenceMs = LEASE_SILENCE_MS;
 
   static from(s: Snapshot): KeyState {
     const k = new KeyState();
@@ -185,7 +193,7 @@ export class KeyState {
    */
   private occupied(now: number): number {
     let n = 0;
-    for (const r of this.inflight.values()) n += r.lease ? (r.lease.slots ?? 1) : silent(r, now) ? 0 : 1;
+    for (const r of this.inflight.values()) n += r.lease ? (r.lease.slots ?? 1) : this.silent(r, now) ? 0 : 1;
     return n;
   }
 
@@ -388,15 +396,26 @@ export class KeyState {
    * not: its isolate is gone, and the key's next request must not wait an hour for its turn.
    */
   private busy(now: number): boolean {
-    for (const r of this.inflight.values()) if (r.cost > 0 && !silent(r, now)) return true;
+    for (const r of this.inflight.values()) if (r.cost > 0 && !this.silent(r, now)) return true;
     return false;
   }
 
   private tokensInWindow(now: number): number {
     let n = 0;
     for (const [, t] of this.tokens) n += t;
-    for (const r of this.inflight.values()) if (!silent(r, now)) n += r.tokens;
+    for (const r of this.inflight.values()) if (!this.silent(r, now)) n += r.tokens;
     return n;
+  }
+
+  /**
+   * A reservation whose isolate has stopped reporting it: a request admitted here (reported, not heard of for
+   * `silenceMs`), or a lease past its end and grace not heard of for as long. Its isolate was killed (a crash, the
+   * runtime's CPU or memory limit) with it in flight. It keeps what it reserved of the budget until the TTL (a budget
+   * errs towards refusing), and nothing else: no place, no tokens, and no turn near the end of a standard budget.
+   */
+  private silent(r: Reservation, now: number): boolean {
+    if (r.lease) return now > r.lease.expiresAt + LEASE_GRACE_MS && r.at <= now - this.silenceMs;
+    return r.heardAt !== undefined && r.heardAt <= now - this.silenceMs;
   }
 
   private standing(now: number, limits: KeyLimits): Standing {
@@ -432,7 +451,7 @@ export class KeyState {
         const windowOver = now > r.lease.expiresAt + WINDOW_MS;
         const rated = r.lease.requests !== undefined || r.tokens > 0;
         r.cost = r.lease.holding;
-        if (r.lease.slots && r.at <= now - LEASE_SILENCE_MS) r.lease.slots = 0;
+        if (r.lease.slots && r.at <= now - this.silenceMs) r.lease.slots = 0;
         if (windowOver) {
           r.tokens = 0;
           if (r.lease.requests !== undefined) r.lease.requests = 0;
@@ -450,17 +469,6 @@ export class KeyState {
  */
 export function heldWhileInFlight(limits: KeyLimits): boolean {
   return limits.parallel !== null || limits.maxBudget !== null || limits.tpm !== null;
-}
-
-/**
- * A reservation whose isolate has stopped reporting it: a request admitted here (reported, not heard of for
- * LEASE_SILENCE_MS), or a lease past its end and grace not heard of for as long. Its isolate was killed (a crash, the
- * runtime's CPU or memory limit) with it in flight. It keeps what it reserved of the budget until the TTL (a budget
- * errs towards refusing), and nothing else: no place, no tokens, and no turn near the end of a standard budget.
- */
-function silent(r: Reservation, now: number): boolean {
-  if (r.lease) return now > r.lease.expiresAt + LEASE_GRACE_MS && r.at <= now - LEASE_SILENCE_MS;
-  return r.heardAt !== undefined && r.heardAt <= now - LEASE_SILENCE_MS;
 }
 
 /** What a request reserves against the budget: its worst case under a strict budget, its estimate otherwise. */

@@ -7,7 +7,7 @@
 import type { SpendRow } from "../db/queries.ts";
 import { newRequestId } from "../util/ids.ts";
 import { logEvent } from "../util/log.ts";
-import { heldWhileInFlight, leasable, RESERVATION_TTL_MS, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
+import { heldWhileInFlight, LEASE_HEARTBEAT_MS, leasable, RESERVATION_TTL_MS, type Estimate, type KeyLimits, type Standing } from "./key-state.ts";
 import { Lease } from "./lease.ts";
 import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest } from "./meter.ts";
 import type { Defer, SpendRecorder } from "./spend.ts";
@@ -25,13 +25,16 @@ const MAX_LEASES = 1000;
  * lease is served by leases of 16, 32 and 64, and a request too large for each new lease is not kept waiting.
  */
 const MAX_WAITS = 4;
-/**
- * How often a request in flight that holds something at the key's object (a place, tokens, budget) is reported, with
- * its lease or by itself: well inside the object's LEASE_SILENCE_MS, so a report or two may fail without the object
- * taking a live isolate for a dead one.
- */
-export const LEASE_HEARTBEAT_MS = 60_000;
-const MAX_HEARTBEATS = Math.ceil(RESERVATION_TTL_MS / LEASE_HEARTBEAT_MS);
+
+export interface LeasedMeterOptions {
+  /** How long settlements and spend rows wait to travel together (SPEND_FLUSH_DELAY_MS). */
+  flushDelayMs: number;
+  /** How often a request in flight that holds something at its key's object is reported (METER_REPORT_MS). */
+  reportMs?: number;
+  now?: () => number;
+  /** The isolate's timers (a test's world clock in unit tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
 
 export class LeasedMeter implements Meter {
   private readonly leases = new Map<string, Lease>();
@@ -46,13 +49,24 @@ export class LeasedMeter implements Meter {
   /** Requests the object admitted by themselves (no lease) that this isolate reports while they run. */
   private readonly running = new Set<string>();
 
+  private readonly flushDelayMs: number;
+  private readonly reportMs: number;
+  /** Reports a request's loop sends at most: bounded as the object's own memory of a reservation is (its TTL). */
+  private readonly maxReports: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     private readonly store: Required<Pick<Meter, "settleLease" | "keepRows" | "touch">> & Meter,
     private readonly spend: SpendRecorder,
-    private readonly flushDelayMs: number,
-    private readonly now: () => number = Date.now,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+    o: LeasedMeterOptions,
+  ) {
+    this.flushDelayMs = o.flushDelayMs;
+    this.reportMs = o.reportMs ?? LEASE_HEARTBEAT_MS;
+    this.maxReports = Math.ceil(RESERVATION_TTL_MS / this.reportMs);
+    this.now = o.now ?? Date.now;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   admit(req: AdmitRequest, defer?: Defer): Promise<AdmitResponse> {
     return this.admitHere(req, 0, defer);
@@ -252,8 +266,8 @@ export class LeasedMeter implements Meter {
   private async reportWhileRunning(req: AdmitRequest): Promise<void> {
     this.running.add(req.reservationId);
     try {
-      for (let beat = 0; beat < MAX_HEARTBEATS; beat++) {
-        await this.sleep(LEASE_HEARTBEAT_MS);
+      for (let beat = 0; beat < this.maxReports; beat++) {
+        await this.sleep(this.reportMs);
         if (!this.running.has(req.reservationId)) return;
         try {
           await this.store.touch({ keyId: req.keyId, reservationIds: [req.reservationId] });
@@ -272,11 +286,11 @@ export class LeasedMeter implements Meter {
    * a reservation is (its TTL), whatever happens to the request.
    */
   private async reportWhileInFlight(lease: Lease, reservationId: string): Promise<void> {
-    for (let beat = 0; beat < MAX_HEARTBEATS; beat++) {
-      await this.sleep(LEASE_HEARTBEAT_MS);
+    for (let beat = 0; beat < this.maxReports; beat++) {
+      await this.sleep(this.reportMs);
       if (!lease.holds(reservationId)) return;
       const now = this.now();
-      if (now - lease.reportedAt < LEASE_HEARTBEAT_MS / 2) continue; // another request's report went out lately
+      if (now - lease.reportedAt < this.reportMs / 2) continue; // another request's report went out lately
       await this.send(this.take([lease], now, { rows: true, heartbeat: true }));
     }
   }
