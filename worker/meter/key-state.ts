@@ -115,8 +115,8 @@ interface Reservation {
   at: number;
   /**
    * A request its isolate reports while it runs (`touch`, at least every LEASE_HEARTBEAT_MS): when it was last heard
-   * of. Once silent for LEASE_SILENCE_MS its isolate is gone, and it no longer takes a place, tokens or the turn of a
-   * budget near its end (see `silent`). Absent for a request admitted by an isolate that does not report (one of an
+   * of. Once silent for the object's `silenceMs` (LEASE_SILENCE_MS unless METER_SILENCE_MS says otherwise) its
+   * isolate is gone, and it no longer takes a place, tokens or the turn of a budget near its end (see `silent`). Absent for a request admitted by an isolate that does not report (one of an
    * older deployment, during a rollout): that one is kept until the TTL, as before.
    */
   heardAt?: number;
