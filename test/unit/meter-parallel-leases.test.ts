@@ -71,7 +71,7 @@ describe("leases for keys with max_parallel_requests (the key's object)", () => 
     for (let i = 0; i < 4; i++) expect(k.admit(later, `b${i}`, limits, EST).ok).toBe(true);
     expect(k.admit(later, "c", limits, EST).ok).toBe(false);
     // Its isolate reports it closed with one request in flight, then again every minute while that request runs
-    // (leased-meter.ts LEASE_HEARTBEAT_MS): the place stays taken long past the silence that frees a dead one's.
+    // (key-state.ts LEASE_HEARTBEAT_MS): the place stays taken long past the silence that frees a dead one's.
     k.settleLease(later, "L", { actual: { tokens: 0, cost: 0 }, holding: 0.01, release: false, admitted: 0, closed: true, inflight: 1 }, limits);
     for (let i = 0; i < 3; i++) expect(k.admit(later, `d${i}`, limits, EST).ok).toBe(true);
     let t = later;

@@ -126,6 +126,22 @@ describe("isolates report the requests the object admitted by themselves", () =>
     expect(w.touches).toHaveLength(0);
   });
 
+  it("a long request under a lease of a key with a budget (no parallel limit) keeps its lease reported every minute", async () => {
+    const w = world();
+    const timers = worldTimers(w);
+    const a = w.isolate(timers.sleep);
+    const budget = { ...NO_LIMITS, maxBudget: 100, budgetMode: "standard" as const };
+    const stream = ask(budget);
+    const out = await a.admit(stream, () => {});
+    expect(out.ok && "lease" in out && out.lease).toBeTruthy(); // far from its end: served from a lease
+    await timers.advance(LEASE_SILENCE_MS + 5 * MINUTE);
+    const mine = w.reports.filter((r) => r.leaseId === (out as { lease: { id: string } }).lease.id);
+    expect(mine.length).toBeGreaterThanOrEqual(10);
+    const gaps = mine.slice(1).map((r, i) => r.at - mine[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(LEASE_HEARTBEAT_MS);
+    expect(mine.at(-1)).toMatchObject({ closed: true, inflight: 1, release: false });
+  });
+
   it("a key with no limit a request in flight holds (rpm only) sends no reports", async () => {
     const w = world();
     const timers = worldTimers(w);

@@ -27,8 +27,7 @@ export class InProcessMeter implements Meter {
       // The process outlives the request, so this may finish after it; a failure is retried at the next roll check.
       this.onRoll(req.keyId, state.periodEnd).catch(() => {});
     }
-    const reported = req.reported === true;
-    return req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease, reported) : state.admit(now, req.reservationId, req.limits, req.estimate, reported);
+    return state.admitRequest(now, req);
   }
 
   /** Leases cost nothing to save here (the state is in the same process), but the protocol is the object's. */

@@ -90,8 +90,7 @@ export class KeyMeterObject {
     const state = this.stateFor(req.knownSpend);
     const now = Date.now();
     if (state.roll(now, req.limits) !== null && state.periodEnd !== null) await this.queueRoll(state.periodEnd);
-    const reported = req.reported === true;
-    const out = req.lease ? state.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease, reported) : state.admit(now, req.reservationId, req.limits, req.estimate, reported);
+    const out = state.admitRequest(now, req);
     if (out.ok && mustPersist(req.limits)) await this.persist();
     return out;
   }

@@ -13,6 +13,7 @@
 // entry and spent locally (worker/meter/lease.ts), so a warm key far from its limits does not come back here for
 // every request. What a lease holds counts against every limit here until its isolate reports what it used, so rpm,
 // tpm and parallel limits hold across isolates exactly as they do request by request.
+import type { AdmitRequest } from "./meter.ts";
 import { periodEnd } from "./periods.ts";
 
 export interface KeyLimits {
@@ -219,6 +220,12 @@ export class KeyState {
     this.spent = 0;
     this.periodEnd = periodEnd(start, now, limits.budgetDuration, limits.timezone);
     return start;
+  }
+
+  /** An isolate's admission as it arrives (the Durable Object's and the in-process meter's one way in). */
+  admitRequest(now: number, req: AdmitRequest): AdmitOutcome & { lease?: LeaseGrant } {
+    const reported = req.reported === true;
+    return req.lease ? this.admitWithLease(now, req.reservationId, req.limits, req.estimate, req.lease, reported) : this.admit(now, req.reservationId, req.limits, req.estimate, reported);
   }
 
   /** `reported`: the asking isolate reports the request while it runs (see Reservation.heardAt). */
@@ -451,7 +458,7 @@ export class KeyState {
         const windowOver = now > r.lease.expiresAt + WINDOW_MS;
         const rated = r.lease.requests !== undefined || r.tokens > 0;
         r.cost = r.lease.holding;
-        if (r.lease.slots && r.at <= now - this.silenceMs) r.lease.slots = 0;
+        if (r.lease.slots && this.silent(r, now)) r.lease.slots = 0;
         if (windowOver) {
           r.tokens = 0;
           if (r.lease.requests !== undefined) r.lease.requests = 0;

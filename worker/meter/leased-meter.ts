@@ -77,7 +77,7 @@ export class LeasedMeter implements Meter {
     const current = this.leases.get(req.keyId);
     if (current?.admits(now, req.limits, req.estimate)) {
       current.take(req.reservationId, req.estimate);
-      this.keepPlace(current, req.reservationId, defer);
+      this.reportLease(current, req.reservationId, defer);
       return { ok: true, ...current.standing() };
     }
     // While one request asks the key's object for a lease, the others that find no room wait for that answer and use
@@ -104,7 +104,7 @@ export class LeasedMeter implements Meter {
     const answered = ask && !this.asking.has(req.keyId) ? this.markAsking(req.keyId) : null;
     let leased = false;
     // Reported while it runs if the object admits it by itself, when it holds something there (and the caller is an
-    // invocation, which carries the reports: see keepPlace).
+    // invocation, which carries the reports: see reportWhile).
     const reports = defer !== undefined && heldWhileInFlight(req.limits);
     try {
       const sent = ask || reports ? { ...req, ...(ask ? { lease: ask } : {}), ...(reports ? { reported: true } : {}) } : req;
@@ -115,11 +115,11 @@ export class LeasedMeter implements Meter {
         this.install(lease);
         leased = true;
         defer?.(this.reportAtLapse(lease, now));
-        this.keepPlace(lease, req.reservationId, defer);
+        this.reportLease(lease, req.reservationId, defer);
         // The object's figures count the whole lease as taken; this request's headers show what it left.
         return { ...res, ...lease.standing() };
       }
-      if (res.ok && reports) void this.reportWhileRunning(req);
+      if (res.ok && reports) this.reportAdmitted(req);
       return res;
     } finally {
       answered?.(leased);
@@ -241,57 +241,59 @@ export class LeasedMeter implements Meter {
 
   /**
    * A request holding something at the key's object under its lease (a place, tokens, budget: heldWhileInFlight)
-   * keeps the lease reported while it is in flight, at least every LEASE_HEARTBEAT_MS: the object counts a lease it
-   * has not heard from for LEASE_SILENCE_MS after its end as gone with its isolate (key-state.ts `silent`), which is
-   * how an isolate that was killed gives its places back. Requests side by side under one lease share the reports.
-   *
-   * The reports ride on the request's own invocation: a timer belongs to the invocation that set it and fires while
-   * that invocation lives, and it lives as long as the request runs (the call pipeline even holds it open from the
-   * admission to the bill, `holdOpen`, so a client that leaves does not end it). So they need no `waitUntil` of their
-   * own, which would cost every request of a key with a budget a few microseconds of the runtime's; `defer` only says
-   * an invocation is there to carry them (a test calling the meter directly passes none). An invocation that ends
-   * first ends its request with it, and then the reports should stop.
+   * keeps the lease reported while it is in flight: the object counts a lease it has not heard from for its silence
+   * after its end as gone with its isolate (key-state.ts `silent`), which is how an isolate that was killed gives its
+   * places back. Requests side by side under one lease share the reports.
    */
-  private keepPlace(lease: Lease, reservationId: string, defer: Defer | undefined): void {
+  private reportLease(lease: Lease, reservationId: string, defer: Defer | undefined): void {
     if (!defer || !heldWhileInFlight(lease.limits)) return;
-    this.reportWhileInFlight(lease, reservationId).catch((err) => logEvent("warn", { msg: "a lease's reports while its request runs failed", error: err }));
+    void this.reportWhile(
+      () => lease.holds(reservationId),
+      async () => {
+        const now = this.now();
+        if (now - lease.reportedAt < this.reportMs / 2) return; // another request's report went out lately
+        await this.send(this.take([lease], now, { rows: true, heartbeat: true }));
+      },
+    );
   }
 
   /**
    * The same for a request the object admitted by itself (near a limit, or a key whose budget gives no leases): told
-   * to the object every LEASE_HEARTBEAT_MS until it settles, so that if this isolate dies with it in flight, its
-   * place, tokens and turn are free again after LEASE_SILENCE_MS instead of the reservation's TTL. Carried by the
-   * request's invocation as keepPlace's reports are.
+   * to the object until it settles, so that if this isolate dies with it in flight, its place, tokens and turn are
+   * free again after the object's silence instead of the reservation's TTL.
    */
-  private async reportWhileRunning(req: AdmitRequest): Promise<void> {
-    this.running.add(req.reservationId);
-    try {
-      for (let beat = 0; beat < this.maxReports; beat++) {
-        await this.sleep(this.reportMs);
-        if (!this.running.has(req.reservationId)) return;
-        try {
-          await this.store.touch({ keyId: req.keyId, reservationIds: [req.reservationId] });
-        } catch (err) {
-          logEvent("warn", { msg: "a running request not reported to the meter", requestId: req.reservationId, error: err });
-        }
-      }
-    } finally {
-      this.running.delete(req.reservationId);
-    }
+  private reportAdmitted(req: AdmitRequest): void {
+    const id = req.reservationId;
+    this.running.add(id);
+    void this.reportWhile(
+      () => this.running.has(id),
+      () => this.store.touch({ keyId: req.keyId, reservationIds: [id] }),
+    ).finally(() => this.running.delete(id));
   }
 
   /**
-   * One timer a minute while the request is in flight; nothing at its settlement (the next timer finds it gone, or
-   * ends with its invocation), which keeps a short request's cost to one timer. Bounded as the object's own memory of
-   * a reservation is (its TTL), whatever happens to the request.
+   * Calls `report` every reportMs (METER_REPORT_MS, a minute by default) while `inFlight()` says the request runs:
+   * one timer at a time, nothing at its settlement (the next timer finds it gone), which keeps a short request's cost
+   * to one timer. Bounded as the object's own memory of a reservation is (its TTL), whatever happens to the request.
+   * A failed report is logged; the next one may get through (the silence is at least three reports long).
+   *
+   * The reports ride on the request's own invocation: a timer belongs to the invocation that set it and fires while
+   * that invocation lives, and it lives as long as the request runs (the call pipeline even holds it open from the
+   * admission to the bill, `holdOpen`, so a client that leaves does not end it). So they need no `waitUntil` of their
+   * own, which would cost every request of a key with a budget a few microseconds of the runtime's; the admission's
+   * `defer` only says an invocation is there to carry them (a test calling the meter directly passes none). An
+   * invocation that ends first ends its request with it, and then the reports should stop.
+   * (test/integration/meter-reports.test.ts shows the timers firing in workerd.)
    */
-  private async reportWhileInFlight(lease: Lease, reservationId: string): Promise<void> {
+  private async reportWhile(inFlight: () => boolean, report: () => Promise<void>): Promise<void> {
     for (let beat = 0; beat < this.maxReports; beat++) {
       await this.sleep(this.reportMs);
-      if (!lease.holds(reservationId)) return;
-      const now = this.now();
-      if (now - lease.reportedAt < this.reportMs / 2) continue; // another request's report went out lately
-      await this.send(this.take([lease], now, { rows: true, heartbeat: true }));
+      if (!inFlight()) return;
+      try {
+        await report();
+      } catch (err) {
+        logEvent("warn", { msg: "a request in flight not reported to its key's meter", error: err });
+      }
     }
   }
 
@@ -300,7 +302,7 @@ export class LeasedMeter implements Meter {
    * settlement for its object and the spend rows, all before anything is sent, so a flush never sends a row twice.
    * With `rows: false` the rows stay on the lease (their counters taken) for the next flush, which the settlement
    * that left each of them has scheduled; a lease keeping rows is not released, so that flush still finds it.
-   * With `heartbeat`, every lease given is reported even with nothing new to say (reportWhileInFlight).
+   * With `heartbeat`, every lease given is reported even with nothing new to say (reportLease).
    */
   private take(leases: Lease[], now: number, opts: { rows: boolean; heartbeat?: boolean } = { rows: true }): Taken[] {
     const taken: Taken[] = [];
