@@ -207,6 +207,34 @@ describe("writeSpend", () => {
     ]);
   });
 
+  it("stores the end time to the millisecond, and makes invalid values valid instead of failing the batch", async () => {
+    const key = await newKey();
+    const p = `valid-${counter++}-`;
+    const before = Date.now();
+    await writeSpend(t.db, [
+      spendRow({ requestId: `${p}1`, keyId: key, cost: 0.5 }),
+      spendRow({
+        requestId: `${p}2`, keyId: key, cost: Number.NaN, inputTokens: 2 ** 40, outputTokens: Number.POSITIVE_INFINITY,
+        latencyMs: 1.6, startTime: new Date(Number.NaN), endTime: new Date(Number.NaN),
+      }),
+    ]);
+    const times = (id: string) =>
+      t.backend.query({
+        text: `select to_char(end_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS'), (extract(epoch from start_time) * 1000)::bigint::text,
+                      input_tokens::text, output_tokens::text, latency_ms::text, cost::text
+               from spend_logs where request_id = $1`,
+        params: [id],
+      });
+    expect((await times(`${p}1`)).rows[0]?.[0]).toBe("2026-11-22T10:00:01.456");
+    const [end, startMs, input, output, latency, cost] = (await times(`${p}2`)).rows[0] as string[];
+    // An invalid start is the time of writing; an invalid end is none; counts are clamped to the column; no cost is 0.
+    expect(end).toBeNull();
+    expect(Number(startMs)).toBeGreaterThanOrEqual(before);
+    expect(Number(startMs)).toBeLessThanOrEqual(Date.now());
+    expect([input, output, latency, cost]).toEqual(["2147483647", "0", "2", "0.0000000000"]);
+    expect(await spendOf(key)).toBe("0.5000000000");
+  });
+
   it("counts a request id repeated inside one batch once", async () => {
     const key = await newKey();
     const requestId = `dup-${counter++}`;

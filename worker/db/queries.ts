@@ -151,20 +151,24 @@ export async function insertKey(db: AnyPgDatabase, key: NewKey): Promise<{ id: s
  * without spend or the reverse.
  *
  * The whole batch travels as one jsonb parameter (fixed parameter count at any batch size, and JSON numbers become
- * exact numerics, so costs like 0.000123 add up exactly). A key deleted since the request was served is logged with
- * key_id null rather than failing the batch on the foreign key.
+ * exact numerics, so costs like 0.000123 add up exactly). Each row is a JSON array in SPEND_COLUMNS order with its
+ * times as epoch milliseconds: the gateway serializes every request's row, and an array of values without names or
+ * ISO dates is under half the bytes (and the time) of an object per row. A key deleted since the request was served
+ * is logged with key_id null rather than failing the batch on the foreign key.
  */
 export async function writeSpend(db: AnyPgDatabase, rows: SpendRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const payload = JSON.stringify(rows.map(toSpendJson));
+  const payload = JSON.stringify(rows.map(toSpendTuple));
   await db.execute(sql`
     WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS r(
-        request_id text, key_id uuid, key_alias text, model text, bedrock_model text,
-        input_tokens integer, output_tokens integer, cache_read_input_tokens integer,
-        cache_creation_input_tokens integer, images integer, cost numeric, latency_ms integer, status integer,
-        stream boolean, target text, start_time timestamptz, end_time timestamptz
-      )
+      SELECT
+        r->>0 AS request_id, (r->>1)::uuid AS key_id, r->>2 AS key_alias, r->>3 AS model, r->>4 AS bedrock_model,
+        (r->>5)::integer AS input_tokens, (r->>6)::integer AS output_tokens, (r->>7)::integer AS cache_read_input_tokens,
+        (r->>8)::integer AS cache_creation_input_tokens, (r->>9)::integer AS images, (r->>10)::numeric AS cost,
+        (r->>11)::integer AS latency_ms, (r->>12)::integer AS status, (r->>13)::boolean AS stream, r->>14 AS target,
+        timestamptz 'epoch' + (r->>15)::bigint * interval '1 millisecond' AS start_time,
+        timestamptz 'epoch' + (r->>16)::bigint * interval '1 millisecond' AS end_time
+      FROM jsonb_array_elements(${payload}::jsonb) AS r
     ),
     inserted AS (
       INSERT INTO spend_logs (
@@ -190,28 +194,32 @@ export async function writeSpend(db: AnyPgDatabase, rows: SpendRow[]): Promise<v
   `);
 }
 
-// Every value is made valid for its column here: one malformed row must not make the whole batch fail on every
-// retry, holding back everyone else's spend.
-function toSpendJson(r: SpendRow) {
-  return {
-    request_id: r.requestId,
-    key_id: r.keyId,
-    key_alias: r.keyAlias,
-    model: r.model,
-    bedrock_model: r.bedrockModel,
-    input_tokens: int4(r.inputTokens),
-    output_tokens: int4(r.outputTokens),
-    cache_read_input_tokens: int4(r.cacheReadInputTokens),
-    cache_creation_input_tokens: int4(r.cacheCreationInputTokens),
-    images: r.images === undefined ? null : int4(r.images),
-    cost: Number.isFinite(r.cost) && r.cost > 0 ? r.cost : 0,
-    latency_ms: r.latencyMs === null ? null : int4(r.latencyMs),
-    status: int4(r.status),
-    stream: r.stream,
-    target: r.target,
-    start_time: validDate(r.startTime)?.toISOString() ?? new Date().toISOString(),
-    end_time: validDate(r.endTime)?.toISOString() ?? null,
-  };
+/**
+ * One row as writeSpend's JSON array: request_id, key_id, key_alias, model, bedrock_model, input_tokens,
+ * output_tokens, cache_read_input_tokens, cache_creation_input_tokens, images, cost, latency_ms, status, stream,
+ * target, start_time, end_time (the times in epoch ms). Every value is made valid for its column here: one malformed
+ * row must not make the whole batch fail on every retry, holding back everyone else's spend.
+ */
+function toSpendTuple(r: SpendRow): unknown[] {
+  return [
+    r.requestId,
+    r.keyId,
+    r.keyAlias,
+    r.model,
+    r.bedrockModel,
+    int4(r.inputTokens),
+    int4(r.outputTokens),
+    int4(r.cacheReadInputTokens),
+    int4(r.cacheCreationInputTokens),
+    r.images === undefined ? null : int4(r.images),
+    Number.isFinite(r.cost) && r.cost > 0 ? r.cost : 0,
+    r.latencyMs === null ? null : int4(r.latencyMs),
+    int4(r.status),
+    r.stream,
+    r.target,
+    epochMs(r.startTime) ?? Date.now(),
+    epochMs(r.endTime),
+  ];
 }
 
 const INT4_MAX = 2_147_483_647;
@@ -221,8 +229,10 @@ function int4(n: number): number {
   return Math.max(-INT4_MAX - 1, Math.min(INT4_MAX, Math.round(n)));
 }
 
-function validDate(d: Date | null): Date | null {
-  return d !== null && !Number.isNaN(d.getTime()) ? d : null;
+/** A valid date's epoch milliseconds; null for none or an invalid one. */
+function epochMs(d: Date | null): number | null {
+  const ms = d === null ? NaN : d.getTime();
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** A JS number as a decimal string Postgres numeric accepts (String() may use exponent form, which it also accepts). */
