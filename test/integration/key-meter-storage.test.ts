@@ -185,3 +185,75 @@ describe("the key meter object after an eviction", () => {
     }
   });
 });
+
+describe("the key meter object's calls", () => {
+  const limits: KeyLimits = { rpm: null, tpm: null, parallel: 1, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null };
+  const send = (object: KeyMeterObject, op: string, body: string) => object.fetch(new Request(`http://meter/${op}`, { method: "POST", body }));
+  const admitControl = (id: string, extra: Record<string, unknown> = {}) =>
+    ({ keyId, reservationId: id, limits, estimate: { tokens: 100, cost: 0.001 }, recordLoadedAt: Date.now(), knownSpend: 0, ...extra });
+  const quietly = async <T>(f: () => Promise<T>): Promise<{ result: T; logged: string[] }> => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      return { result: await f(), logged: spy.mock.calls.map((a) => String(a[0])) };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it("refuses a malformed call with 400 and what is wrong, and changes nothing", async () => {
+    const { ctx, data } = storageStandIn();
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const notJson = await quietly(() => send(object, "admit", "{not json"));
+    expect(notJson.result.status).toBe(400);
+    expect(await notJson.result.text()).toBe("malformed admit: the control message is not JSON");
+    expect(notJson.logged.join("\n")).toContain("meter call refused");
+
+    const { limits: _, ...withoutLimits } = admitControl("a");
+    const noLimits = await quietly(() => send(object, "admit", encodeMeterCall(withoutLimits, [])));
+    expect(noLimits.result.status).toBe(400);
+    expect(await noLimits.result.text()).toMatch(/^malformed admit: limits: /);
+
+    const badTouch = await quietly(() => send(object, "touch", encodeMeterCall({ keyId, reservationIds: "a" }, [])));
+    expect(badTouch.result.status).toBe(400);
+    expect(await badTouch.result.text()).toMatch(/^malformed touch: reservationIds: /);
+
+    const badSettle = await quietly(() => send(object, "settle", encodeMeterCall({ keyId, reservationId: "a", limits, actual: { tokens: "100", cost: 0 } }, [])));
+    expect(badSettle.result.status).toBe(400);
+    expect(await badSettle.result.text()).toMatch(/^malformed settle: actual\.tokens: /);
+
+    const unknown = await quietly(() => send(object, "reset-everything", encodeMeterCall({ keyId }, [])));
+    expect(unknown.result.status).toBe(404);
+    // Nothing was admitted, stored or remembered by any of them.
+    expect([...data.keys()]).toEqual([]);
+    const ok = await send(object, "admit", encodeMeterCall(admitControl("first"), []));
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { ok: boolean }).ok).toBe(true);
+  });
+
+  it("accepts calls of other deployments: fields it does not know, and none of the optional ones", async () => {
+    const { ctx } = storageStandIn();
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const res = await send(object, "admit", encodeMeterCall(admitControl("newer", { somethingLater: { x: 1 }, reported: true }), []));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+    const lease = { keyId, leaseId: "L9", limits, actual: { tokens: 0, cost: 0 }, holding: -1e-18, release: true };
+    expect((await send(object, "settle-lease", encodeMeterCall(lease, []))).status).toBe(200);
+  });
+
+  it("stores a report only when it was news: a request it knows, not one that settled meanwhile", async () => {
+    const { ctx } = storageStandIn();
+    const puts: string[] = [];
+    const put = ctx.storage.put.bind(ctx.storage) as (k: string | Record<string, unknown>, v?: unknown) => Promise<void>;
+    (ctx.storage as unknown as { put: typeof put }).put = async (k, v) => {
+      puts.push(typeof k === "string" ? k : Object.keys(k).join(","));
+      return put(k, v);
+    };
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    expect((await send(object, "admit", encodeMeterCall(admitControl("live", { reported: true }), []))).status).toBe(200);
+    puts.length = 0;
+    expect((await send(object, "touch", encodeMeterCall({ keyId, reservationIds: ["gone-already"] }, []))).status).toBe(200);
+    expect(puts).toEqual([]);
+    expect((await send(object, "touch", encodeMeterCall({ keyId, reservationIds: ["gone-already", "live"] }, []))).status).toBe(200);
+    expect(puts).toEqual(["meter"]);
+  });
+});

@@ -14,6 +14,7 @@ import { logEvent } from "../util/log.ts";
 import { newRequestId } from "../util/ids.ts";
 import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
 import type { AdmitRequest, LeaseSettleRequest, SettleControl, TouchRequest } from "./meter.ts";
+import { checkMeterCall } from "./meter-calls.ts";
 import { decodeMeterCall, parseRowChunk, revive } from "./row-batches.ts";
 
 /** Rows per INSERT statement. */
@@ -55,8 +56,17 @@ export class KeyMeterObject {
 
   async fetch(request: Request): Promise<Response> {
     const op = new URL(request.url).pathname.slice(1);
+    let call: { control: unknown; rowChunks: string[] };
     try {
-      const { control, rowChunks } = decodeMeterCall(await request.text());
+      call = decodeMeterCall(await request.text());
+    } catch {
+      return refuse(400, `malformed ${op}: the control message is not JSON`);
+    }
+    const checked = checkMeterCall(op, call.control);
+    if (!checked.ok) return refuse(checked.status, checked.problem);
+    const { rowChunks } = call;
+    const control = checked.control;
+    try {
       switch (op) {
         case "admit":
           return Response.json(await this.admit(control as AdmitRequest));
@@ -71,12 +81,10 @@ export class KeyMeterObject {
           await this.remember((control as { keyId: string }).keyId);
           await this.keep(null, rowChunks);
           return Response.json({ ok: true });
-        case "changed":
+        default: // "changed" (checkMeterCall knows no other)
           this.changedAt = Date.now();
           await this.persist();
           return Response.json({ ok: true });
-        default:
-          return new Response("unknown meter operation", { status: 404 });
       }
     } catch (err) {
       logEvent("error", { msg: "meter operation failed", op, error: err });
@@ -98,8 +106,8 @@ export class KeyMeterObject {
   /** Requests still running, as their isolate says (once a minute each): stored, so an eviction does not forget it. */
   private async touch(req: TouchRequest) {
     await this.remember(req.keyId);
-    this.stateFor(0).touch(Date.now(), req.reservationIds);
-    await this.persist();
+    // Only news is stored: reports of requests that settled or expired meanwhile change nothing.
+    if (this.stateFor(0).touch(Date.now(), req.reservationIds) > 0) await this.persist();
   }
 
   private async settle(req: SettleControl, rowChunks: string[]) {
@@ -231,4 +239,10 @@ export class KeyMeterObject {
  */
 function mustPersist(limits: KeyLimits): boolean {
   return limits.maxBudget !== null || limits.budgetDuration !== null || limits.parallel !== null;
+}
+
+/** A call the object will not act on, and why: the isolate's DurableMeter puts the text in the error it logs. */
+function refuse(status: 400 | 404, problem: string): Response {
+  logEvent("error", { msg: "meter call refused", status, problem });
+  return new Response(problem, { status });
 }

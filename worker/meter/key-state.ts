@@ -337,13 +337,18 @@ export class KeyState {
 
   /**
    * An isolate's word that these requests it was admitted here for are still running (the ids of those it reports;
-   * unknown ones, settled or expired, are ignored).
+   * unknown ones, settled or expired, are ignored). Returns how many it knew.
    */
-  touch(now: number, ids: readonly string[]): void {
+  touch(now: number, ids: readonly string[]): number {
+    let heard = 0;
     for (const id of ids) {
       const r = this.inflight.get(id);
-      if (r && !r.lease && r.heardAt !== undefined) r.heardAt = now;
+      if (r && !r.lease && r.heardAt !== undefined) {
+        r.heardAt = now;
+        heard++;
+      }
     }
+    return heard;
   }
 
   /** Replaces a reservation by what the request really cost; unknown ids (already settled or expired) still count. */
