@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { neon, neonConfig, NeonDbError } from "@neondatabase/serverless";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR, openLocalPglite } from "../../scripts/lib/db.ts";
 import { DatabaseError, neonHttp, neonSqlEndpoint } from "../../worker/db/neon-http.ts";
@@ -233,6 +234,79 @@ describe("writeSpend", () => {
     expect(Number(startMs)).toBeLessThanOrEqual(Date.now());
     expect([input, output, latency, cost]).toEqual(["2147483647", "0", "2", "0.0000000000"]);
     expect(await spendOf(key)).toBe("0.5000000000");
+  });
+
+  it("stores any batch as given, and adds to each key exactly the cost of the rows it stored (property)", async () => {
+    const [a, b] = [await newKey(), await newKey()];
+    const deleted = "00000000-0000-4000-8000-00000000dead";
+    // What the gateway can hand over: names from the catalog and the admin API (any text Postgres stores), counts,
+    // costs and times as computed, including values the encoding has to make valid.
+    const text = fc.string({ unit: "grapheme-composite", maxLength: 40 }).filter((t) => !t.includes("\u0000"));
+    const count = fc.oneof(fc.nat({ max: 500_000 }), fc.constantFrom(0, 2 ** 31, -1, 1.5));
+    const when = fc.oneof(fc.integer({ min: Date.parse("2020-01-01"), max: Date.parse("2040-01-01") }), fc.constant(Number.NaN));
+    const rowArb = fc.record({
+      keyId: fc.constantFrom<string | null>(a, b, null, deleted),
+      keyAlias: fc.option(text),
+      model: text,
+      bedrockModel: fc.option(text),
+      inputTokens: count,
+      outputTokens: count,
+      cacheReadInputTokens: count,
+      cacheCreationInputTokens: count,
+      images: fc.option(fc.nat({ max: 10 }), { nil: undefined }),
+      cost: fc.oneof(fc.double({ min: 0, max: 50, noNaN: true }), fc.constantFrom(0.000123, 1e-7, -1, Number.NaN)),
+      latencyMs: fc.option(fc.nat({ max: 600_000 })),
+      status: fc.constantFrom(200, 400, 429, 499, 502),
+      stream: fc.boolean(),
+      target: fc.option(text),
+      start: when,
+      end: fc.option(when),
+    });
+    const clamp = (n: number) => (Number.isFinite(n) ? Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(n))) : 0);
+    let batch = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 12 }), async (drawn) => {
+        const p = `prop-${counter++}-${batch++}-`;
+        const rows: SpendRow[] = drawn.map(({ start, end, ...r }, i) => ({ ...r, requestId: `${p}${i}`, startTime: new Date(start), endTime: end === null ? null : new Date(end) }));
+        const spendBefore = [await spendOf(a), await spendOf(b)];
+        const before = Date.now();
+        await writeSpend(t.db, rows);
+        const stored = await t.backend.query({
+          text: `select request_id, coalesce(key_id::text, ''), key_alias, model, bedrock_model, input_tokens::text, output_tokens::text,
+                        cache_read_input_tokens::text, cache_creation_input_tokens::text, images::text, cost::text, latency_ms::text,
+                        status::text, stream::text, target,
+                        (extract(epoch from start_time) * 1000)::bigint::text, (extract(epoch from end_time) * 1000)::bigint::text
+                 from spend_logs where request_id like $1 order by request_id`,
+          params: [`${p}%`],
+        });
+        expect(stored.rows.length).toBe(rows.length);
+        for (const got of stored.rows as unknown[][]) {
+          const r = rows[Number(String(got[0]).slice(p.length))]!;
+          expect(got.slice(1, 10)).toEqual([
+            r.keyId === a || r.keyId === b ? r.keyId : "", r.keyAlias, r.model, r.bedrockModel,
+            ...[r.inputTokens, r.outputTokens, r.cacheReadInputTokens, r.cacheCreationInputTokens].map((n) => String(clamp(n))),
+            r.images === undefined ? null : String(r.images),
+          ]);
+          // numeric(20, 10): the cost to ten decimals; nothing negative or NaN is charged.
+          const cost = Number.isFinite(r.cost) && r.cost > 0 ? r.cost : 0;
+          expect(Math.abs(Number(got[10]) - cost)).toBeLessThanOrEqual(5e-11);
+          expect(got.slice(11, 15)).toEqual([r.latencyMs === null ? null : String(clamp(r.latencyMs)), String(r.status), String(r.stream), r.target]);
+          const start = r.startTime.getTime();
+          if (Number.isNaN(start)) expect(Number(got[15])).toBeGreaterThanOrEqual(before);
+          else expect(Number(got[15])).toBe(start);
+          const end = r.endTime?.getTime() ?? Number.NaN;
+          expect(got[16]).toBe(Number.isNaN(end) ? null : String(end));
+        }
+        // Each key's spend grew by exactly what its stored rows cost, in numeric arithmetic.
+        for (const [i, key] of [a, b].entries()) {
+          const sum = await scalar("select coalesce(sum(cost), 0)::text from spend_logs where request_id like $1 and key_id = $2", [`${p}%`, key]);
+          const grew = await scalar("select ($1::numeric - $2::numeric)::text", [await spendOf(key), spendBefore[i]!]);
+          expect(Number(grew)).toBe(Number(sum));
+          expect(await scalar("select ($1::numeric = $2::numeric)::text", [grew, sum])).toBe("true");
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("counts a request id repeated inside one batch once", async () => {
