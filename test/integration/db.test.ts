@@ -309,6 +309,19 @@ describe("writeSpend", () => {
     );
   });
 
+  it("logs a row whose key id is not one without a key, and one without a model as unknown, instead of failing the batch", async () => {
+    const key = await newKey();
+    const p = `odd-${counter++}-`;
+    await writeSpend(t.db, [
+      spendRow({ requestId: `${p}1`, keyId: "not-a-key", keyAlias: "odd", cost: 1 }),
+      spendRow({ requestId: `${p}2`, keyId: key, model: undefined as unknown as string, cost: 2 }),
+    ]);
+    expect(await logCount(p)).toBe("2");
+    expect(await scalar("select coalesce(key_id::text, 'NULL') || ' ' || key_alias from spend_logs where request_id = $1", [`${p}1`])).toBe("NULL odd");
+    expect(await scalar("select model from spend_logs where request_id = $1", [`${p}2`])).toBe("unknown");
+    expect(await spendOf(key)).toBe("2.0000000000");
+  });
+
   it("counts a request id repeated inside one batch once", async () => {
     const key = await newKey();
     const requestId = `dup-${counter++}`;

@@ -132,6 +132,35 @@ describe("the key meter object's stored rows", () => {
   });
 });
 
+describe("the key meter object's unreadable rows", () => {
+  it("sets aside a stored chunk it cannot read, and writes every other row, instead of failing every flush", async () => {
+    const { ctx, data } = storageStandIn();
+    data.set("rows:bad-1:0", "[{not json");
+    data.set("rows:bad-2:0", JSON.stringify([{ model: "claude-sonnet-4-6", cost: 1 }]));
+    data.set("rows:good:0", JSON.stringify([row("aside-ok", 0.004)]));
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    let lines: string[];
+    try {
+      await object.alarm();
+    } finally {
+      lines = logged.mock.calls.map((args) => String(args[0]));
+      logged.mockRestore();
+    }
+    expect((await rowsOf("aside-")).map((r) => r.requestId)).toEqual(["aside-ok"]);
+    expect([...data.keys()].filter((k) => k.startsWith("rows:"))).toEqual([]);
+    // Kept for an operator, out of the flush's way; the flush counts as a success.
+    expect(data.get("unreadable:rows:bad-1:0")).toBe("[{not json");
+    expect(data.has("unreadable:rows:bad-2:0")).toBe(true);
+    expect(data.has("failures")).toBe(false);
+    expect(lines.filter((l) => l.includes("cannot be read"))).toHaveLength(2);
+    // A later row still goes through.
+    data.set("rows:later:0", JSON.stringify([row("aside-later", 0.001)]));
+    await object.alarm();
+    expect((await rowsOf("aside-")).map((r) => r.requestId).sort()).toEqual(["aside-later", "aside-ok"]);
+  });
+});
+
 describe("the key meter object after an eviction", () => {
   const limits = (parallel: number): KeyLimits => ({ rpm: null, tpm: null, parallel, maxBudget: null, budgetDuration: null, timezone: "UTC", budgetResetAt: null });
   const call = async (object: KeyMeterObject, op: string, control: unknown) => (await object.fetch(new Request(`http://meter/${op}`, { method: "POST", body: encodeMeterCall(control, []) }))).json() as Promise<any>;

@@ -41,5 +41,8 @@ describe("spend rows on their way through the meter object", () => {
   it("a call without rows carries no chunk; a chunk that is not an array is refused, not half-written", () => {
     expect(decodeMeterCall(encodeMeterCall({ op: 1 }, [])).rowChunks).toEqual([]);
     expect(() => parseRowChunk('{"requestId":"x"}')).toThrow(/not a JSON array/);
+    expect(() => parseRowChunk('[{"requestId":"x","model":"m"},{"model":"m"}]')).toThrow(/no request id/);
+    expect(() => parseRowChunk('[{"requestId":""}]')).toThrow(/no request id/);
+    expect(() => parseRowChunk("[null]")).toThrow(/no request id/);
   });
 });

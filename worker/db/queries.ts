@@ -151,7 +151,7 @@ export async function insertKey(db: AnyPgDatabase, key: NewKey): Promise<{ id: s
  * without spend or the reverse.
  *
  * The whole batch travels as one jsonb parameter (fixed parameter count at any batch size, and JSON numbers become
- * exact numerics, so costs like 0.000123 add up exactly). Each row is a JSON array in SPEND_COLUMNS order with its
+ * exact numerics, so costs like 0.000123 add up exactly). Each row is a JSON array (toSpendTuple's column order) with its
  * times as epoch milliseconds: the gateway serializes every request's row, and an array of values without names or
  * ISO dates is under half the bytes (and the time) of an object per row. A key deleted since the request was served
  * is logged with key_id null rather than failing the batch on the foreign key.
@@ -203,9 +203,10 @@ export async function writeSpend(db: AnyPgDatabase, rows: SpendRow[]): Promise<v
 function toSpendTuple(r: SpendRow): unknown[] {
   return [
     r.requestId,
-    r.keyId,
+    // Not a key id: logged without a key, like a row whose key was deleted (the alias still says whose it was).
+    typeof r.keyId === "string" && UUID.test(r.keyId) ? r.keyId : null,
     r.keyAlias,
-    r.model,
+    r.model ?? "unknown",
     r.bedrockModel,
     int4(r.inputTokens),
     int4(r.outputTokens),
@@ -223,6 +224,7 @@ function toSpendTuple(r: SpendRow): unknown[] {
 }
 
 const INT4_MAX = 2_147_483_647;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function int4(n: number): number {
   if (!Number.isFinite(n)) return 0;

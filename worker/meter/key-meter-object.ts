@@ -25,6 +25,8 @@ const CHUNKS_PER_FLUSH = 16;
 const MAX_KEYS_PER_DELETE = 128;
 const ROWS_PREFIX = "rows:";
 const SINGLE_ROW_PREFIX = "row:";
+/** Stored row chunks the flush could not read, set aside under their old name (see alarm). */
+const UNREADABLE_PREFIX = "unreadable:";
 const MAX_BACKOFF_MS = 60_000;
 
 interface Persisted {
@@ -159,10 +161,21 @@ export class KeyMeterObject {
       // Rows stored one per entry, as structured clones, by versions before row chunks: still flushed.
       const single = await this.ctx.storage.list<SpendRow>({ prefix: SINGLE_ROW_PREFIX, limit: BATCH });
       const rows = [...single.values()].map(revive);
-      for (const text of chunks.values()) rows.push(...parseRowChunk(text));
+      const unreadable: string[] = [];
+      for (const [name, text] of chunks) {
+        try {
+          rows.push(...parseRowChunk(text));
+        } catch (err) {
+          unreadable.push(name);
+          logEvent("error", { msg: "a stored spend-row chunk cannot be read; set aside, not written", chunk: name, error: err });
+        }
+      }
       // A failed statement leaves every listed entry in storage; rows an earlier statement wrote are skipped on the
       // retry (writeSpend ignores request ids it already has).
       for (let i = 0; i < rows.length; i += BATCH) await writeSpend(db, rows.slice(i, i + BATCH));
+      // One unreadable chunk must not hold back every later row of the key on every alarm: it is kept for an operator
+      // under its own prefix, out of the flush's way (the rows in it cannot be billed as they are).
+      for (const name of unreadable) await this.ctx.storage.put(`${UNREADABLE_PREFIX}${name}`, chunks.get(name));
       const done = [...chunks.keys(), ...single.keys()];
       if (done.length) {
         for (let i = 0; i < done.length; i += MAX_KEYS_PER_DELETE) await this.ctx.storage.delete(done.slice(i, i + MAX_KEYS_PER_DELETE));

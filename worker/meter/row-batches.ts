@@ -40,10 +40,17 @@ export function decodeMeterCall(body: string): { control: unknown; rowChunks: st
   return { control: JSON.parse(lines[0] ?? "null"), rowChunks: lines.slice(1).filter((l) => l.length > 0) };
 }
 
-/** The rows of one stored chunk, dates restored (JSON carried them as ISO strings). */
+/**
+ * The rows of one stored chunk, dates restored (JSON carried them as ISO strings). Throws for text that is not an
+ * array of rows each with its request id: the one thing writeSpend cannot make up (it keeps a retried batch from
+ * counting twice). Every other value is made valid there.
+ */
 export function parseRowChunk(text: string): SpendRow[] {
   const rows = JSON.parse(text) as SpendRow[];
   if (!Array.isArray(rows)) throw new Error("a stored spend-row chunk is not a JSON array");
+  for (const r of rows) {
+    if (typeof r !== "object" || r === null || typeof r.requestId !== "string" || r.requestId === "") throw new Error("a stored spend row has no request id");
+  }
   return rows.map(revive);
 }
 
