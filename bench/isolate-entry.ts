@@ -7,6 +7,7 @@
 import * as z from "zod/mini";
 import worker from "../worker/index.ts";
 import { relay } from "./relay-handler.ts";
+import { describeIssues } from "../worker/util/zod-issues.ts";
 
 export { KeyMeterObject, OriginStateObject } from "../worker/index.ts";
 
@@ -38,7 +39,7 @@ async function loopSpec(request: Request): Promise<LoopSpec | string> {
     return "the loop spec is not JSON";
   }
   const parsed = LoopSpecSchema.safeParse(raw);
-  return parsed.success ? (parsed.data as LoopSpec) : `the loop spec is malformed: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`;
+  return parsed.success ? (parsed.data as LoopSpec) : `the loop spec is malformed: ${describeIssues(parsed.error.issues, "body")}`;
 }
 
 const nativeFetch = globalThis.fetch;

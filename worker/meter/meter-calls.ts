@@ -4,6 +4,7 @@
 // as a bare 500. Loose objects and optional new fields: a field added later must not make an older object refuse a
 // newer isolate's call, nor the reverse.
 import * as z from "zod/mini";
+import { describeIssues } from "../util/zod-issues.ts";
 
 // Numbers are checked as numbers, not ranges: amounts an isolate computed by subtraction may be a hair below zero.
 const count = z.number();
@@ -68,5 +69,5 @@ export function checkMeterCall(op: string, control: unknown): { ok: true; contro
   if (!schema) return { ok: false, status: 404, problem: `unknown meter operation ${JSON.stringify(op)}` };
   const parsed = schema.safeParse(control);
   if (parsed.success) return { ok: true, control: parsed.data };
-  return { ok: false, status: 400, problem: `malformed ${op}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "control"}: ${i.message}`).join("; ")}` };
+  return { ok: false, status: 400, problem: `malformed ${op}: ${describeIssues(parsed.error.issues, "control")}` };
 }

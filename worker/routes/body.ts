@@ -1,5 +1,6 @@
 import type * as z from "zod/mini";
 import { GatewayError } from "../edge/errors.ts";
+import { describeIssues } from "../util/zod-issues.ts";
 
 /**
  * What was already read of a request's body, so that a stage that looks into it before the route (the origin
@@ -150,12 +151,8 @@ function tooLarge(maxBytes: number): GatewayError {
 export function validate<T extends z.ZodMiniType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.slice(0, 3).map((i) => {
-    const where = i.path.length ? i.path.join(".") : "body";
-    return `${where}: ${i.message}`;
-  });
   const first = r.error.issues[0];
-  throw new GatewayError(400, issues.join("; "), "invalid_request_error", undefined, first ? first.path.join(".") : undefined);
+  throw new GatewayError(400, describeIssues(r.error.issues, "body", 3), "invalid_request_error", undefined, first ? first.path.join(".") : undefined);
 }
 
 /** Refuses a body whose declared size is over `limit`, after draining it (see `discard`) so the client sees the 413. */
