@@ -49,6 +49,16 @@ function storageStandIn() {
   return { ctx: ctx as unknown as DurableObjectState, data, alarm: () => alarm };
 }
 
+/** Runs `f` with console.error captured: what it returned, and the error lines the object logged meanwhile. */
+async function quietly<T>(f: () => Promise<T>): Promise<{ result: T; logged: string[] }> {
+  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    return { result: await f(), logged: spy.mock.calls.map((a) => String(a[0])) };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 let database: TestDatabase;
 let keyId: string;
 
@@ -101,14 +111,7 @@ describe("the key meter object's stored rows", () => {
     // Nothing listens on port 9 of the loopback: every statement fails at once.
     const down = new KeyMeterObject(ctx, env("http://127.0.0.1:9/sql"));
     const t0 = Date.now();
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    let lines: string[];
-    try {
-      await down.alarm();
-    } finally {
-      lines = logged.mock.calls.map((args) => String(args[0]));
-      logged.mockRestore();
-    }
+    const { logged: lines } = await quietly(() => down.alarm());
     expect(data.get("failures")).toBe(1);
     // The log line names the cause and stays short: not the statement's SQL and every row it carried.
     expect(lines).toHaveLength(1);
@@ -139,14 +142,7 @@ describe("the key meter object's unreadable rows", () => {
     data.set("rows:bad-2:0", JSON.stringify([{ model: "claude-sonnet-4-6", cost: 1 }]));
     data.set("rows:good:0", JSON.stringify([row("aside-ok", 0.004)]));
     const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    let lines: string[];
-    try {
-      await object.alarm();
-    } finally {
-      lines = logged.mock.calls.map((args) => String(args[0]));
-      logged.mockRestore();
-    }
+    const { logged: lines } = await quietly(() => object.alarm());
     expect((await rowsOf("aside-")).map((r) => r.requestId)).toEqual(["aside-ok"]);
     expect([...data.keys()].filter((k) => k.startsWith("rows:"))).toEqual([]);
     // Kept for an operator, out of the flush's way; the flush counts as a success.
@@ -220,14 +216,6 @@ describe("the key meter object's calls", () => {
   const send = (object: KeyMeterObject, op: string, body: string) => object.fetch(new Request(`http://meter/${op}`, { method: "POST", body }));
   const admitControl = (id: string, extra: Record<string, unknown> = {}) =>
     ({ keyId, reservationId: id, limits, estimate: { tokens: 100, cost: 0.001 }, recordLoadedAt: Date.now(), knownSpend: 0, ...extra });
-  const quietly = async <T>(f: () => Promise<T>): Promise<{ result: T; logged: string[] }> => {
-    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-    try {
-      return { result: await f(), logged: spy.mock.calls.map((a) => String(a[0])) };
-    } finally {
-      spy.mockRestore();
-    }
-  };
 
   it("refuses a malformed call with 400 and what is wrong, and changes nothing", async () => {
     const { ctx, data } = storageStandIn();
