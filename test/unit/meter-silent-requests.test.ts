@@ -113,6 +113,40 @@ describe("isolates report the requests the object admitted by themselves", () =>
     expect(w.touches.length).toBe(before);
   });
 
+  it("reports all of a key's requests in one call a minute, however many run side by side", async () => {
+    const w = world();
+    const timers = worldTimers(w);
+    const a = w.isolate(timers.sleep);
+    // A strict budget gets no lease: the object admits each request by itself, and each holds part of the budget.
+    const strict = { ...NO_LIMITS, maxBudget: 100, budgetMode: "strict" as const };
+    const streams: AdmitRequest[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = ask(strict);
+      expect((await a.admit(r, () => {})).ok).toBe(true);
+      streams.push(r);
+      await timers.advance(7_000); // admitted a few seconds apart, as a burst of sub-agents is
+    }
+    await timers.advance(LEASE_SILENCE_MS);
+    // One call per report, not one per stream: before, five streams cost their object five calls a minute.
+    const minutes = Math.ceil((5 * 7_000 + LEASE_SILENCE_MS) / LEASE_HEARTBEAT_MS);
+    expect(w.touches.length).toBeLessThanOrEqual(minutes + 1);
+    expect(w.touches.length).toBeGreaterThanOrEqual(minutes - 1);
+    for (const s of streams) {
+      const heard = w.touches.filter((t) => t.reservationIds.includes(s.reservationId)).map((t) => t.at);
+      // Never unheard of for longer than a report and a half: well inside the object's silence.
+      const gaps = heard.slice(1).map((t, i) => t - heard[i]!);
+      expect(heard[0]! - T0).toBeLessThanOrEqual(1.5 * LEASE_HEARTBEAT_MS + 5 * 7_000);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(1.5 * LEASE_HEARTBEAT_MS);
+    }
+    // A settled stream leaves the reports; the others stay in them.
+    await a.settle({ keyId: "k", reservationId: streams[0]!.reservationId, limits: strict, actual: { tokens: 10, cost: 0.001 }, row: null }, () => {});
+    const from = w.touches.length;
+    await timers.advance(3 * LEASE_HEARTBEAT_MS);
+    const later = w.touches.slice(from);
+    expect(later.length).toBeGreaterThanOrEqual(2);
+    for (const t of later) expect(new Set(t.reservationIds)).toEqual(new Set(streams.slice(1).map((s) => s.reservationId)));
+  });
+
   it("an isolate killed with a request in flight gives the key's turn back after the silence, not after an hour", async () => {
     const w = world();
     await spendToNearEnd(w);

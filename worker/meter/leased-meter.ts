@@ -46,8 +46,12 @@ export class LeasedMeter implements Meter {
    * came with it.
    */
   private readonly asking = new Map<string, Promise<boolean>>();
-  /** Requests the object admitted by themselves (no lease) that this isolate reports while they run. */
-  private readonly running = new Set<string>();
+  /**
+   * Requests the object admitted by themselves (no lease) that this isolate reports while they run, by key, and when
+   * it last reported each key's: one report carries all of a key's, so a key with many long streams here costs its
+   * object one call a minute, not one per stream.
+   */
+  private readonly running = new Map<string, { ids: Set<string>; reportedAt: number }>();
 
   private readonly flushDelayMs: number;
   private readonly reportMs: number;
@@ -129,7 +133,7 @@ export class LeasedMeter implements Meter {
   async settle(req: SettleRequest, defer: Defer): Promise<Standing | null> {
     const lease = this.leaseHolding(req.keyId, req.reservationId);
     if (!lease) {
-      this.running.delete(req.reservationId);
+      this.stopReporting(req.keyId, req.reservationId);
       return this.store.settle(req, defer);
     }
     this.settleOn(lease, req, defer);
@@ -263,12 +267,28 @@ export class LeasedMeter implements Meter {
    * free again after the object's silence instead of the reservation's TTL.
    */
   private reportAdmitted(req: AdmitRequest): void {
-    const id = req.reservationId;
-    this.running.add(id);
+    const { keyId, reservationId: id } = req;
+    let key = this.running.get(keyId);
+    if (!key) this.running.set(keyId, (key = { ids: new Set(), reportedAt: -Infinity }));
+    key.ids.add(id);
+    const reporting = key;
     void this.reportWhile(
-      () => this.running.has(id),
-      () => this.store.touch({ keyId: req.keyId, reservationIds: [id] }),
-    ).finally(() => this.running.delete(id));
+      () => reporting.ids.has(id),
+      async () => {
+        // Each request's timer reports all of its key's requests here, unless another's did lately: that report
+        // named this one too (it was running then), so no request goes more than 1.5 reports' time unheard of, well
+        // inside the object's silence (three reports at least).
+        const now = this.now();
+        if (now - reporting.reportedAt < this.reportMs / 2) return;
+        reporting.reportedAt = now;
+        await this.store.touch({ keyId, reservationIds: [...reporting.ids] });
+      },
+    ).finally(() => this.stopReporting(keyId, id));
+  }
+
+  private stopReporting(keyId: string, id: string): void {
+    const key = this.running.get(keyId);
+    if (key?.ids.delete(id) && key.ids.size === 0) this.running.delete(keyId);
   }
 
   /**
