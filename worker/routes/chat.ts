@@ -10,7 +10,7 @@ import { anthropicToOpenAI, bedrockInvokeToOpenAIChunks } from "../protocols/ope
 import { inlineImages, openAIToAnthropic, type JsonModeInfo } from "../protocols/openai/to-anthropic.ts";
 import type { OpenAIChatRequest } from "../protocols/openai/types.ts";
 import { checkUnsupported } from "../protocols/openai/unsupported.ts";
-import { ChatRequest } from "../protocols/openai/schema.ts";
+import { ChatRequest, ChatRequestScreen } from "../protocols/openai/schema.ts";
 import { invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
 import { applyContentGuard, keyGuardrail } from "./content-policy.ts";
@@ -44,7 +44,7 @@ interface ChatCommon {
 export async function chatCompletions(c: AppContext): Promise<Response> {
   const s = c.get("services");
   const raw = applyContentGuard(c, (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>, "openai");
-  const req = validate(ChatRequest, raw);
+  const req = validate(ChatRequest, raw, ChatRequestScreen);
   const unsupported = checkUnsupported(raw as unknown as OpenAIChatRequest);
   if (unsupported) throw new TranslationError(unsupported.param, unsupported.message);
   const model = resolveModelForKey(c, req.model);

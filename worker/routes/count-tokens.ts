@@ -5,7 +5,7 @@ import type { AppContext } from "../context.ts";
 import { GatewayError } from "../edge/errors.ts";
 import type { ResolvedModel } from "../models/catalog.ts";
 import { anthropicToConverse, converseCapabilitiesOf } from "../protocols/converse/from-anthropic.ts";
-import { CountTokensRequest } from "../protocols/anthropic/schema.ts";
+import { CountTokensRequest, CountTokensRequestScreen } from "../protocols/anthropic/schema.ts";
 import { encodeBase64Utf8 } from "../util/base64.ts";
 import { anthropicUpstreamError, invokeBodyFor } from "./bedrock-call.ts";
 import { readJsonBody, validate } from "./body.ts";
@@ -21,7 +21,7 @@ import { resolveModelForKey } from "./resolve-model.ts";
 export async function countTokens(c: AppContext): Promise<Response> {
   const s = c.get("services");
   const raw = (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>;
-  const req = validate(CountTokensRequest, raw);
+  const req = validate(CountTokensRequest, raw, CountTokensRequestScreen);
   const model = resolveModelForKey(c, req.model);
   if (model.row.api === "embedding") throw new GatewayError(400, `model: ${req.model} is an embedding model; it has no messages to count.`, "invalid_request_error");
   if (model.row.api === "image") throw wrongRoute(req.model, model.row);

@@ -4,7 +4,7 @@ import { GatewayError } from "../edge/errors.ts";
 import { estimateRequest } from "../meter/estimate.ts";
 import type { ResolvedModel } from "../models/catalog.ts";
 import { rewriteInvokeResponse } from "../protocols/anthropic/response.ts";
-import { MessagesRequest } from "../protocols/anthropic/schema.ts";
+import { MessagesRequest, MessagesRequestScreen } from "../protocols/anthropic/schema.ts";
 import { bedrockToAnthropicSSE } from "../protocols/anthropic/stream.ts";
 import { usageFromMessage } from "../protocols/anthropic/usage.ts";
 import { anthropicToConverse, converseCapabilitiesOf } from "../protocols/converse/from-anthropic.ts";
@@ -38,7 +38,7 @@ interface MessagesCommon {
 export async function messages(c: AppContext): Promise<Response> {
   const s = c.get("services");
   const raw = (await readJsonBody(c.req.raw, s.config.maxBodyBytes)) as Record<string, unknown>;
-  const req = validate(MessagesRequest, raw);
+  const req = validate(MessagesRequest, raw, MessagesRequestScreen);
   const model = resolveModelForKey(c, req.model);
   const common: MessagesCommon = {
     raw: applyContentGuard(c, raw, "anthropic"),
