@@ -45,3 +45,18 @@ export interface SpendReport {
 
 /** `GET /origin/status`. */
 export type OriginStatus = { configured: false } | ({ configured: true; url: string; instance_id: string | null } & OriginLifeStatus);
+
+/** `GET /spend/unreadable`: spend-row chunks the key's meter object set aside because it could not read them. */
+export interface SetAsideResponse {
+  key: string;
+  chunks: { name: string; bytes: number; problem: string; text: string; truncated: boolean }[];
+}
+
+/** `POST /spend/unreadable/salvage`. */
+export interface SalvageResponse {
+  key: string;
+  rows: number;
+  chunks: number;
+  dropped: number;
+  kept: { name: string; problem: string }[];
+}

@@ -9,11 +9,12 @@ import { keyList } from "./key-list.ts";
 import { keyRotate } from "./key-rotate.ts";
 import { keyUpdate } from "./key-update.ts";
 import { spend } from "./spend.ts";
+import { unreadable } from "./unreadable.ts";
 import { status } from "./status.ts";
 import { originStart, originStatus, originStop } from "./origin.ts";
 import { videoCreate, videoGet, videoList } from "./video.ts";
 
-export const COMMANDS: readonly Command[] = [keyCreate, keyList, keyInfo, keyUpdate, keyRotate, keyRevoke, keyUnblock, spend, status, originStatus, originStart, originStop, videoCreate, videoList, videoGet];
+export const COMMANDS: readonly Command[] = [keyCreate, keyList, keyInfo, keyUpdate, keyRotate, keyRevoke, keyUnblock, spend, unreadable, status, originStatus, originStart, originStop, videoCreate, videoList, videoGet];
 
 /** Flags every command takes, and whether each takes a value (needed before the command is known). */
 export const GLOBAL_FLAGS = {

@@ -651,6 +651,30 @@ describe("GET /spend/report", () => {
   });
 });
 
+describe("set-aside spend rows (/spend/unreadable)", () => {
+  // What the key's object does with them is shown in key-meter-storage.test.ts, where a test can write its storage;
+  // here, that the routes reach that key's object through the Worker, and refuse what they should.
+  it("lists, salvages and discards through the key's meter object: a key whose rows were all readable has none", async () => {
+    const made = await generate({ key_alias: alias("aside") });
+    expect(await status(callModel(made.key))).toBe(200);
+    expect(await ok(await admin("GET", `/spend/unreadable?key=${made.token_id}`))).toEqual({ key: made.token_id, chunks: [] });
+    expect(await ok(await admin("POST", "/spend/unreadable/salvage", { key: made.key }))).toEqual({ key: made.token_id, rows: 0, chunks: 0, dropped: 0, kept: [] });
+    expect(await ok(await admin("POST", "/spend/unreadable/discard", { key: made.token_id, chunks: ["rows:none:0"] }))).toEqual({ key: made.token_id, discarded: 0 });
+  });
+
+  it("refuses unknown keys and bad bodies, and does not exist without the master key", async () => {
+    await expectFieldError(await admin("GET", "/spend/unreadable"), 400, "key");
+    await expectFieldError(await admin("GET", "/spend/unreadable?key=sk-bw-nobody"), 404, "key");
+    await expectFieldError(await admin("GET", "/spend/unreadable?key=x&page=2"), 400, "page");
+    await expectFieldError(await admin("POST", "/spend/unreadable/salvage", {}), 400, "key");
+    const made = await generate({ key_alias: alias("aside-bad") });
+    await expectFieldError(await admin("POST", "/spend/unreadable/discard", { key: made.token_id }), 400, "chunks");
+    await expectFieldError(await admin("POST", "/spend/unreadable/discard", { key: made.token_id, chunks: [] }), 400, "chunks");
+    await expectFieldError(await admin("POST", "/spend/unreadable/discard", { key: made.token_id, chunks: [""] }), 400, "chunks.0");
+    expect((await admin("GET", `/spend/unreadable?key=${made.token_id}`, undefined, {})).status).toBe(404);
+  });
+});
+
 describe("database failures", () => {
   it("an unreachable database answers 503 with Retry-After in the admin dialect, and the log line quotes no key or hash", async () => {
     const made = await generate({ key_alias: alias("db-down") });

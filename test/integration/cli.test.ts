@@ -306,6 +306,36 @@ describe("key rotate, revoke, unblock", () => {
   });
 });
 
+describe("unreadable", () => {
+  // Chunks a key's meter object could not read are made only by damaged storage, which a test cannot write through the
+  // Worker (key-meter-storage.test.ts shows the object's side); here, the command's requests, answers and usage errors.
+  it("lists none for a key whose rows were all readable; salvage and discard say what they did", async () => {
+    const { key } = await json(["key", "create", "ivy", "--no-settings"]);
+    expect(await status(callModel(key))).toBe(200);
+    const listed = await ok(["unreadable", "ivy"]);
+    expect(listed.out).toBe("No spend rows are set aside for this key.\n");
+    expect(listed.requests).toEqual(["GET /key/list", "GET /spend/unreadable"]);
+    expect((await json(["unreadable", key])).chunks).toEqual([]);
+    expect((await ok(["unreadable", "ivy", "--salvage"])).out).toBe("Salvaged 0 rows from 0 chunks.\n");
+    const discarded = await ok(["unreadable", "ivy", "--discard", "rows:a:0, rows:b:0"]);
+    expect(discarded.out).toBe("Discarded 0 of 2 chunks.\n");
+    expect(discarded.requests.at(-1)).toBe("POST /spend/unreadable/discard");
+  });
+
+  it("refuses flags that cannot go together, an empty --discard, and a chunk it does not have, with exit 2", async () => {
+    const both = await cli(["unreadable", "ivy", "--salvage", "--discard", "x"]);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--salvage and --discard cannot be combined/);
+    expect(both.requests).toEqual([]);
+    const empty = await cli(["unreadable", "ivy", "--discard", ","]);
+    expect(empty.code).toBe(2);
+    expect(empty.requests).toEqual([]);
+    const missing = await cli(["unreadable", "ivy", "--show", "rows:nope:0"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/no chunk named "rows:nope:0"/);
+  });
+});
+
 describe("spend", () => {
   it("tables spend by key, model and day with a bar per row", async () => {
     const { key } = await json(["key", "create", "grace-spender", "--no-settings"]);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { insertKey, type SpendRow } from "../../worker/db/queries.ts";
-import { spendLogs } from "../../worker/db/schema.ts";
+import { apiKeys, spendLogs } from "../../worker/db/schema.ts";
 import { sha256Hex } from "../../worker/keys/hash.ts";
 import { KeyMeterObject } from "../../worker/meter/key-meter-object.ts";
 import type { KeyLimits } from "../../worker/meter/key-state.ts";
@@ -154,6 +154,54 @@ describe("the key meter object's unreadable rows", () => {
     data.set("rows:later:0", JSON.stringify([row("aside-later", 0.001)]));
     await object.alarm();
     expect((await rowsOf("aside-")).map((r) => r.requestId).sort()).toEqual(["aside-later", "aside-ok"]);
+  });
+});
+
+describe("set-aside rows, for an operator", () => {
+  const call = async (object: KeyMeterObject, op: string, control: unknown) => (await object.fetch(new Request(`http://meter/${op}`, { method: "POST", body: encodeMeterCall(control, []) }))).json() as Promise<any>;
+  const keySpend = async () => Number((await database.db.select().from(apiKeys).where(eq(apiKeys.id, keyId)))[0]!.spend);
+
+  it("lists them with why each cannot be read, salvages what can be billed (once), and discards the rest when told", async () => {
+    const { ctx, data } = storageStandIn();
+    const { requestId: _drop, ...withoutRequestId } = row("unused", 0.25);
+    data.set("rows:broken:0", '[{"requestId":"x", oops');
+    data.set("rows:partial:0", JSON.stringify([withoutRequestId, "not a row", row("salvage-whole", 0.5)]));
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    await quietly(() => object.alarm());
+    expect([...data.keys()].filter((k) => k.startsWith("unreadable:")).sort()).toEqual(["unreadable:rows:broken:0", "unreadable:rows:partial:0"]);
+
+    const listed = (await call(object, "set-aside", { keyId })).chunks as Array<{ name: string; problem: string; text: string; bytes: number; truncated: boolean }>;
+    expect(listed.map((c) => c.name)).toEqual(["rows:broken:0", "rows:partial:0"]);
+    expect(listed[0]).toMatchObject({ problem: expect.stringMatching(/^not JSON/), text: '[{"requestId":"x", oops', bytes: 23, truncated: false });
+    expect(listed[1]!.problem).toBe("rows without their request id");
+
+    const before = await keySpend();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const report = await call(object, "salvage", { keyId });
+      expect(report).toEqual({ rows: 2, chunks: 1, dropped: 1, kept: [{ name: "rows:broken:0", problem: expect.stringMatching(/^not JSON/) }] });
+      // The row without an id is billed under one made from its chunk's name and place; the key's spend grows by both.
+      expect((await rowsOf("salvage")).map((r) => [r.requestId, Number(r.cost)]).sort()).toEqual([["salvage-whole", 0.5], ["salvaged_rows:partial:0_0", 0.25]]);
+      expect(await keySpend()).toBeCloseTo(before + 0.75, 10);
+      // Salvaging again finds only the chunk it cannot read, and bills nothing twice.
+      expect(await call(object, "salvage", { keyId })).toMatchObject({ rows: 0, chunks: 0, kept: [{ name: "rows:broken:0" }] });
+      expect(await keySpend()).toBeCloseTo(before + 0.75, 10);
+      // The operator, having read it, discards it; a name not set aside is ignored.
+      expect(await call(object, "discard", { keyId, names: ["rows:broken:0", "rows:never:0"] })).toEqual({ discarded: 1 });
+    } finally {
+      warn.mockRestore();
+    }
+    expect((await call(object, "set-aside", { keyId })).chunks).toEqual([]);
+    expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toEqual([]);
+  });
+
+  it("shows at most the first 64 KiB of a chunk's text", async () => {
+    const { ctx, data } = storageStandIn();
+    data.set("unreadable:rows:huge:0", `[${"x".repeat(100_000)}`);
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const [chunk] = (await call(object, "set-aside", { keyId })).chunks;
+    expect(chunk).toMatchObject({ name: "rows:huge:0", bytes: 100_001, truncated: true });
+    expect(chunk.text).toHaveLength(64 * 1024);
   });
 });
 

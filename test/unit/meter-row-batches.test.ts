@@ -2,7 +2,7 @@
 // and back to the same rows (dates included) when the flush alarm parses them.
 import { describe, expect, it } from "vitest";
 import type { SpendRow } from "../../worker/db/queries.ts";
-import { decodeMeterCall, encodeMeterCall, parseRowChunk } from "../../worker/meter/row-batches.ts";
+import { decodeMeterCall, encodeMeterCall, parseRowChunk, salvageRowChunk } from "../../worker/meter/row-batches.ts";
 
 function row(i: number, extra: Partial<SpendRow> = {}): SpendRow {
   return {
@@ -44,5 +44,19 @@ describe("spend rows on their way through the meter object", () => {
     expect(() => parseRowChunk('[{"requestId":"x","model":"m"},{"model":"m"}]')).toThrow(/no request id/);
     expect(() => parseRowChunk('[{"requestId":""}]')).toThrow(/no request id/);
     expect(() => parseRowChunk("[null]")).toThrow(/no request id/);
+  });
+
+  it("salvages what can be billed of a chunk the flush set aside: rows kept, ids made from the chunk's name, the rest counted", () => {
+    const { requestId: _drop, ...noId } = row(1);
+    const text = JSON.stringify([row(0), noId, { ...row(2), requestId: "" }, "text", null, [1]]);
+    const out = salvageRowChunk("rows:b:0", text);
+    if ("problem" in out) throw new Error(out.problem);
+    expect(out.dropped).toBe(3);
+    expect(out.rows.map((r) => r.requestId)).toEqual(["req_0", "salvaged_rows:b:0_1", "salvaged_rows:b:0_2"]);
+    expect(out.rows[1]!.startTime).toEqual(row(1).startTime); // dates restored, as for any stored row
+    // The same chunk salvaged again gets the same ids (Postgres then skips them).
+    expect(salvageRowChunk("rows:b:0", text)).toEqual(out);
+    expect(salvageRowChunk("x", "[{oops")).toEqual({ problem: expect.stringMatching(/^not JSON: /) });
+    expect(salvageRowChunk("x", '{"requestId":"a"}')).toEqual({ problem: "not a JSON array of rows" });
   });
 });

@@ -31,6 +31,9 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/key/unblock": ["POST"],
   "/spend/logs": ["GET"],
   "/spend/report": ["GET"],
+  "/spend/unreadable": ["GET"],
+  "/spend/unreadable/salvage": ["POST"],
+  "/spend/unreadable/discard": ["POST"],
   // The dashboard (admin callers only; see worker/ui/).
   "/ui": ["GET"],
   "/ui/login": ["GET", "POST"],

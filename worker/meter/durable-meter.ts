@@ -1,6 +1,6 @@
 import type { SpendRow } from "../db/queries.ts";
 import type { Standing } from "./key-state.ts";
-import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SettleRequest, TouchRequest } from "./meter.ts";
+import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SalvageReport, SetAsideChunk, SetAsideRows, SettleRequest, TouchRequest } from "./meter.ts";
 import { encodeMeterCall } from "./row-batches.ts";
 
 /** The Workers meter: one Durable Object per key (worker/meter/key-meter-object.ts), reached by name. */
@@ -31,6 +31,12 @@ export class DurableMeter implements Meter {
   async keyChanged(keyId: string): Promise<void> {
     await this.call(keyId, "changed", {});
   }
+
+  readonly setAside: SetAsideRows = {
+    list: async (keyId) => ((await this.call(keyId, "set-aside", { keyId })) as { chunks: SetAsideChunk[] }).chunks,
+    salvage: async (keyId) => (await this.call(keyId, "salvage", { keyId })) as SalvageReport,
+    discard: async (keyId, names) => ((await this.call(keyId, "discard", { keyId, names })) as { discarded: number }).discarded,
+  };
 
   private async call(keyId: string, op: string, control: unknown, rows: readonly SpendRow[] = []): Promise<unknown> {
     const stub = this.ns.get(this.ns.idFromName(keyId));

@@ -13,9 +13,9 @@ import { writeSpend, type SpendRow } from "../db/queries.ts";
 import { logEvent } from "../util/log.ts";
 import { newRequestId } from "../util/ids.ts";
 import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
-import type { AdmitRequest, LeaseSettleRequest, SettleControl, TouchRequest } from "./meter.ts";
+import type { AdmitRequest, LeaseSettleRequest, SalvageReport, SetAsideChunk, SettleControl, TouchRequest } from "./meter.ts";
 import { checkMeterCall } from "./meter-calls.ts";
-import { decodeMeterCall, parseRowChunk, revive } from "./row-batches.ts";
+import { decodeMeterCall, parseRowChunk, revive, salvageRowChunk } from "./row-batches.ts";
 
 /** Rows per INSERT statement. */
 const BATCH = 500;
@@ -28,6 +28,9 @@ const SINGLE_ROW_PREFIX = "row:";
 /** Stored row chunks the flush could not read, set aside under their old name (see alarm). */
 const UNREADABLE_PREFIX = "unreadable:";
 const MAX_BACKOFF_MS = 60_000;
+/** Set-aside chunks listed at once, and how much of each one's text is shown. */
+const MAX_SET_ASIDE_LISTED = 50;
+const MAX_SHOWN_BYTES = 64 * 1024;
 
 interface Persisted {
   snapshot: Snapshot;
@@ -83,6 +86,12 @@ export class KeyMeterObject {
           await this.remember((control as { keyId: string }).keyId);
           await this.keep(null, rowChunks);
           return Response.json({ ok: true });
+        case "set-aside":
+          return Response.json({ chunks: await this.listSetAside() });
+        case "salvage":
+          return Response.json(await this.salvage());
+        case "discard":
+          return Response.json({ discarded: await this.discard((control as { names: string[] }).names) });
         default: // "changed" (checkMeterCall knows no other)
           this.changedAt = Date.now();
           await this.persist();
@@ -190,6 +199,52 @@ export class KeyMeterObject {
       await this.ctx.storage.setAlarm(Date.now() + wait);
       this.alarmAt = Date.now() + wait;
     }
+  }
+
+  /** The chunks the flush set aside, oldest first, each with why it cannot be read. */
+  private async listSetAside(): Promise<SetAsideChunk[]> {
+    const stored = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX, limit: MAX_SET_ASIDE_LISTED });
+    return [...stored].map(([key, text]) => {
+      const name = key.slice(UNREADABLE_PREFIX.length);
+      const read = salvageRowChunk(name, String(text));
+      const problem = "problem" in read ? read.problem : "rows without their request id";
+      return { name, bytes: String(text).length, problem, text: String(text).slice(0, MAX_SHOWN_BYTES), truncated: String(text).length > MAX_SHOWN_BYTES };
+    });
+  }
+
+  /**
+   * Writes what can be billed of every set-aside chunk to Postgres (salvageRowChunk) and removes those chunks; a chunk
+   * that is not a JSON array stays for the operator to read and discard. Idempotent: the rows' request ids are kept or
+   * made from the chunk's name, and writeSpend skips ids it already has.
+   */
+  private async salvage(): Promise<SalvageReport> {
+    const report: SalvageReport = { rows: 0, chunks: 0, dropped: 0, kept: [] };
+    const stored = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX });
+    for (const [key, text] of stored) {
+      const name = key.slice(UNREADABLE_PREFIX.length);
+      const read = salvageRowChunk(name, String(text));
+      if ("problem" in read) {
+        report.kept.push({ name, problem: read.problem });
+        continue;
+      }
+      for (let i = 0; i < read.rows.length; i += BATCH) await writeSpend(this.db(), read.rows.slice(i, i + BATCH));
+      await this.ctx.storage.delete(key);
+      report.rows += read.rows.length;
+      report.dropped += read.dropped;
+      report.chunks++;
+      logEvent("warn", { msg: "set-aside spend rows salvaged", chunk: name, rows: read.rows.length, dropped: read.dropped });
+    }
+    return report;
+  }
+
+  /** Removes set-aside chunks the operator has handled; names that are not set aside are ignored. */
+  private async discard(names: readonly string[]): Promise<number> {
+    let discarded = 0;
+    for (let i = 0; i < names.length; i += MAX_KEYS_PER_DELETE) {
+      discarded += await this.ctx.storage.delete(names.slice(i, i + MAX_KEYS_PER_DELETE).map((n) => `${UNREADABLE_PREFIX}${n}`));
+    }
+    if (discarded) logEvent("warn", { msg: "set-aside spend-row chunks discarded", chunks: discarded });
+    return discarded;
   }
 
   private stateFor(knownSpend: number): KeyState {

@@ -76,6 +76,11 @@ export class LeasedMeter implements Meter {
     return this.admitHere(req, 0, defer);
   }
 
+  /** The key's object keeps the rows it could not read: the operator reaches them through it. */
+  get setAside() {
+    return this.store.setAside;
+  }
+
   private async admitHere(req: AdmitRequest, waits: number, defer?: Defer): Promise<AdmitResponse> {
     const now = this.now();
     const current = this.leases.get(req.keyId);

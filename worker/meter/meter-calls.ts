@@ -61,6 +61,9 @@ const METER_CALLS: Record<string, z.ZodMiniType> = {
   touch: Touch,
   "keep-rows": KeyOnly,
   changed: z.unknown(),
+  "set-aside": KeyOnly,
+  salvage: KeyOnly,
+  discard: z.looseObject({ keyId: z.string(), names: z.array(z.string()) }),
 };
 
 /** The control message of a call to `op` if it is well formed, or what is wrong with the call. */

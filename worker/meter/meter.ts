@@ -89,4 +89,33 @@ export interface Meter {
   touch?(req: TouchRequest): Promise<void>;
   /** A key changed: requests acting on an older copy of it must reload it. */
   keyChanged(keyId: string): Promise<void>;
+  /**
+   * Stored spend-row chunks of the key that its flush could not read and set aside (the Durable Object's storage), for
+   * an operator: listed, salvaged (what can be billed is written to Postgres) or discarded once handled. A meter
+   * that stores no rows has none.
+   */
+  setAside?: SetAsideRows;
+}
+
+export interface SetAsideRows {
+  list(keyId: string): Promise<SetAsideChunk[]>;
+  salvage(keyId: string): Promise<SalvageReport>;
+  discard(keyId: string, names: readonly string[]): Promise<number>;
+}
+
+/** One chunk set aside: its name, size, why it cannot be read, and its text (the first MAX_SHOWN_BYTES of it). */
+export interface SetAsideChunk {
+  name: string;
+  bytes: number;
+  problem: string;
+  text: string;
+  truncated: boolean;
+}
+
+/** What a salvage wrote (rows, from how many chunks, objects in them that were not rows) and the chunks it kept. */
+export interface SalvageReport {
+  rows: number;
+  chunks: number;
+  dropped: number;
+  kept: { name: string; problem: string }[];
 }

@@ -58,3 +58,27 @@ export function parseRowChunk(text: string): SpendRow[] {
 export function revive(row: SpendRow): SpendRow {
   return { ...row, startTime: new Date(row.startTime), endTime: row.endTime ? new Date(row.endTime) : null };
 }
+
+/**
+ * What can be billed of a stored chunk the flush could not read (`parseRowChunk` threw): every row that is an object,
+ * a row without its request id given one made from the chunk's name and its place in it (so salvaging the same chunk
+ * twice cannot count it twice), and the rest of its values made valid by writeSpend as for any row. Text that is not
+ * a JSON array cannot be read at all: that is `problem`, for the operator who looks at the text.
+ */
+export function salvageRowChunk(name: string, text: string): { rows: SpendRow[]; dropped: number } | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { problem: `not JSON: ${(err as Error).message}` };
+  }
+  if (!Array.isArray(parsed)) return { problem: "not a JSON array of rows" };
+  const rows: SpendRow[] = [];
+  parsed.forEach((r: unknown, i) => {
+    if (typeof r !== "object" || r === null || Array.isArray(r)) return;
+    const row = r as SpendRow;
+    const requestId = typeof row.requestId === "string" && row.requestId !== "" ? row.requestId : `salvaged_${name}_${i}`;
+    rows.push(revive({ ...row, requestId }));
+  });
+  return { rows, dropped: parsed.length - rows.length };
+}

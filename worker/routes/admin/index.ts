@@ -10,6 +10,7 @@ import { generateKey } from "./generate.ts";
 import { keyInfo, keyList } from "./read.ts";
 import { originStartRoute, originStatusRoute, originStopRoute } from "./origin.ts";
 import { regenerateKey } from "./regenerate.ts";
+import { discardSetAsideRoute, listSetAsideRoute, salvageSetAsideRoute } from "./set-aside.ts";
 import { spendLogsRoute } from "./spend-logs.ts";
 import { spendReportRoute } from "./spend-report.ts";
 import { updateKeyRoute } from "./update.ts";
@@ -30,6 +31,9 @@ export const ADMIN_ROUTES: readonly { method: "GET" | "POST"; path: string; hand
   { method: "POST", path: "/key/unblock", handler: unblockKeyRoute },
   { method: "GET", path: "/spend/logs", handler: spendLogsRoute },
   { method: "GET", path: "/spend/report", handler: spendReportRoute },
+  { method: "GET", path: "/spend/unreadable", handler: listSetAsideRoute },
+  { method: "POST", path: "/spend/unreadable/salvage", handler: salvageSetAsideRoute },
+  { method: "POST", path: "/spend/unreadable/discard", handler: discardSetAsideRoute },
   { method: "GET", path: "/origin/status", handler: originStatusRoute },
   { method: "POST", path: "/origin/start", handler: originStartRoute },
   { method: "POST", path: "/origin/stop", handler: originStopRoute },
