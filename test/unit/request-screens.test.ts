@@ -50,8 +50,10 @@ describe("request screens accept exactly what their schemas accept", () => {
         }),
         { numRuns: 3000 },
       );
-      // Both outcomes were exercised, not only refusals.
-      expect(accepted).toBeGreaterThan(300);
+      // Both outcomes were exercised, not only refusals: about one body in ten is accepted (a standard deviation is
+      // about 16 bodies), so this bound holds for every seed and still fails for a generator that never gets through.
+      expect(accepted).toBeGreaterThan(150);
+      expect(accepted).toBeLessThan(2850);
     });
   }
 
