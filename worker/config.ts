@@ -5,6 +5,7 @@
 import type { Credentials, TargetSpec } from "./bedrock/targets.ts";
 import { defaultsOutsideLimits, keyDefaultsProblems, keyLimitsProblems, type KeyDefaults, type KeyLimits } from "./keys/bounds.ts";
 import { LEASE_HEARTBEAT_MS, LEASE_SILENCE_MS } from "./meter/key-state.ts";
+import { isRecord as isObj } from "./util/is-record.ts";
 
 export interface Config {
   aws: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region: string };
@@ -210,7 +211,6 @@ function keyBounds<T extends object>(r: EnvReader, name: string, problemsOf: (v:
   return problems.length ? ({} as T) : (parsed as T);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const optStr = (v: unknown) => v === undefined || typeof v === "string";
 const TARGET_KEYS = ["name", "region", "endpoint", "profile", "id", "account"];
 

@@ -11,6 +11,7 @@
  * Also here: the AWS Bedrock Guardrail a key may name, validated and rendered for InvokeModel (headers) and Converse
  * (`guardrailConfig`) — Bedrock's own, model-side counterpart to this gateway-side check.
  */
+import { isRecord } from "../util/is-record.ts";
 
 export type DetectorType = "aws_key" | "private_key" | "card" | "email" | "phone" | "api_key";
 
@@ -305,7 +306,6 @@ class Scanner {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Maps an array, returning the same array when no element changed. */
 function mapArray<T>(arr: readonly T[], f: (x: T) => T): T[] {

@@ -1,6 +1,7 @@
 // Server-side defaults and upper bounds for keys made through the admin API (LiteLLM's default_key_generate_params
 // and upperbound_key_generate_params), read from KEY_DEFAULTS and KEY_LIMITS. Pure.
 import { isTimeZone, positiveDurationMs } from "./time-fields.ts";
+import { isRecord as isObj } from "../util/is-record.ts";
 
 /** Used for a field the request leaves out. */
 export interface KeyDefaults {
@@ -30,7 +31,6 @@ export type LimitedNumber = "max_budget" | "rpm_limit" | "tpm_limit" | "max_para
 export const LIMITED_NUMBERS: readonly LimitedNumber[] = ["max_budget", "rpm_limit", "tpm_limit", "max_parallel_requests"];
 const DURATIONS = ["duration", "budget_duration"] as const;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Problems with a KEY_DEFAULTS / KEY_LIMITS object (empty = valid), each naming the field. */
 function problemsIn(v: unknown, allowed: readonly string[]): string[] {

@@ -3,6 +3,8 @@
 // around blocks), the images, and the cacheable prefixes the caller marked with `cache_control`. Pure and cheap:
 // one walk over the blocks, no hashing of whole texts.
 
+import { isRecord as isObj } from "../util/is-record.ts";
+
 export type CacheTtl = "5m" | "1h";
 
 /** A prompt prefix ending at a cache breakpoint, identified by a fingerprint of everything up to it. */
@@ -173,6 +175,5 @@ function stripCache(t: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const hex = (n: number): string => n.toString(16).padStart(8, "0");

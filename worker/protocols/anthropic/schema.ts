@@ -1,10 +1,10 @@
 // zod/mini rather than zod: the same validator, tree-shakable, so the Worker bundle does not carry zod's locales.
 import * as z from "zod/mini";
+import { isRecord as isBlock } from "../../util/is-record.ts";
 
 // The parts of an Anthropic Messages request the gateway itself depends on. Everything else passes through to the
 // translator untouched (loose objects), so new API fields do not need a gateway release.
 
-const isBlock = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * A content block is checked to be an object and nothing more: the translator reads the fields it needs, and

@@ -22,6 +22,7 @@ import { GatewayError } from "../../edge/errors.ts";
 import { float32Base64 } from "./float32-base64.ts";
 
 import type { EmbeddingFamily } from "../../models/catalog-data.ts";
+import { isRecord as isObject } from "../../util/is-record.ts";
 export type { EmbeddingFamily };
 export type EmbeddingEncoding = "float" | "base64";
 export type CohereInputType = "search_document" | "search_query" | "classification" | "clustering";
@@ -99,7 +100,6 @@ const RULES: Record<EmbeddingFamily, FamilyRules> = {
   "cohere-v4": { dimensions: [256, 512, 1024, 1536], maxChars: null },
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isTokenId = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
 const codePoints = (s: string): number => {
   let n = 0;

@@ -1,6 +1,7 @@
 // Reading an image request's fields, each failure a 400 naming the parameter. Multipart forms carry every value as a
 // string, so numbers and booleans are read from strings too (as LiteLLM coerces them).
 import { ImageInputError } from "./errors.ts";
+import { isRecord } from "../../util/is-record.ts";
 
 export type Fields = Record<string, unknown>;
 
@@ -82,7 +83,7 @@ export function readQuality(req: Fields): "standard" | "premium" | undefined {
   return v === "hd" || v === "high" || v === "premium" ? "premium" : "standard";
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = isRecord;
 
 export function optObject(req: Fields, name: string): Record<string, unknown> | undefined {
   const v = req[name];

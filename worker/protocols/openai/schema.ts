@@ -1,5 +1,6 @@
 // The parts of an OpenAI request the gateway itself depends on; everything else is the translators' business.
 import * as z from "zod/mini";
+import { isRecord } from "../../util/is-record.ts";
 
 const model = z.string({ error: "is required" }).check(z.minLength(1, "is required"));
 const stream = z.optional(z.nullable(z.boolean({ error: "must be a boolean" })));
@@ -19,7 +20,7 @@ export const ChatRequest = z.looseObject({
  */
 export const ChatRequestScreen = z.looseObject({
   model,
-  messages: z.array(z.custom((m) => typeof m === "object" && m !== null && !Array.isArray(m) && typeof (m as { role?: unknown }).role === "string")).check(z.minLength(1)),
+  messages: z.array(z.custom((m) => isRecord(m) && typeof m.role === "string")).check(z.minLength(1)),
   stream,
 });
 
