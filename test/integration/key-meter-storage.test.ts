@@ -34,8 +34,8 @@ function storageStandIn() {
       if (keys.length > 128) throw new Error("the storage API deletes at most 128 keys per call");
       return keys.filter((k) => data.delete(k)).length;
     },
-    async list<T>(opts: { prefix: string; limit?: number }): Promise<Map<string, T>> {
-      const keys = [...data.keys()].filter((k) => k.startsWith(opts.prefix)).sort();
+    async list<T>(opts: { prefix: string; limit?: number; startAfter?: string }): Promise<Map<string, T>> {
+      const keys = [...data.keys()].filter((k) => k.startsWith(opts.prefix) && (opts.startAfter === undefined || k > opts.startAfter)).sort();
       return new Map(keys.slice(0, opts.limit ?? keys.length).map((k) => [k, structuredClone(data.get(k)) as T]));
     },
     async getAlarm(): Promise<number | null> {
@@ -192,6 +192,27 @@ describe("set-aside rows, for an operator", () => {
       warn.mockRestore();
     }
     expect((await call(object, "set-aside", { keyId })).chunks).toEqual([]);
+    expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toEqual([]);
+  });
+
+  it("keeps a chunk the database does not take, and salvages it on a later call; many chunks go a page at a time", async () => {
+    const { ctx, data } = storageStandIn();
+    // More chunks than one page of the salvage (16), each with one row.
+    for (let i = 0; i < 40; i++) data.set(`unreadable:rows:many-${String(i).padStart(2, "0")}:0`, JSON.stringify([{ ...row(`many-${i}`, 0.01), requestId: "" }]));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const down = new KeyMeterObject(ctx, env("http://127.0.0.1:9/sql"));
+      const failed = await call(down, "salvage", { keyId });
+      expect(failed).toMatchObject({ rows: 0, chunks: 0 });
+      expect(failed.kept).toHaveLength(40);
+      expect(failed.kept[0].problem).toMatch(/database did not take its rows/);
+      expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toHaveLength(40);
+      const up = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+      expect(await call(up, "salvage", { keyId })).toEqual({ rows: 40, chunks: 40, dropped: 0, kept: [] });
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await rowsOf("salvaged_rows:many-")).toHaveLength(40);
     expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toEqual([]);
   });
 

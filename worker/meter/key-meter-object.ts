@@ -204,11 +204,12 @@ export class KeyMeterObject {
   /** The chunks the flush set aside, oldest first, each with why it cannot be read. */
   private async listSetAside(): Promise<SetAsideChunk[]> {
     const stored = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX, limit: MAX_SET_ASIDE_LISTED });
-    return [...stored].map(([key, text]) => {
+    return [...stored].map(([key, value]) => {
       const name = key.slice(UNREADABLE_PREFIX.length);
-      const read = salvageRowChunk(name, String(text));
+      const text = String(value);
+      const read = salvageRowChunk(name, text);
       const problem = "problem" in read ? read.problem : "rows without their request id";
-      return { name, bytes: String(text).length, problem, text: String(text).slice(0, MAX_SHOWN_BYTES), truncated: String(text).length > MAX_SHOWN_BYTES };
+      return { name, bytes: text.length, problem, text: text.slice(0, MAX_SHOWN_BYTES), truncated: text.length > MAX_SHOWN_BYTES };
     });
   }
 
@@ -219,22 +220,33 @@ export class KeyMeterObject {
    */
   private async salvage(): Promise<SalvageReport> {
     const report: SalvageReport = { rows: 0, chunks: 0, dropped: 0, kept: [] };
-    const stored = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX });
-    for (const [key, text] of stored) {
-      const name = key.slice(UNREADABLE_PREFIX.length);
-      const read = salvageRowChunk(name, String(text));
-      if ("problem" in read) {
-        report.kept.push({ name, problem: read.problem });
-        continue;
+    // A page of chunks at a time (each up to ROW_CHUNK_BYTES), so however many wait, the object's memory stays flat.
+    for (let after: string | undefined; ; ) {
+      const page = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX, limit: CHUNKS_PER_FLUSH, ...(after ? { startAfter: after } : {}) });
+      for (const [key, text] of page) {
+        const name = key.slice(UNREADABLE_PREFIX.length);
+        const read = salvageRowChunk(name, String(text));
+        if ("problem" in read) {
+          report.kept.push({ name, problem: read.problem });
+          continue;
+        }
+        try {
+          for (let i = 0; i < read.rows.length; i += BATCH) await writeSpend(this.db(), read.rows.slice(i, i + BATCH));
+        } catch (err) {
+          // Kept as it is: a later salvage writes it (rows written before the failure are skipped then by their ids).
+          logEvent("warn", { msg: "set-aside spend rows not salvaged: the database did not take them", chunk: name, error: err });
+          report.kept.push({ name, problem: "the database did not take its rows; salvage again later" });
+          continue;
+        }
+        await this.ctx.storage.delete(key);
+        report.rows += read.rows.length;
+        report.dropped += read.dropped;
+        report.chunks++;
+        logEvent("warn", { msg: "set-aside spend rows salvaged", chunk: name, rows: read.rows.length, dropped: read.dropped });
       }
-      for (let i = 0; i < read.rows.length; i += BATCH) await writeSpend(this.db(), read.rows.slice(i, i + BATCH));
-      await this.ctx.storage.delete(key);
-      report.rows += read.rows.length;
-      report.dropped += read.dropped;
-      report.chunks++;
-      logEvent("warn", { msg: "set-aside spend rows salvaged", chunk: name, rows: read.rows.length, dropped: read.dropped });
+      if (page.size < CHUNKS_PER_FLUSH) return report;
+      after = [...page.keys()].at(-1);
     }
-    return report;
   }
 
   /** Removes set-aside chunks the operator has handled; names that are not set aside are ignored. */
