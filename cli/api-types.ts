@@ -46,10 +46,26 @@ export interface SpendReport {
 /** `GET /origin/status`. */
 export type OriginStatus = { configured: false } | ({ configured: true; url: string; instance_id: string | null } & OriginLifeStatus);
 
-/** `GET /spend/unreadable`: spend-row chunks the key's meter object set aside because it could not read them. */
+/** One spend-row chunk the key's meter object set aside because it could not read it. */
+export interface SetAsideChunk {
+  name: string;
+  bytes: number;
+  problem: string;
+  text: string;
+  truncated: boolean;
+}
+
+/** `GET /spend/unreadable`: a page of set-aside chunks; `next` is the `after` of the next page. */
 export interface SetAsideResponse {
   key: string;
-  chunks: { name: string; bytes: number; problem: string; text: string; truncated: boolean }[];
+  chunks: SetAsideChunk[];
+  next: string | null;
+}
+
+/** `GET /spend/unreadable/chunk`: one chunk with all of its text. */
+export interface SetAsideChunkResponse {
+  key: string;
+  chunk: SetAsideChunk;
 }
 
 /** `POST /spend/unreadable/salvage`. */

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ConfigError } from "./config.ts";
 import type { AppEnv } from "./context.ts";
-import { answerableError } from "./edge/database-errors.ts";
+import { answerableError } from "./edge/backend-errors.ts";
 import { dialectForPath, errorResponse, GatewayError } from "./edge/errors.ts";
 import { bodyLimitFor, checkRoute, rawTarget } from "./edge/firewall.ts";
 import { abuseLimits, requireAccess } from "./edge/guard-middleware.ts";

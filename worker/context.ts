@@ -46,7 +46,7 @@ export function requestSignal(c: AppContext): AbortSignal | null {
 }
 
 /** `waitUntil` when the runtime gave us an execution context (Workers, and the Deno entry's shim). */
-export function defer(c: AppContext, p: Promise<unknown>): void {
+export function defer(c: Pick<AppContext, "executionCtx">, p: Promise<unknown>): void {
   const guarded = p.catch(() => {});
   try {
     c.executionCtx.waitUntil(guarded);

@@ -5,8 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../../cli/io.ts";
-import { main } from "../../cli/main.ts";
+import { runCli } from "../support/cli-run.ts";
 import { runClaude } from "../support/claude-cli.ts";
 import { startDevServer, type DevServer } from "../support/dev-server.ts";
 
@@ -25,18 +24,8 @@ afterAll(async () => {
 
 /** `breakwater key create NAME --model MODEL`, in-process as the bin runs it; returns the settings file it wrote. */
 async function createKeyFor(name: string, model: string): Promise<string> {
-  let err = "";
-  const io: Io = {
-    out: () => {},
-    err: (t) => void (err += t),
-    env: { BREAKWATER_URL: dev.url, BREAKWATER_MASTER_KEY: MASTER },
-    cwd: dir,
-    homeDir: dir,
-    fetch: (input, init) => fetch(input, init),
-    now: () => new Date(),
-    color: false,
-  };
-  expect(await main(["key", "create", name, "--model", model], io), err).toBe(0);
+  const run = await runCli(["key", "create", name, "--model", model], { env: { BREAKWATER_URL: dev.url, BREAKWATER_MASTER_KEY: MASTER }, cwd: dir, homeDir: dir });
+  expect(run.code, run.err).toBe(0);
   return join(dir, `claude-settings.${name}.json`);
 }
 

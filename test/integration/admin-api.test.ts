@@ -657,7 +657,9 @@ describe("set-aside spend rows (/spend/unreadable)", () => {
   it("lists, salvages and discards through the key's meter object: a key whose rows were all readable has none", async () => {
     const made = await generate({ key_alias: alias("aside") });
     expect(await status(callModel(made.key))).toBe(200);
-    expect(await ok(await admin("GET", `/spend/unreadable?key=${made.token_id}`))).toEqual({ key: made.token_id, chunks: [] });
+    expect(await ok(await admin("GET", `/spend/unreadable?key=${made.token_id}`))).toEqual({ key: made.token_id, chunks: [], next: null });
+    expect(await ok(await admin("GET", `/spend/unreadable?key=${made.key}&after=rows:0:0`))).toEqual({ key: made.token_id, chunks: [], next: null });
+    await expectFieldError(await admin("GET", `/spend/unreadable/chunk?key=${made.token_id}&name=rows:none:0`), 404, "name", /names no chunk set aside/);
     expect(await ok(await admin("POST", "/spend/unreadable/salvage", { key: made.key }))).toEqual({ key: made.token_id, rows: 0, chunks: 0, dropped: 0, kept: [] });
     expect(await ok(await admin("POST", "/spend/unreadable/discard", { key: made.token_id, chunks: ["rows:none:0"] }))).toEqual({ key: made.token_id, discarded: 0 });
   });
@@ -666,12 +668,17 @@ describe("set-aside spend rows (/spend/unreadable)", () => {
     await expectFieldError(await admin("GET", "/spend/unreadable"), 400, "key");
     await expectFieldError(await admin("GET", "/spend/unreadable?key=sk-bw-nobody"), 404, "key");
     await expectFieldError(await admin("GET", "/spend/unreadable?key=x&page=2"), 400, "page");
+    await expectFieldError(await admin("GET", `/spend/unreadable?key=x&after=${"r".repeat(201)}`), 400, "after");
+    await expectFieldError(await admin("GET", "/spend/unreadable/chunk?key=x"), 400, "name");
+    await expectFieldError(await admin("GET", "/spend/unreadable/chunk?name=rows:a:0"), 400, "key");
+    await expectFieldError(await admin("GET", "/spend/unreadable/chunk?key=sk-bw-nobody&name=rows:a:0"), 404, "key");
     await expectFieldError(await admin("POST", "/spend/unreadable/salvage", {}), 400, "key");
     const made = await generate({ key_alias: alias("aside-bad") });
     await expectFieldError(await admin("POST", "/spend/unreadable/discard", { key: made.token_id }), 400, "chunks");
     await expectFieldError(await admin("POST", "/spend/unreadable/discard", { key: made.token_id, chunks: [] }), 400, "chunks");
     await expectFieldError(await admin("POST", "/spend/unreadable/discard", { key: made.token_id, chunks: [""] }), 400, "chunks.0");
     expect((await admin("GET", `/spend/unreadable?key=${made.token_id}`, undefined, {})).status).toBe(404);
+    expect((await admin("GET", `/spend/unreadable/chunk?key=${made.token_id}&name=rows:a:0`, undefined, {})).status).toBe(404);
   });
 });
 

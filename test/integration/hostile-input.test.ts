@@ -319,7 +319,7 @@ describe("random requests across every admin endpoint", () => {
       const text = await res.text();
       const what = `seed ${seed} (rerun with HOSTILE_SEED=${seed}): ${req.method} ${req.path} ${req.body?.slice(0, 300) ?? ""} → ${res.status} ${text.slice(0, 300)}`;
       expect(res.status, what).toBeLessThan(500);
-      // The database's refusal of a value is a backstop (worker/edge/database-errors.ts): validation must come first.
+      // The database's refusal of a value is a backstop (worker/edge/backend-errors.ts): validation must come first.
       expect(text, what).not.toContain("the database refused it");
       if (res.status >= 400 && (res.headers.get("content-type") ?? "").startsWith("application/json")) {
         const body = JSON.parse(text) as Json;

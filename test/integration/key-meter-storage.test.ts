@@ -216,13 +216,36 @@ describe("set-aside rows, for an operator", () => {
     expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toEqual([]);
   });
 
-  it("shows at most the first 64 KiB of a chunk's text", async () => {
+  it("lists the first 64 KiB of a chunk's text, and shows all of it when asked for that chunk", async () => {
     const { ctx, data } = storageStandIn();
     data.set("unreadable:rows:huge:0", `[${"x".repeat(100_000)}`);
     const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
     const [chunk] = (await call(object, "set-aside", { keyId })).chunks;
     expect(chunk).toMatchObject({ name: "rows:huge:0", bytes: 100_001, truncated: true });
     expect(chunk.text).toHaveLength(64 * 1024);
+    const shown = (await call(object, "set-aside-chunk", { keyId, name: "rows:huge:0" })).chunk;
+    expect(shown).toMatchObject({ name: "rows:huge:0", bytes: 100_001, truncated: false, problem: chunk.problem });
+    expect(shown.text).toBe(`[${"x".repeat(100_000)}`);
+    expect((await call(object, "set-aside-chunk", { keyId, name: "rows:none:0" })).chunk).toBeNull();
+  });
+
+  it("lists 50 chunks a page, oldest first, and names where the next page starts", async () => {
+    const { ctx, data } = storageStandIn();
+    const names = Array.from({ length: 120 }, (_, i) => `rows:page-${String(i).padStart(3, "0")}:0`);
+    // Stored out of order: the listing's order is the storage's (by name), as the flush names batches by time.
+    for (const name of [...names].reverse()) data.set(`unreadable:${name}`, "[{oops");
+    const object = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
+    const seen: string[] = [];
+    const nexts: (string | null)[] = [];
+    for (let after: string | undefined, pages = 0; pages < 10; pages++) {
+      const page = await call(object, "set-aside", { keyId, ...(after === undefined ? {} : { after }) });
+      seen.push(...page.chunks.map((c: { name: string }) => c.name));
+      nexts.push(page.next);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    expect(nexts).toEqual([names[49], names[99], null]);
+    expect(seen).toEqual(names);
   });
 });
 

@@ -3,8 +3,7 @@
 // (HTTP 530, error 1033) and routes by the tunnel's ingress rules once it runs, and the Worker in workerd with its
 // origin-state Durable Object and Cron Trigger. LiteLLM stands in as the OpenAI-compatible stand-in.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../../cli/io.ts";
-import { main } from "../../cli/main.ts";
+import { runCli } from "../support/cli-run.ts";
 import { DEFAULT_INSTANCE_ID } from "../support/emulator/index.ts";
 import { startLocalOrigin, type LocalOrigin } from "../support/local-origin.ts";
 import { startStandin, type Standin } from "../support/openai-standin.ts";
@@ -142,22 +141,7 @@ describe("wake on demand", () => {
 });
 
 describe("breakwater origin (CLI)", () => {
-  async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const io: Io = {
-      out: (t) => void (out += t),
-      err: (t) => void (err += t),
-      env: { BREAKWATER_URL: stack.gateway.url, BREAKWATER_MASTER_KEY: MASTER },
-      cwd: process.cwd(),
-      homeDir: "/nonexistent",
-      fetch: (input, init) => fetch(input, init),
-      now: () => new Date(),
-      color: false,
-    };
-    const code = await main(argv, io);
-    return { code, out, err };
-  }
+  const cli = (argv: string[]) => runCli(argv, { env: { BREAKWATER_URL: stack.gateway.url, BREAKWATER_MASTER_KEY: MASTER } });
 
   it("start waits with a progress line until the instance runs; stop until it has stopped; status shows it", async () => {
     stack.emulator.ec2.setState(DEFAULT_INSTANCE_ID, "stopped");

@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../../cli/io.ts";
-import { main } from "../../cli/main.ts";
+import { runCli } from "../support/cli-run.ts";
 import type { RunningSidecar } from "../../origin/sidecar/main.ts";
 import { DEFAULT_INSTANCE_ID } from "../support/emulator/index.ts";
 import { startLocalOrigin, type LocalOrigin, type LocalOriginOptions } from "../support/local-origin.ts";
@@ -148,22 +147,7 @@ describe("breakwater video (CLI)", () => {
   const dir = mkdtempSync(join(tmpdir(), "bw-video-cli-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function cli(argv: string[], key: string): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const io: Io = {
-      out: (t) => void (out += t),
-      err: (t) => void (err += t),
-      env: { BREAKWATER_URL: stack.gateway.url, BREAKWATER_API_KEY: key },
-      cwd: dir,
-      homeDir: "/nonexistent",
-      fetch: (input, init) => fetch(input, init),
-      now: () => new Date(),
-      color: false,
-    };
-    const code = await main(argv, io);
-    return { code, out, err };
-  }
+  const cli = (argv: string[], key: string) => runCli(argv, { env: { BREAKWATER_URL: stack.gateway.url, BREAKWATER_API_KEY: key }, cwd: dir });
 
   it("create --wait --out wakes the origin, shows progress while rendering, and saves the mp4; list and get show the job", async () => {
     const key = await stack.createKey({ alias: "video-cli" });

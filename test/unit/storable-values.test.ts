@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
 import { DatabaseError, neonHttp } from "../../worker/db/neon-http.ts";
 import { findUnstorable, jsonBytes, MAX_JSON_DEPTH, MAX_METADATA_BYTES, textProblem, timeProblem } from "../../worker/db/storable.ts";
-import { databaseFailure } from "../../worker/edge/database-errors.ts";
+import { databaseFailure } from "../../worker/edge/backend-errors.ts";
 import { Catalog } from "../../worker/models/catalog.ts";
 import { checkStorable, instantParam } from "../../worker/routes/admin/input.ts";
 import { fieldsForNewKey } from "../../worker/routes/admin/key-fields.ts";

@@ -32,6 +32,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/spend/logs": ["GET"],
   "/spend/report": ["GET"],
   "/spend/unreadable": ["GET"],
+  "/spend/unreadable/chunk": ["GET"],
   "/spend/unreadable/salvage": ["POST"],
   "/spend/unreadable/discard": ["POST"],
   // The dashboard (admin callers only; see worker/ui/).

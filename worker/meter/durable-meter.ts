@@ -1,6 +1,6 @@
 import type { SpendRow } from "../db/queries.ts";
 import type { Standing } from "./key-state.ts";
-import type { AdmitRequest, AdmitResponse, LeaseSettleRequest, Meter, SalvageReport, SetAsideChunk, SetAsideRows, SettleRequest, TouchRequest } from "./meter.ts";
+import { MeterUnavailable, type AdmitRequest, type AdmitResponse, type LeaseSettleRequest, type Meter, type SalvageReport, type SetAsideChunk, type SetAsideListing, type SetAsideRows, type SettleRequest, type TouchRequest } from "./meter.ts";
 import { encodeMeterCall } from "./row-batches.ts";
 
 /** The Workers meter: one Durable Object per key (worker/meter/key-meter-object.ts), reached by name. */
@@ -33,14 +33,27 @@ export class DurableMeter implements Meter {
   }
 
   readonly setAside: SetAsideRows = {
-    list: async (keyId) => ((await this.call(keyId, "set-aside", { keyId })) as { chunks: SetAsideChunk[] }).chunks,
+    list: async (keyId, after) => (await this.call(keyId, "set-aside", { keyId, ...(after === undefined ? {} : { after }) })) as SetAsideListing,
+    show: async (keyId, name) => ((await this.call(keyId, "set-aside-chunk", { keyId, name })) as { chunk: SetAsideChunk | null }).chunk,
     salvage: async (keyId) => (await this.call(keyId, "salvage", { keyId })) as SalvageReport,
     discard: async (keyId, names) => ((await this.call(keyId, "discard", { keyId, names })) as { discarded: number }).discarded,
   };
 
+  /**
+   * One call to the key's object. The runtime rejects a call it could not deliver (the object overloaded, reset by a
+   * deployment, the network between them lost) and the object answers 500 when its own work failed (its storage):
+   * both are MeterUnavailable, which callers answer with a 503 to retry. A 400 or 404 is a call the object does not
+   * understand, a bug here, and stays a plain error.
+   */
   private async call(keyId: string, op: string, control: unknown, rows: readonly SpendRow[] = []): Promise<unknown> {
-    const stub = this.ns.get(this.ns.idFromName(keyId));
-    const res = await stub.fetch(`https://meter/${op}`, { method: "POST", headers: { "content-type": "text/plain" }, body: encodeMeterCall(control, rows) });
+    const body = encodeMeterCall(control, rows);
+    let res: Response;
+    try {
+      res = await this.ns.get(this.ns.idFromName(keyId)).fetch(`https://meter/${op}`, { method: "POST", headers: { "content-type": "text/plain" }, body });
+    } catch (err) {
+      throw new MeterUnavailable(op, err);
+    }
+    if (res.status >= 500) throw new MeterUnavailable(op, new Error(`${res.status} ${await res.text()}`));
     if (!res.ok) throw new Error(`meter ${op} failed: ${res.status} ${await res.text()}`);
     return res.json();
   }

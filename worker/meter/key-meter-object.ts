@@ -13,7 +13,7 @@ import { writeSpend, type SpendRow } from "../db/queries.ts";
 import { logEvent } from "../util/log.ts";
 import { newRequestId } from "../util/ids.ts";
 import { KeyState, type KeyLimits, type Snapshot } from "./key-state.ts";
-import type { AdmitRequest, LeaseSettleRequest, SalvageReport, SetAsideChunk, SettleControl, TouchRequest } from "./meter.ts";
+import type { AdmitRequest, LeaseSettleRequest, SalvageReport, SetAsideChunk, SetAsideListing, SettleControl, TouchRequest } from "./meter.ts";
 import { checkMeterCall } from "./meter-calls.ts";
 import { decodeMeterCall, parseRowChunk, revive, salvageRowChunk } from "./row-batches.ts";
 
@@ -87,7 +87,9 @@ export class KeyMeterObject {
           await this.keep(null, rowChunks);
           return Response.json({ ok: true });
         case "set-aside":
-          return Response.json({ chunks: await this.listSetAside() });
+          return Response.json(await this.listSetAside((control as { after?: string }).after));
+        case "set-aside-chunk":
+          return Response.json({ chunk: await this.showSetAside((control as { name: string }).name) });
         case "salvage":
           return Response.json(await this.salvage());
         case "discard":
@@ -201,16 +203,18 @@ export class KeyMeterObject {
     }
   }
 
-  /** The chunks the flush set aside, oldest first, each with why it cannot be read. */
-  private async listSetAside(): Promise<SetAsideChunk[]> {
-    const stored = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX, limit: MAX_SET_ASIDE_LISTED });
-    return [...stored].map(([key, value]) => {
-      const name = key.slice(UNREADABLE_PREFIX.length);
-      const text = String(value);
-      const read = salvageRowChunk(name, text);
-      const problem = "problem" in read ? read.problem : "rows without their request id";
-      return { name, bytes: text.length, problem, text: text.slice(0, MAX_SHOWN_BYTES), truncated: text.length > MAX_SHOWN_BYTES };
-    });
+  /** A page of the chunks the flush set aside, oldest first, after `after`, each with why it cannot be read. */
+  private async listSetAside(after: string | undefined): Promise<SetAsideListing> {
+    // One more than a page is read, to tell whether another page follows.
+    const stored = await this.ctx.storage.list<string>({ prefix: UNREADABLE_PREFIX, limit: MAX_SET_ASIDE_LISTED + 1, ...(after !== undefined ? { startAfter: `${UNREADABLE_PREFIX}${after}` } : {}) });
+    const chunks = [...stored].slice(0, MAX_SET_ASIDE_LISTED).map(([key, value]) => setAsideChunk(key.slice(UNREADABLE_PREFIX.length), String(value), MAX_SHOWN_BYTES));
+    return { chunks, next: stored.size > MAX_SET_ASIDE_LISTED ? chunks.at(-1)!.name : null };
+  }
+
+  /** One set-aside chunk with all of its text (at most ROW_CHUNK_BYTES), or null. */
+  private async showSetAside(name: string): Promise<SetAsideChunk | null> {
+    const value = await this.ctx.storage.get<string>(`${UNREADABLE_PREFIX}${name}`);
+    return value === undefined ? null : setAsideChunk(name, String(value), Infinity);
   }
 
   /**
@@ -322,6 +326,13 @@ function mustPersist(limits: KeyLimits): boolean {
 }
 
 /** A call the object will not act on, and why: the isolate's DurableMeter puts the text in the error it logs. */
+/** A set-aside chunk as the operator sees it: why it cannot be read, and up to `shown` characters of its text. */
+function setAsideChunk(name: string, text: string, shown: number): SetAsideChunk {
+  const read = salvageRowChunk(name, text);
+  const problem = "problem" in read ? read.problem : "rows without their request id";
+  return { name, bytes: text.length, problem, text: text.slice(0, shown), truncated: text.length > shown };
+}
+
 function refuse(status: 400 | 404, problem: string): Response {
   logEvent("error", { msg: "meter call refused", status, problem });
   return new Response(problem, { status });

@@ -61,7 +61,8 @@ const METER_CALLS: Record<string, z.ZodMiniType> = {
   touch: Touch,
   "keep-rows": KeyOnly,
   changed: z.unknown(),
-  "set-aside": KeyOnly,
+  "set-aside": z.looseObject({ keyId: z.string(), after: z.optional(z.string()) }),
+  "set-aside-chunk": z.looseObject({ keyId: z.string(), name: z.string() }),
   salvage: KeyOnly,
   discard: z.looseObject({ keyId: z.string(), names: z.array(z.string()) }),
 };

@@ -98,12 +98,23 @@ export interface Meter {
 }
 
 export interface SetAsideRows {
-  list(keyId: string): Promise<SetAsideChunk[]>;
+  /** A page of chunks, oldest first, after the chunk named `after`; `next` names the last one when more follow. */
+  list(keyId: string, after?: string): Promise<SetAsideListing>;
+  /** One chunk with its whole text, or null if none of that name is set aside. */
+  show(keyId: string, name: string): Promise<SetAsideChunk | null>;
   salvage(keyId: string): Promise<SalvageReport>;
   discard(keyId: string, names: readonly string[]): Promise<number>;
 }
 
-/** One chunk set aside: its name, size, why it cannot be read, and its text (the first MAX_SHOWN_BYTES of it). */
+export interface SetAsideListing {
+  chunks: SetAsideChunk[];
+  next: string | null;
+}
+
+/**
+ * One chunk set aside: its name, size, why it cannot be read, and its text (in a listing the first MAX_SHOWN_BYTES
+ * of it, `truncated` if there is more; shown alone, all of it).
+ */
 export interface SetAsideChunk {
   name: string;
   bytes: number;
@@ -118,4 +129,16 @@ export interface SalvageReport {
   chunks: number;
   dropped: number;
   kept: { name: string; problem: string }[];
+}
+
+/**
+ * A key's meter object could not be reached, or failed (overloaded, reset by a deployment, its storage failing). The
+ * caller is told to retry shortly (a 503), as when the database does not answer: nothing about the request was
+ * wrong, and nothing was billed.
+ */
+export class MeterUnavailable extends Error {
+  constructor(op: string, cause: unknown) {
+    super(`the key's meter did not answer ${op}`, { cause });
+    this.name = "MeterUnavailable";
+  }
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { AppContext } from "../context.ts";
-import { DATABASE_RETRY_AFTER_SECONDS } from "../edge/database-errors.ts";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../edge/backend-errors.ts";
 import { logEvent } from "../util/log.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { dailySpend, lastUsedByKey, listKeys, querySpendLogs } from "../db/admin-queries.ts";
-import { answerableError } from "../edge/database-errors.ts";
+import { answerableError } from "../edge/backend-errors.ts";
 import { errorResponse, GatewayError } from "../edge/errors.ts";
 import { clientIp } from "../edge/guard-middleware.ts";
 import { sameSecret } from "../routes/admin/auth.ts";

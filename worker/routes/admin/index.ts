@@ -1,5 +1,5 @@
 import { Hono, type Handler } from "hono";
-import { answerableError } from "../../edge/database-errors.ts";
+import { answerableError } from "../../edge/backend-errors.ts";
 import { errorResponse, GatewayError } from "../../edge/errors.ts";
 import { logEvent } from "../../util/log.ts";
 import { requireMasterKey } from "./auth.ts";
@@ -10,7 +10,7 @@ import { generateKey } from "./generate.ts";
 import { keyInfo, keyList } from "./read.ts";
 import { originStartRoute, originStatusRoute, originStopRoute } from "./origin.ts";
 import { regenerateKey } from "./regenerate.ts";
-import { discardSetAsideRoute, listSetAsideRoute, salvageSetAsideRoute } from "./set-aside.ts";
+import { discardSetAsideRoute, listSetAsideRoute, salvageSetAsideRoute, showSetAsideRoute } from "./set-aside.ts";
 import { spendLogsRoute } from "./spend-logs.ts";
 import { spendReportRoute } from "./spend-report.ts";
 import { updateKeyRoute } from "./update.ts";
@@ -32,6 +32,7 @@ export const ADMIN_ROUTES: readonly { method: "GET" | "POST"; path: string; hand
   { method: "GET", path: "/spend/logs", handler: spendLogsRoute },
   { method: "GET", path: "/spend/report", handler: spendReportRoute },
   { method: "GET", path: "/spend/unreadable", handler: listSetAsideRoute },
+  { method: "GET", path: "/spend/unreadable/chunk", handler: showSetAsideRoute },
   { method: "POST", path: "/spend/unreadable/salvage", handler: salvageSetAsideRoute },
   { method: "POST", path: "/spend/unreadable/discard", handler: discardSetAsideRoute },
   { method: "GET", path: "/origin/status", handler: originStatusRoute },

@@ -7,19 +7,47 @@ import type { AdminContext } from "./env.ts";
 import { fieldError, queryParams, readAdminBody } from "./input.ts";
 import { KeyRef, resolveKey } from "./key-ref.ts";
 
+/** Chunk names are short (the flush's `rows:<batch>:<n>`); a longer one names nothing that is stored. */
+const MAX_CHUNK_NAME = 200;
+
 const SalvageRequest = z.strictObject({ key: KeyRef });
 const DiscardRequest = z.strictObject({
   key: KeyRef,
-  chunks: z.array(z.string().check(z.minLength(1), z.maxLength(200)), { error: "must be the names of set-aside chunks" }).check(z.minLength(1, "must name at least one chunk"), z.maxLength(1000)),
+  chunks: z.array(z.string().check(z.minLength(1), z.maxLength(MAX_CHUNK_NAME)), { error: "must be the names of set-aside chunks" }).check(z.minLength(1, "must name at least one chunk"), z.maxLength(1000)),
 });
 
-/** `GET /spend/unreadable?key=<key or token_id>` → `{ key, chunks: [{ name, bytes, problem, text, truncated }] }`. */
+function chunkName(param: string, value: string | undefined, required: boolean): string | undefined {
+  if (value === undefined) {
+    if (required) throw fieldError(param, "is required: a chunk's name, as listed");
+    return undefined;
+  }
+  if (value.length > MAX_CHUNK_NAME) throw fieldError(param, `must be a chunk's name, as listed (at most ${MAX_CHUNK_NAME} characters)`);
+  return value;
+}
+
+/**
+ * `GET /spend/unreadable?key=<key or token_id>[&after=<name>]` → `{ key, chunks: [{ name, bytes, problem, text,
+ * truncated }], next }`: a page of chunks, oldest first; `next` (when more follow) is the `after` of the next page.
+ */
 export async function listSetAsideRoute(c: AdminContext): Promise<Response> {
-  const q = queryParams(c, ["key"]);
+  const q = queryParams(c, ["key", "after"]);
   if (q.key === undefined) throw fieldError("key", "is required: the key or its token_id");
+  const after = chunkName("after", q.after, false);
   const key = await resolveKey(c, q.key, "key");
   const setAside = c.get("services").meter.setAside;
-  return c.json({ key: key.id, chunks: setAside ? await setAside.list(key.id) : [] }, 200);
+  const page = setAside ? await setAside.list(key.id, after) : { chunks: [], next: null };
+  return c.json({ key: key.id, ...page }, 200);
+}
+
+/** `GET /spend/unreadable/chunk?key=…&name=…` → `{ key, chunk }`: one chunk with all of its text, or a 404 on `name`. */
+export async function showSetAsideRoute(c: AdminContext): Promise<Response> {
+  const q = queryParams(c, ["key", "name"]);
+  if (q.key === undefined) throw fieldError("key", "is required: the key or its token_id");
+  const name = chunkName("name", q.name, true)!;
+  const key = await resolveKey(c, q.key, "key");
+  const chunk = (await c.get("services").meter.setAside?.show(key.id, name)) ?? null;
+  if (!chunk) throw fieldError("name", "names no chunk set aside for this key", 404);
+  return c.json({ key: key.id, chunk }, 200);
 }
 
 /** `POST /spend/unreadable/salvage` `{ key }` → `{ key, rows, chunks, dropped, kept: [{ name, problem }] }`. */

@@ -1,9 +1,14 @@
+// The services behind the gateway (Postgres, a key's meter object) failing, as a caller should see it: a 503 to retry,
+// never a 500, since nothing about the request was wrong.
 import { DatabaseError } from "../db/neon-http.ts";
+import { MeterUnavailable } from "../meter/meter.ts";
 import { logEvent } from "../util/log.ts";
 import { GatewayError } from "./errors.ts";
 
 /** How long a caller is told to wait after the database did not answer (the Retry-After header, seconds). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** After a key's meter object did not answer: it is back within a second or two (a reset, an overload). */
+export const METER_RETRY_AFTER_SECONDS = 2;
 
 // Postgres refused a value rather than the statement's shape: invalid text encoding (22021, 22P05), a date or time
 // it cannot read or hold (22007, 22008), a number out of range (22003), a value too complex to process (54001).
@@ -28,14 +33,23 @@ export function databaseFailure(err: unknown): GatewayError | null {
   return null;
 }
 
+/** A key's meter object that could not be reached, as the caller should see it; null for anything else. */
+export function meterFailure(err: unknown): GatewayError | null {
+  if (!(err instanceof MeterUnavailable)) return null;
+  return new GatewayError(503, "The gateway could not reach this key's meter. Try again shortly.", undefined, {
+    "retry-after": String(METER_RETRY_AFTER_SECONDS),
+  });
+}
+
 /**
- * What an error handler should answer for `caught`: a database failure becomes its GatewayError (logged here, once,
- * with the driver's cause: a failed query's own message quotes its parameters, which can include a key hash);
+ * What an error handler should answer for `caught`: a database or meter failure becomes its GatewayError (logged
+ * here, once, with its cause: a failed query's own message quotes its parameters, which can include a key hash);
  * anything else comes back unchanged for the handler's own rules.
  */
 export function answerableError(caught: unknown, requestId: string | undefined, where: string): unknown {
-  const mapped = databaseFailure(caught);
+  const mapped = databaseFailure(caught) ?? meterFailure(caught);
   if (!mapped) return caught;
-  logEvent("warn", { msg: `${where}: database call failed`, requestId, status: mapped.status, error: String((caught as { cause?: unknown }).cause ?? caught) });
+  const what = caught instanceof MeterUnavailable ? "meter call" : "database call";
+  logEvent("warn", { msg: `${where}: ${what} failed`, requestId, status: mapped.status, error: String((caught as { cause?: unknown }).cause ?? caught) });
   return mapped;
 }
