@@ -1,5 +1,6 @@
 // The admin API's response shapes the CLI reads (worker/routes/admin/*.ts is the source of truth).
 import type { OriginStatus as OriginLifeStatus } from "../worker/origin/life.ts";
+import type { SalvageReport, SetAsideChunk, SetAsideListing } from "../worker/meter/meter.ts";
 import type { KeyView } from "../worker/routes/admin/key-view.ts";
 
 export type { KeyView };
@@ -46,21 +47,8 @@ export interface SpendReport {
 /** `GET /origin/status`. */
 export type OriginStatus = { configured: false } | ({ configured: true; url: string; instance_id: string | null } & OriginLifeStatus);
 
-/** One spend-row chunk the key's meter object set aside because it could not read it. */
-export interface SetAsideChunk {
-  name: string;
-  bytes: number;
-  problem: string;
-  text: string;
-  truncated: boolean;
-}
-
 /** `GET /spend/unreadable`: a page of set-aside chunks; `next` is the `after` of the next page. */
-export interface SetAsideResponse {
-  key: string;
-  chunks: SetAsideChunk[];
-  next: string | null;
-}
+export type SetAsideResponse = { key: string } & SetAsideListing;
 
 /** `GET /spend/unreadable/chunk`: one chunk with all of its text. */
 export interface SetAsideChunkResponse {
@@ -69,10 +57,4 @@ export interface SetAsideChunkResponse {
 }
 
 /** `POST /spend/unreadable/salvage`. */
-export interface SalvageResponse {
-  key: string;
-  rows: number;
-  chunks: number;
-  dropped: number;
-  kept: { name: string; problem: string }[];
-}
+export type SalvageResponse = { key: string } & SalvageReport;
