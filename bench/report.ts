@@ -299,7 +299,9 @@ export function renderReport(r: BenchResults): string {
     "  CPU and throughput: the median, over the throughput phase's slices, of the ratio between a gateway's slice and its",
     "  relay's slice run right next to it (the range of those ratios beside it), and the ratio pooled over the whole run.",
     "  A neighbour's burst on this shared machine slows single slices by tens of percent; the median of paired slices",
-    "  moves only when most pairs were hit, the pooled ratio moves with every hit.",
+    "  moves only when most pairs were hit, the pooled ratio moves with every hit. CI95: where the median of such pairs",
+    "  lies with at least 95 % confidence, from the pairs' order alone (no assumption about their spread); a target",
+    "  inside it is met or missed by this run's noise, not settled by it.",
   );
   const floor = r.relayTwin ? twinFloor(r.relayTwin) : null;
   if (floor) {
@@ -458,7 +460,8 @@ export function summaryLine(r: BenchResults): string {
   const relay = GATEWAYS.map((g) => {
     const v = vsRelay(r, g);
     const rss = v.rssAbove === null ? "RSS n/a" : `RSS after ${v.soakRequests} req ${signedMiB(v.rssAbove)} vs relay`;
-    return `${g} vs bare relay: p50 ${fmtSignedMs(v.addedP50)} ms, CPU ${fmtRatio(v.cpuRatio)} (pooled ${fmtRatio(v.cpu.pooled)}), throughput ${fmtRatio(v.throughputRatio)} (pooled ${fmtRatio(v.throughput.pooled)}), ${rss}`;
+    const cpuCi = v.cpu.pairs > 1 && v.cpu.interval ? `${ci95(v.cpu)}, ` : "";
+    return `${g} vs bare relay: p50 ${fmtSignedMs(v.addedP50)} ms, CPU ${fmtRatio(v.cpuRatio)} (${cpuCi}pooled ${fmtRatio(v.cpu.pooled)}), throughput ${fmtRatio(v.throughputRatio)} (pooled ${fmtRatio(v.throughput.pooled)}), ${rss}`;
   });
   const large = r.largeBody
     ? [`${fmtKiB(r.largeBody.bodyBytes)} request CPU vs relay: ${GATEWAYS.map((g) => {
@@ -489,7 +492,10 @@ export function summaryLine(r: BenchResults): string {
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>
-  p.pairs > 1 ? `${p.pairs} pairs ${p.min.toFixed(2)}-${p.max.toFixed(2)}x / ${fmtRatio(p.pooled)}` : "";
+  p.pairs > 1 ? `${p.pairs} pairs ${p.min.toFixed(2)}-${p.max.toFixed(2)}x${p.interval ? `, ${ci95(p)}` : ""} / ${fmtRatio(p.pooled)}` : "";
+
+/** The paired median's 95 % confidence interval (stats.ts medianInterval), as printed. */
+const ci95 = (p: PairedRatio) => (p.interval ? `CI95 ${p.interval.low.toFixed(2)}-${p.interval.high.toFixed(2)}x` : "");
 
 /** A gateway's CPU per request on the large request against its relay's (median of paired slices); null for a relay. */
 function largeVsRelay(lb: LargeBodyResult, p: LargeBodyPath) {

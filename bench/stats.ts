@@ -63,6 +63,48 @@ export interface PairedRatio {
   min: number;
   max: number;
   pairs: number;
+  /**
+   * Where the median of such ratios lies with at least 95 % confidence, from the pairs alone (medianInterval); null
+   * with too few pairs to say (fewer than 6).
+   */
+  interval: MedianInterval | null;
+}
+
+export interface MedianInterval {
+  low: number;
+  high: number;
+  /** The interval's exact coverage (at least the confidence asked for). */
+  coverage: number;
+}
+
+/**
+ * A distribution-free confidence interval for the median of the population the sorted samples came from: the k-th
+ * smallest and the k-th largest sample, with k the largest rank for which the median falls outside [x(k), x(n+1−k)]
+ * with probability at most 1 − confidence (each sample is below the median with probability ½, so the count below it
+ * is binomial(n, ½)). It assumes nothing about the ratios' spread, which on a shared machine is anything but normal.
+ * Null when n is too small for any such interval.
+ */
+export function medianInterval(sorted: readonly number[], confidence = 0.95): MedianInterval | null {
+  const n = sorted.length;
+  // P(X ≤ j) for X ~ binomial(n, ½), accumulated; the interval [x(k), x(n+1−k)] misses the median with 2·P(X ≤ k−1).
+  let below = 0;
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    below += binomialHalf(n, j);
+    if (2 * below > 1 - confidence) break;
+    k = j + 1;
+  }
+  if (k === 0) return null;
+  let missed = 0;
+  for (let j = 0; j < k; j++) missed += binomialHalf(n, j);
+  return { low: sorted[k - 1] as number, high: sorted[n - k] as number, coverage: 1 - 2 * missed };
+}
+
+/** P(X = j) for X ~ binomial(n, ½). */
+function binomialHalf(n: number, j: number): number {
+  let c = 1;
+  for (let i = 1; i <= j; i++) c = (c * (n - j + i)) / i;
+  return c / 2 ** n;
 }
 
 /**
@@ -79,11 +121,11 @@ export function pairedRatio(num: readonly (number | null)[], den: readonly (numb
     if (a === null || a === undefined || b === null || b === undefined || !(a > 0) || !(b > 0)) continue;
     ratios.push(a / b);
   }
-  if (ratios.length === 0) return { median: NaN, min: NaN, max: NaN, pairs: 0 };
+  if (ratios.length === 0) return { median: NaN, min: NaN, max: NaN, pairs: 0, interval: null };
   ratios.sort((x, y) => x - y);
   const mid = ratios.length >> 1;
   const median = ratios.length % 2 === 1 ? (ratios[mid] as number) : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
-  return { median, min: ratios[0] as number, max: ratios[ratios.length - 1] as number, pairs: ratios.length };
+  return { median, min: ratios[0] as number, max: ratios[ratios.length - 1] as number, pairs: ratios.length, interval: medianInterval(ratios) };
 }
 
 /** Requests per second for `count` requests completed in `elapsedMs`. */

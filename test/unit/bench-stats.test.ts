@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { added, formatTable, pairedRatio, percentile, summarize, throughput, verdict } from "../../bench/stats.ts";
+import { added, formatTable, medianInterval, pairedRatio, percentile, summarize, throughput, verdict } from "../../bench/stats.ts";
+import { seededRandom } from "../support/fixtures.ts";
 import { memoryIsFlat, renderReport, summaryLine, type BenchResults } from "../../bench/report.ts";
 
 describe("percentile (nearest rank)", () => {
@@ -86,12 +87,12 @@ describe("added latency, verdicts and throughput", () => {
 
 describe("pairedRatio", () => {
   it("is the median of the per-pair ratios, the mean of the middle two for an even count", () => {
-    expect(pairedRatio([2, 3, 10], [1, 1, 1])).toEqual({ median: 3, min: 2, max: 10, pairs: 3 });
+    expect(pairedRatio([2, 3, 10], [1, 1, 1])).toEqual({ median: 3, min: 2, max: 10, pairs: 3, interval: null });
     expect(pairedRatio([1.2, 1.4, 1.0, 5], [1, 1, 1, 1]).median).toBeCloseTo(1.3, 12);
   });
 
   it("leaves out pairs with a missing or non-positive side, and has no median without pairs", () => {
-    expect(pairedRatio([1, null, 3, 4], [1, 2, 0, 2])).toEqual({ median: 1.5, min: 1, max: 2, pairs: 2 });
+    expect(pairedRatio([1, null, 3, 4], [1, 2, 0, 2])).toEqual({ median: 1.5, min: 1, max: 2, pairs: 2, interval: null });
     expect(pairedRatio([null], [1]).pairs).toBe(0);
     expect(Number.isNaN(pairedRatio([], []).median)).toBe(true);
   });
@@ -108,6 +109,35 @@ describe("pairedRatio", () => {
         expect(spoiled.median).toBeLessThanOrEqual(sorted[sorted.length - 1]! + 1e-9);
       }),
     );
+  });
+});
+
+describe("medianInterval", () => {
+  it("is the 4th smallest and 4th largest of 16 samples (coverage 97.9 %), the extremes of 6, and nothing below 6", () => {
+    const sixteen = Array.from({ length: 16 }, (_, i) => i + 1);
+    const i16 = medianInterval(sixteen)!;
+    expect([i16.low, i16.high]).toEqual([4, 13]);
+    expect(i16.coverage).toBeCloseTo(1 - 2 * (1 + 16 + 120 + 560) / 65536, 12);
+    expect(medianInterval([1, 2, 3, 4, 5, 6])).toEqual({ low: 1, high: 6, coverage: 1 - 2 / 64 });
+    expect(medianInterval([1, 2, 3, 4, 5])).toBeNull();
+    expect(pairedRatio(sixteen, sixteen.map(() => 1)).interval).toEqual(i16);
+  });
+
+  it("covers the true median at least as often as it says, whatever the spread (a skewed one here)", () => {
+    const next = seededRandom(9);
+    // Ratios as a noisy machine makes them: 1.25 times a log-normal factor whose median is 1, so the median is 1.25.
+    const sample = () => 1.25 * Math.exp(0.15 * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()));
+    let covered = 0;
+    const trials = 2000;
+    for (let t = 0; t < trials; t++) {
+      const xs = Array.from({ length: 16 }, sample).sort((a, b) => a - b);
+      const i = medianInterval(xs)!;
+      if (i.low <= 1.25 && 1.25 <= i.high) covered++;
+    }
+    // 97.9 % expected, with a standard error of 0.3 % over 2,000 trials. The ranks next to the right ones would cover
+    // 92.3 % (5th) or 99.6 % (3rd): both fall outside these bounds.
+    expect(covered / trials).toBeGreaterThan(0.96);
+    expect(covered / trials).toBeLessThan(0.99);
   });
 });
 
@@ -182,6 +212,22 @@ describe("report verdicts", () => {
     const text = renderReport(results(1.4));
     expect(text).toMatch(/workerd\s+RSS after 1000 requests vs relay\s+\+25\.0 MiB\s+<= 20 MiB\s+over target/);
     expect(text).toMatch(/deno\s+added latency p50\s+\+0\.100 ms\s+<= 0\.2 ms\s+target met/);
+  });
+
+  it("with 16 pairs, the CPU ratio carries the 95 % interval of its median: the 4th smallest and 4th largest pair", () => {
+    const base = results(1.4);
+    // The gateway's slices cost 1.01x … 1.08x and 1.10x … 1.17x the relay's (median 1.09x); the relay's stay at 0.5 ms.
+    const ratios = Array.from({ length: 16 }, (_, i) => 1.01 + (i < 8 ? i : i + 1) / 100);
+    const r: BenchResults = {
+      ...base,
+      throughput: {
+        ...base.throughput,
+        "workerd-relay": { ...base.throughput["workerd-relay"], slices: ratios.map(() => ({ rps: 1000, runtimeCpuMs: 0.5 })) },
+        workerd: { ...base.throughput.workerd, slices: ratios.map((x) => ({ rps: 1000, runtimeCpuMs: 0.5 * x })) },
+      },
+    };
+    expect(summaryLine(r)).toMatch(/workerd vs bare relay: p50 \+0\.150 ms, CPU 1\.09x \(CI95 1\.04-1\.14x, pooled \d\.\d\dx\)/);
+    expect(renderReport(r)).toMatch(/workerd\s+CPU per request \(runtime process\)\s+1\.09x\s+<= 1\.3x\s+target met\s+16 pairs 1\.01-1\.17x, CI95 1\.04-1\.14x \//);
   });
 
   it("the CPU and throughput ratios against the relay are the median of paired slices, with the pooled ratio beside them", () => {
