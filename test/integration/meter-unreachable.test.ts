@@ -1,16 +1,12 @@
 // A key's meter object that cannot be reached answers callers with a 503 to retry, in their dialect, never a 500:
 // the admission of a model call (Anthropic and OpenAI dialects) and the set-aside routes of the admin API. A key change
-// is stored and answered (telling the object is retried after the response). The Worker's own app and services (createApp, buildServices, the LeasedMeter over the DurableMeter, as
-// worker/index.ts assembles them) run here in Node against real Postgres (PGlite or the server, behind the Neon
-// shim); only the Durable Object namespace is a stand-in, failing as workerd's does: the runtime rejects a call it
-// could not deliver, and the object answers 500 when its own work (its storage) failed. Miniflare offers no way to
-// make a running object unreachable.
+// is stored and answered (telling the object is retried after the response). The Worker's own app and services run
+// here in Node against real Postgres (test/support/node-gateway.ts); only the Durable Object namespace is a
+// stand-in, failing as workerd's does: the runtime rejects a call it could not deliver, and the object answers 500
+// when its own work (its storage) failed. Miniflare offers no way to make a running object unreachable.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../worker/app.ts";
-import { DurableMeter } from "../../worker/meter/durable-meter.ts";
-import { LeasedMeter } from "../../worker/meter/leased-meter.ts";
-import { buildServices } from "../../worker/services.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
+import { nodeGateway, type NodeGateway } from "../support/node-gateway.ts";
 
 const MASTER = "sk-master-unreachable-0123456789abcdefghijklmnop";
 
@@ -30,25 +26,11 @@ const namespace = {
 } as unknown as DurableObjectNamespace;
 
 let database: TestDatabase;
-let app: ReturnType<typeof createApp>;
-// waitUntil's promises run on by themselves in Node, as they do in workerd until they settle.
-const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
+let gateway: NodeGateway;
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  const env = {
-    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-    AWS_SECRET_ACCESS_KEY: "secret",
-    AWS_REGION: "us-east-1",
-    // Never reached: every request here stops at its admission.
-    BEDROCK_ENDPOINT: "http://127.0.0.1:9",
-    DATABASE_URL: database.shim.databaseUrl,
-    DATABASE_HTTP_ENDPOINT: database.shim.httpEndpoint,
-    MASTER_KEY: MASTER,
-    BREAKWATER_DEV: "1",
-  };
-  const services = buildServices(env, { meter: (_e, spend, config) => new LeasedMeter(new DurableMeter(namespace), spend, { flushDelayMs: config.spendFlushDelayMs }) });
-  app = createApp(() => services);
+  gateway = nodeGateway(database, MASTER, () => namespace);
 });
 afterAll(async () => {
   await database?.stop();
@@ -57,7 +39,7 @@ afterAll(async () => {
 function send(method: string, path: string, auth: string, body?: unknown): Promise<Response> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { "content-type": "application/json" }) } };
   if (body !== undefined) init.body = JSON.stringify(body);
-  return Promise.resolve(app.fetch(new Request(`http://127.0.0.1${path}`, init), {}, ctx));
+  return gateway.fetch(`http://127.0.0.1${path}`, init);
 }
 
 /** Runs `f` with the gateway's log lines captured: they are checked, not printed. */
