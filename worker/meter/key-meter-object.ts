@@ -325,7 +325,6 @@ function mustPersist(limits: KeyLimits): boolean {
   return limits.maxBudget !== null || limits.budgetDuration !== null || limits.parallel !== null;
 }
 
-/** A call the object will not act on, and why: the isolate's DurableMeter puts the text in the error it logs. */
 /** A set-aside chunk as the operator sees it: why it cannot be read, and up to `shown` characters of its text. */
 function setAsideChunk(name: string, text: string, shown: number): SetAsideChunk {
   const read = salvageRowChunk(name, text);
@@ -333,6 +332,7 @@ function setAsideChunk(name: string, text: string, shown: number): SetAsideChunk
   return { name, bytes: text.length, problem, text: text.slice(0, shown), truncated: text.length > shown };
 }
 
+/** A call the object will not act on, and why: the isolate's DurableMeter puts the text in the error it logs. */
 function refuse(status: 400 | 404, problem: string): Response {
   logEvent("error", { msg: "meter call refused", status, problem });
   return new Response(problem, { status });
