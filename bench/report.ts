@@ -460,8 +460,7 @@ export function summaryLine(r: BenchResults): string {
   const relay = GATEWAYS.map((g) => {
     const v = vsRelay(r, g);
     const rss = v.rssAbove === null ? "RSS n/a" : `RSS after ${v.soakRequests} req ${signedMiB(v.rssAbove)} vs relay`;
-    const cpuCi = v.cpu.pairs > 1 && v.cpu.interval ? `${ci95(v.cpu)}, ` : "";
-    return `${g} vs bare relay: p50 ${fmtSignedMs(v.addedP50)} ms, CPU ${fmtRatio(v.cpuRatio)} (${cpuCi}pooled ${fmtRatio(v.cpu.pooled)}), throughput ${fmtRatio(v.throughputRatio)} (pooled ${fmtRatio(v.throughput.pooled)}), ${rss}`;
+    return `${g} vs bare relay: p50 ${fmtSignedMs(v.addedP50)} ms, CPU ${fmtRatio(v.cpuRatio)} (${ci95(v.cpu, "", ", ")}pooled ${fmtRatio(v.cpu.pooled)}), throughput ${fmtRatio(v.throughputRatio)} (pooled ${fmtRatio(v.throughput.pooled)}), ${rss}`;
   });
   const large = r.largeBody
     ? [`${fmtKiB(r.largeBody.bodyBytes)} request CPU vs relay: ${GATEWAYS.map((g) => {
@@ -492,10 +491,11 @@ export function summaryLine(r: BenchResults): string {
 }
 
 const spread = (p: PairedRatio & { pooled: number }) =>
-  p.pairs > 1 ? `${p.pairs} pairs ${p.min.toFixed(2)}-${p.max.toFixed(2)}x${p.interval ? `, ${ci95(p)}` : ""} / ${fmtRatio(p.pooled)}` : "";
+  p.pairs > 1 ? `${p.pairs} pairs ${p.min.toFixed(2)}-${p.max.toFixed(2)}x${ci95(p, ", ", "")} / ${fmtRatio(p.pooled)}` : "";
 
-/** The paired median's 95 % confidence interval (stats.ts medianInterval), as printed. */
-const ci95 = (p: PairedRatio) => (p.interval ? `CI95 ${p.interval.low.toFixed(2)}-${p.interval.high.toFixed(2)}x` : "");
+/** The paired median's 95 % confidence interval (stats.ts medianInterval) between `before` and `after`; "" without one. */
+const ci95 = (p: PairedRatio, before: string, after: string) =>
+  p.interval ? `${before}CI95 ${p.interval.low.toFixed(2)}-${p.interval.high.toFixed(2)}x${after}` : "";
 
 /** A gateway's CPU per request on the large request against its relay's (median of paired slices); null for a relay. */
 function largeVsRelay(lb: LargeBodyResult, p: LargeBodyPath) {

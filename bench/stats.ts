@@ -86,25 +86,20 @@ export interface MedianInterval {
  */
 export function medianInterval(sorted: readonly number[], confidence = 0.95): MedianInterval | null {
   const n = sorted.length;
-  // P(X ≤ j) for X ~ binomial(n, ½), accumulated; the interval [x(k), x(n+1−k)] misses the median with 2·P(X ≤ k−1).
-  let below = 0;
+  // The interval [x(k), x(n+1−k)] misses the median with probability 2·P(X ≤ k−1), X ~ binomial(n, ½).
+  let p = 0.5 ** n; // P(X = j), from j = 0
+  let below = 0; // P(X ≤ j)
+  let missed = 0; // P(X ≤ k − 1) of the widest k found so far
   let k = 0;
   for (let j = 0; j < n; j++) {
-    below += binomialHalf(n, j);
+    below += p;
     if (2 * below > 1 - confidence) break;
     k = j + 1;
+    missed = below;
+    p = (p * (n - j)) / (j + 1);
   }
   if (k === 0) return null;
-  let missed = 0;
-  for (let j = 0; j < k; j++) missed += binomialHalf(n, j);
   return { low: sorted[k - 1] as number, high: sorted[n - k] as number, coverage: 1 - 2 * missed };
-}
-
-/** P(X = j) for X ~ binomial(n, ½). */
-function binomialHalf(n: number, j: number): number {
-  let c = 1;
-  for (let i = 1; i <= j; i++) c = (c * (n - j + i)) / i;
-  return c / 2 ** n;
 }
 
 /**

@@ -33,8 +33,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-
-
 /** Runs one command line in-process, as the bin would, against the stack (env overridable). */
 function cli(argv: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
   return runCli(argv, { env: { BREAKWATER_URL: url, BREAKWATER_MASTER_KEY: MASTER, ...env }, cwd: dir, homeDir: dir });
@@ -282,8 +280,9 @@ describe("key rotate, revoke, unblock", () => {
 });
 
 describe("unreadable", () => {
-  // Chunks a key's meter object could not read are made only by damaged storage, which a test cannot write through the
-  // Worker (key-meter-storage.test.ts shows the object's side); here, the command's requests, answers and usage errors.
+  // Chunks a key's meter object could not read are made only by damaged storage, which Miniflare gives a test no way to
+  // write (set-aside-routes.test.ts runs the command over real chunks in a stand-in storage); here, against workerd,
+  // the command's requests, answers and usage errors.
   it("lists none for a key whose rows were all readable; salvage and discard say what they did", async () => {
     const { key } = await json(["key", "create", "ivy", "--no-settings"]);
     expect(await status(callModel(key))).toBe(200);

@@ -13,16 +13,13 @@ import { KeyMeterObject } from "../../worker/meter/key-meter-object.ts";
 import type { KeyLimits } from "../../worker/meter/key-state.ts";
 import { encodeMeterCall } from "../../worker/meter/row-batches.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
+import { captureLogs } from "../support/captured-logs.ts";
 import { storageStandIn } from "../support/durable-storage.ts";
 
 /** Runs `f` with console.error captured: what it returned, and the error lines the object logged meanwhile. */
 async function quietly<T>(f: () => Promise<T>): Promise<{ result: T; logged: string[] }> {
-  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  try {
-    return { result: await f(), logged: spy.mock.calls.map((a) => String(a[0])) };
-  } finally {
-    spy.mockRestore();
-  }
+  const { result, lines } = await captureLogs(f, ["error"]);
+  return { result, logged: lines };
 }
 
 let database: TestDatabase;
@@ -142,8 +139,7 @@ describe("set-aside rows, for an operator", () => {
     expect(listed[1]!.problem).toBe("rows without their request id");
 
     const before = await keySpend();
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    try {
+    await captureLogs(async () => {
       const report = await call(object, "salvage", { keyId });
       expect(report).toEqual({ rows: 2, chunks: 1, dropped: 1, kept: [{ name: "rows:broken:0", problem: expect.stringMatching(/^not JSON/) }] });
       // The row without an id is billed under one made from its chunk's name and place; the key's spend grows by both.
@@ -154,9 +150,7 @@ describe("set-aside rows, for an operator", () => {
       expect(await keySpend()).toBeCloseTo(before + 0.75, 10);
       // The operator, having read it, discards it; a name not set aside is ignored.
       expect(await call(object, "discard", { keyId, names: ["rows:broken:0", "rows:never:0"] })).toEqual({ discarded: 1 });
-    } finally {
-      warn.mockRestore();
-    }
+    }, ["warn"]);
     expect((await call(object, "set-aside", { keyId })).chunks).toEqual([]);
     expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toEqual([]);
   });
@@ -165,8 +159,7 @@ describe("set-aside rows, for an operator", () => {
     const { ctx, data } = storageStandIn();
     // More chunks than one page of the salvage (16), each with one row.
     for (let i = 0; i < 40; i++) data.set(`unreadable:rows:many-${String(i).padStart(2, "0")}:0`, JSON.stringify([{ ...row(`many-${i}`, 0.01), requestId: "" }]));
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    try {
+    await captureLogs(async () => {
       const down = new KeyMeterObject(ctx, env("http://127.0.0.1:9/sql"));
       const failed = await call(down, "salvage", { keyId });
       expect(failed).toMatchObject({ rows: 0, chunks: 0 });
@@ -175,9 +168,7 @@ describe("set-aside rows, for an operator", () => {
       expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toHaveLength(40);
       const up = new KeyMeterObject(ctx, env(database.shim.httpEndpoint));
       expect(await call(up, "salvage", { keyId })).toEqual({ rows: 40, chunks: 40, dropped: 0, kept: [] });
-    } finally {
-      warn.mockRestore();
-    }
+    }, ["warn"]);
     expect(await rowsOf("salvaged_rows:many-")).toHaveLength(40);
     expect([...data.keys()].filter((k) => k.startsWith("unreadable:"))).toEqual([]);
   });

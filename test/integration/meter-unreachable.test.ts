@@ -4,7 +4,8 @@
 // here in Node against real Postgres (test/support/node-gateway.ts); only the Durable Object namespace is a
 // stand-in, failing as workerd's does: the runtime rejects a call it could not deliver, and the object answers 500
 // when its own work (its storage) failed. Miniflare offers no way to make a running object unreachable.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureLogs } from "../support/captured-logs.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
 import { nodeGateway, type NodeGateway } from "../support/node-gateway.ts";
 
@@ -42,16 +43,6 @@ function send(method: string, path: string, auth: string, body?: unknown): Promi
   return gateway.fetch(`http://127.0.0.1${path}`, init);
 }
 
-/** Runs `f` with the gateway's log lines captured: they are checked, not printed. */
-async function logged<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const spies = (["log", "warn", "error"] as const).map((level) => vi.spyOn(console, level).mockImplementation(() => {}));
-  try {
-    const result = await f();
-    return { result, lines: spies.flatMap((s) => s.mock.calls.map((a) => String(a[0]))) };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
 
 async function expect503(res: Response, dialect: "anthropic" | "openai"): Promise<void> {
   const text = await res.text();
@@ -67,7 +58,7 @@ describe("a key's meter object that cannot be reached", () => {
   let tokenId: string;
   beforeAll(async () => {
     failure = "200";
-    const { result: res } = await logged(() => send("POST", "/key/generate", MASTER, { key_alias: "unreachable", max_budget: 5, rpm_limit: 60 }));
+    const { result: res } = await captureLogs(() => send("POST", "/key/generate", MASTER, { key_alias: "unreachable", max_budget: 5, rpm_limit: 60 }));
     expect(res.status, await res.clone().text()).toBe(200);
     ({ key, token_id: tokenId } = (await res.json()) as { key: string; token_id: string });
   });
@@ -76,9 +67,9 @@ describe("a key's meter object that cannot be reached", () => {
     it(`(${how === "rejected" ? "the runtime rejects the call" : "the object answers 500"}) refuses a model call with a 503 to retry, in the caller's dialect`, async () => {
       failure = how;
       calls.length = 0;
-      const { result: messages, lines } = await logged(() => send("POST", "/v1/messages", key, { model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "Hello" }] }));
+      const { result: messages, lines } = await captureLogs(() => send("POST", "/v1/messages", key, { model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "Hello" }] }));
       await expect503(messages, "anthropic");
-      const { result: chat } = await logged(() => send("POST", "/v1/chat/completions", key, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello" }] }));
+      const { result: chat } = await captureLogs(() => send("POST", "/v1/chat/completions", key, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hello" }] }));
       await expect503(chat, "openai");
       expect(calls.filter((c) => c === "admit")).toHaveLength(2);
       // One warning per request, naming the meter, with the cause; no 500's "unhandled error".
@@ -89,7 +80,7 @@ describe("a key's meter object that cannot be reached", () => {
 
   it("answers the set-aside routes with a 503 in the admin API's dialect", async () => {
     failure = "rejected";
-    await logged(async () => {
+    await captureLogs(async () => {
       await expect503(await send("GET", `/spend/unreadable?key=${tokenId}`, MASTER), "openai");
       await expect503(await send("GET", `/spend/unreadable/chunk?key=${tokenId}&name=rows:a:0`, MASTER), "openai");
       await expect503(await send("POST", "/spend/unreadable/salvage", MASTER, { key: tokenId }), "openai");
@@ -100,7 +91,7 @@ describe("a key's meter object that cannot be reached", () => {
   it("stores and answers a key change, and tells the object after the response until it hears", async () => {
     failure = "rejected";
     calls.length = 0;
-    const { result: blocked, lines } = await logged(async () => {
+    const { result: blocked, lines } = await captureLogs(async () => {
       const res = await send("POST", "/key/block", MASTER, { key: tokenId });
       // The object comes back before the first retry (half a second after the response).
       failure = "200";
@@ -117,7 +108,7 @@ describe("a key's meter object that cannot be reached", () => {
     expect(refused.status).toBe(401);
     // A generated key is shown even while the object cannot be reached: a retried generate would make a second key.
     failure = "rejected";
-    const { result: made } = await logged(async () => {
+    const { result: made } = await captureLogs(async () => {
       const res = await send("POST", "/key/generate", MASTER, { key_alias: "made-while-unreachable" });
       // Its object answers again before the first retry: nothing is left retrying after this file.
       failure = "200";

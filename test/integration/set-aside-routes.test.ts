@@ -4,9 +4,10 @@
 // object is the real KeyMeterObject; its storage is a stand-in
 // (test/support/durable-storage.ts), since only a stand-in lets a test write chunks a healthy flush never leaves, and
 // the Durable Object namespace hands each key's calls to that object as workerd would.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpendRow } from "../../worker/db/queries.ts";
 import { KeyMeterObject } from "../../worker/meter/key-meter-object.ts";
+import { captureLogs } from "../support/captured-logs.ts";
 import { runCli } from "../support/cli-run.ts";
 import { startTestDatabase, type TestDatabase } from "../support/database.ts";
 import { storageStandIn } from "../support/durable-storage.ts";
@@ -46,14 +47,7 @@ afterAll(async () => {
 const cli = (argv: string[]) => runCli(argv, { env: { BREAKWATER_URL: "http://gateway.test", BREAKWATER_MASTER_KEY: MASTER }, fetch: gateway as typeof fetch });
 
 /** Runs `f` with the gateway's log lines held back (they are not what these tests check). */
-async function quietly<T>(f: () => Promise<T>): Promise<T> {
-  const spies = (["log", "warn", "error"] as const).map((level) => vi.spyOn(console, level).mockImplementation(() => {}));
-  try {
-    return await f();
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
+const quietly = async <T>(f: () => Promise<T>): Promise<T> => (await captureLogs(f)).result;
 
 const row = (keyId: string, i: number): SpendRow => ({
   // No request id: the kind of row a flush sets aside, billed under one made from its chunk's name and place.

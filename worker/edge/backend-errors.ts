@@ -33,7 +33,7 @@ export function databaseFailure(err: unknown): GatewayError | null {
   return null;
 }
 
-/** A key's meter object that could not be reached, as the caller should see it; null for anything else. */
+/** A key's meter object that could not be reached or failed, as the caller should see it; null for anything else. */
 export function meterFailure(err: unknown): GatewayError | null {
   if (!(err instanceof MeterUnavailable)) return null;
   return new GatewayError(503, "The gateway could not reach this key's meter. Try again shortly.", undefined, {

@@ -8,6 +8,7 @@
 // JSON array. JSON.stringify never emits a raw newline (it escapes them inside strings), so "\n" is an unambiguous
 // separator.
 import type { SpendRow } from "../db/queries.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /**
  * Largest chunk of row text stored as one entry. SQLite-backed Durable Objects take up to 2 MB per key and value;
@@ -75,10 +76,10 @@ export function salvageRowChunk(name: string, text: string): { rows: SpendRow[];
   if (!Array.isArray(parsed)) return { problem: "not a JSON array of rows" };
   const rows: SpendRow[] = [];
   parsed.forEach((r: unknown, i) => {
-    if (typeof r !== "object" || r === null || Array.isArray(r)) return;
-    const row = r as SpendRow;
-    const requestId = typeof row.requestId === "string" && row.requestId !== "" ? row.requestId : `salvaged_${name}_${i}`;
-    rows.push(revive({ ...row, requestId }));
+    if (!isRecord(r)) return;
+    const requestId = typeof r.requestId === "string" && r.requestId !== "" ? r.requestId : `salvaged_${name}_${i}`;
+    // The other fields as stored: writeSpend makes each valid for its column.
+    rows.push(revive({ ...(r as unknown as SpendRow), requestId }));
   });
   return { rows, dropped: parsed.length - rows.length };
 }

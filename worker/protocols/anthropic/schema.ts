@@ -5,7 +5,6 @@ import { isRecord as isBlock } from "../../util/is-record.ts";
 // The parts of an Anthropic Messages request the gateway itself depends on. Everything else passes through to the
 // translator untouched (loose objects), so new API fields do not need a gateway release.
 
-
 /**
  * A content block is checked to be an object and nothing more: the translator reads the fields it needs, and
  * Bedrock validates the rest. A record schema would walk and copy every field of every block, ~0.2 ms of CPU on a

@@ -2,7 +2,7 @@
 // errors (MEDIA_ORIGIN §2.6): Nova answers 200 with an `error` string when it blocked generated images (all of them,
 // or some: then `images` holds the rest); Stability answers 200 with `finish_reasons[i]` set. Pure: no I/O.
 import { ImageResponseError } from "./errors.ts";
-import { isObject } from "./fields.ts";
+import { isRecord } from "../../util/is-record.ts";
 
 /** One call's answer: the images it made, and why it made fewer than asked, when it says. */
 export interface ImageAnswer {
@@ -14,7 +14,7 @@ export interface ImageAnswer {
 }
 
 export function readImageAnswer(kind: "nova" | "stability", json: unknown): ImageAnswer {
-  if (!isObject(json)) throw new ImageResponseError("not a JSON object");
+  if (!isRecord(json)) throw new ImageResponseError("not a JSON object");
   const images = json.images === undefined ? [] : json.images;
   if (!Array.isArray(images) || !images.every((i) => typeof i === "string" && i !== "")) throw new ImageResponseError("'images' is not a list of base64 strings");
   if (kind === "nova") {

@@ -83,11 +83,9 @@ export function readQuality(req: Fields): "standard" | "premium" | undefined {
   return v === "hd" || v === "high" || v === "premium" ? "premium" : "standard";
 }
 
-export const isObject = isRecord;
-
 export function optObject(req: Fields, name: string): Record<string, unknown> | undefined {
   const v = req[name];
   if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw new ImageInputError(name, `'${name}' must be a JSON object.`);
+  if (!isRecord(v)) throw new ImageInputError(name, `'${name}' must be a JSON object.`);
   return v;
 }
